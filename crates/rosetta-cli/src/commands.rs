@@ -1,0 +1,101 @@
+//! The subcommands. Each returns its output text, or the message the browser would show.
+
+use std::path::Path;
+
+use rosetta_core::{MatView, PcaParams};
+use rosetta_io::{parse_file, Parsed};
+use serde::Serialize;
+use serde_json::json;
+
+/// `rosetta pca` output; f32 coordinates print in their shortest f32 form.
+#[derive(Serialize)]
+struct PcaOut<'a> {
+    explained_variance_ratio: &'a [f64],
+    explained_variance: &'a [f64],
+    singular_values: &'a [f64],
+    coords: Vec<&'a [f32]>,
+}
+
+/// Read and parse one file; errors read exactly as in the browser (`name: place: problem`).
+pub fn load(path: &Path) -> Result<(String, Parsed), String> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let bytes = std::fs::read(path).map_err(|e| format!("{name}: could not be read: {e}"))?;
+    let parsed = parse_file(&name, &bytes).map_err(|e| e.to_string())?;
+    Ok((name, parsed))
+}
+
+pub fn info(files: &[std::path::PathBuf], as_json: bool) -> Result<String, String> {
+    let mut rows = Vec::new();
+    for path in files {
+        let (file, parsed) = load(path)?;
+        let metadata: Vec<String> = parsed
+            .metadata
+            .as_ref()
+            .map(|t| t.column_names())
+            .unwrap_or_default();
+        if parsed.spaces.is_empty() {
+            rows.push(json!({
+                "file": file, "name": file, "n": parsed.metadata.as_ref().map_or(0, |t| t.rows()),
+                "dim": 0, "dtype": "metadata", "metadata": metadata,
+            }));
+        }
+        for s in &parsed.spaces {
+            rows.push(json!({
+                "file": file, "name": s.name, "n": s.vectors.rows, "dim": s.vectors.cols,
+                "dtype": s.dtype, "metadata": metadata,
+            }));
+        }
+    }
+    if as_json {
+        return serde_json::to_string_pretty(&rows).map_err(|e| e.to_string());
+    }
+    let mut out = format!(
+        "{:<32} {:>10} {:>6}  {:<10} metadata\n",
+        "space", "n", "dim", "dtype"
+    );
+    for r in &rows {
+        out.push_str(&format!(
+            "{:<32} {:>10} {:>6}  {:<10} {}\n",
+            r["name"].as_str().unwrap_or(""),
+            r["n"].as_u64().unwrap_or(0),
+            r["dim"].as_u64().unwrap_or(0),
+            r["dtype"].as_str().unwrap_or(""),
+            r["metadata"]
+                .as_array()
+                .map(|a| a
+                    .iter()
+                    .filter_map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default()
+        ));
+    }
+    Ok(out.trim_end().to_owned())
+}
+
+pub fn pca(path: &Path, components: usize) -> Result<String, String> {
+    let (file, parsed) = load(path)?;
+    let space = parsed
+        .spaces
+        .first()
+        .ok_or_else(|| format!("{file}: holds no embedding space"))?;
+    let v = &space.vectors;
+    let view = MatView::new(&v.values, v.rows, v.cols).map_err(|e| format!("{file}: {e}"))?;
+    let fitted = PcaParams::new(components)
+        .fit(view)
+        .map_err(|e| format!("{file}: PCA: {e}"))?;
+    let coords = fitted
+        .transform(view, 2)
+        .map_err(|e| format!("{file}: {e}"))?;
+    let k = fitted.n_components().min(2);
+    let out = PcaOut {
+        explained_variance_ratio: &fitted.explained_variance_ratio,
+        explained_variance: &fitted.explained_variance,
+        singular_values: &fitted.singular_values,
+        coords: coords.chunks(k.max(1)).collect(),
+    };
+    serde_json::to_string(&out).map_err(|e| e.to_string())
+}

@@ -1,0 +1,62 @@
+//! `rosetta`: the loaders and numerics of the browser app, on files, printing JSON.
+//! The oracle harness for tests and the path for data larger than a browser tab.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "rosetta",
+    version,
+    about = "Latent space explorer: load, project and compare embedding files"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the spaces (and metadata) found in each file.
+    Info {
+        files: Vec<std::path::PathBuf>,
+        /// Print a JSON list instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exact PCA of the (first) space in a file.
+    Pca {
+        file: std::path::PathBuf,
+        #[arg(long, default_value_t = 10)]
+        components: usize,
+        /// Print JSON (the only output format for now).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Info { files, json } => commands::info(&files, json),
+        Command::Pca {
+            file, components, ..
+        } => commands::pca(&file, components),
+    };
+    match result {
+        Ok(text) => {
+            use std::io::Write;
+            // A closed pipe (`rosetta … | head`) is not an error worth a panic.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{text}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("rosetta: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Exact, centred PCA in scikit-learn's meaning: explained-variance ratio over the *total* variance,
+//! and scikit-learn's sign rule (the largest-|entry| of each component is positive).
+
+use faer::{Mat, Side};
+
+use crate::error::CoreError;
+use crate::linalg::{centred_gram, project};
+use crate::matrix::MatView;
+
+/// How the decomposition is computed. All are exact up to rounding except `Randomized`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PcaSolver {
+    /// Covariance when N ≥ 10·D, thin SVD otherwise.
+    Auto,
+    /// Eigen-decomposition of the D×D covariance. O(N·D² + D³). Squares the condition number, so
+    /// components with a tiny share of the variance lose relative precision.
+    CovarianceEigh,
+    /// Thin SVD of the centred N×D data in f64. O(N·D·min(N, D)).
+    ThinSvd,
+}
+
+/// Parameters of a PCA fit (checked by [`PcaParams::fit`] before any work).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PcaParams {
+    pub n_components: usize,
+    pub solver: PcaSolver,
+}
+
+impl PcaParams {
+    pub fn new(n_components: usize) -> Self {
+        Self {
+            n_components,
+            solver: PcaSolver::Auto,
+        }
+    }
+
+    pub fn solver(mut self, solver: PcaSolver) -> Self {
+        self.solver = solver;
+        self
+    }
+
+    /// Fit on `x`. Asks for at most min(N, D) components; fewer are returned when the data has fewer.
+    pub fn fit(&self, x: MatView<'_>) -> Result<Pca, CoreError> {
+        let (n, d) = (x.n(), x.d());
+        if n < 2 {
+            return Err(CoreError::TooFewItems {
+                needed: 2,
+                found: n,
+            });
+        }
+        if d == 0 || self.n_components == 0 {
+            return Err(CoreError::InvalidParameter(
+                "PCA needs at least one dimension and one component".into(),
+            ));
+        }
+        let k = self.n_components.min(n).min(d);
+        let solver = match self.solver {
+            PcaSolver::Auto if n >= 10 * d => PcaSolver::CovarianceEigh,
+            PcaSolver::Auto => PcaSolver::ThinSvd,
+            s => s,
+        };
+        let mean = x.column_means();
+        let (mut sq, mut basis, total_sq) = match solver {
+            PcaSolver::CovarianceEigh => covariance_eigh(x, &mean)?,
+            _ => thin_svd(x, &mean)?,
+        };
+        sq.truncate(k);
+        basis.truncate(k * d);
+        flip_signs(&mut basis, d);
+        let dof = (n - 1) as f64;
+        let explained_variance: Vec<f64> = sq.iter().map(|s| s / dof).collect();
+        let total_variance = total_sq / dof;
+        let explained_variance_ratio = explained_variance
+            .iter()
+            .map(|v| {
+                if total_variance > 0.0 {
+                    v / total_variance
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        Ok(Pca {
+            mean,
+            components: basis,
+            d,
+            singular_values: sq.iter().map(|s| s.sqrt()).collect(),
+            explained_variance,
+            explained_variance_ratio,
+            total_variance,
+            solver,
+        })
+    }
+}
+
+/// A fitted PCA.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pca {
+    /// Column means of the training data.
+    pub mean: Vec<f64>,
+    /// k × D, row-major, unit rows.
+    pub components: Vec<f64>,
+    pub d: usize,
+    pub singular_values: Vec<f64>,
+    /// S² / (N − 1).
+    pub explained_variance: Vec<f64>,
+    /// Explained variance / total variance (all components, not only the kept ones).
+    pub explained_variance_ratio: Vec<f64>,
+    pub total_variance: f64,
+    pub solver: PcaSolver,
+}
+
+impl Pca {
+    pub fn n_components(&self) -> usize {
+        self.singular_values.len()
+    }
+
+    /// Coordinates of `x` on the first `k` components: N×k, row-major. O(N·D·k).
+    pub fn transform(&self, x: MatView<'_>, k: usize) -> Result<Vec<f32>, CoreError> {
+        if x.d() != self.d {
+            return Err(CoreError::InvalidParameter(format!(
+                "the PCA was fitted on {} dimensions, the data has {}",
+                self.d,
+                x.d()
+            )));
+        }
+        let k = k.min(self.n_components());
+        Ok(project(x, &self.mean, &self.components[..k * self.d], k))
+    }
+}
+
+/// Squared singular values (descending), k×D basis, and ‖X̄‖²_F, from the covariance.
+fn covariance_eigh(x: MatView<'_>, mean: &[f64]) -> Result<(Vec<f64>, Vec<f64>, f64), CoreError> {
+    let d = x.d();
+    let g = centred_gram(x, mean);
+    let total: f64 = (0..d).map(|i| g[i * d + i]).sum();
+    let m = Mat::<f64>::from_fn(d, d, |i, j| g[i * d + j]);
+    let eig = m
+        .self_adjoint_eigen(Side::Lower)
+        .map_err(|e| CoreError::NoConvergence(format!("{e:?}")))?;
+    let vals = eig.S().column_vector();
+    let vecs = eig.U();
+    let mut sq = Vec::with_capacity(d);
+    let mut basis = Vec::with_capacity(d * d);
+    for c in (0..d).rev() {
+        sq.push(vals[c].max(0.0));
+        basis.extend((0..d).map(|r| vecs[(r, c)]));
+    }
+    Ok((sq, basis, total))
+}
+
+/// The same from a thin SVD of the centred data (f64).
+fn thin_svd(x: MatView<'_>, mean: &[f64]) -> Result<(Vec<f64>, Vec<f64>, f64), CoreError> {
+    let (n, d) = (x.n(), x.d());
+    let m = Mat::<f64>::from_fn(n, d, |i, j| f64::from(x.row(i)[j]) - mean[j]);
+    let total: f64 = (0..d)
+        .map(|j| (0..n).map(|i| m[(i, j)] * m[(i, j)]).sum::<f64>())
+        .sum();
+    let svd = m
+        .thin_svd()
+        .map_err(|e| CoreError::NoConvergence(format!("{e:?}")))?;
+    let s = svd.S().column_vector();
+    let v = svd.V();
+    let r = n.min(d);
+    let sq = (0..r).map(|i| s[i] * s[i]).collect();
+    let mut basis = Vec::with_capacity(r * d);
+    for c in 0..r {
+        basis.extend((0..d).map(|j| v[(j, c)]));
+    }
+    Ok((sq, basis, total))
+}
+
+/// scikit-learn's `svd_flip(u_based_decision=False)`: the largest-|entry| of each row is positive.
+fn flip_signs(basis: &mut [f64], d: usize) {
+    for row in basis.chunks_exact_mut(d) {
+        let mut best = 0;
+        for (j, v) in row.iter().enumerate() {
+            if v.abs() > row[best].abs() {
+                best = j;
+            }
+        }
+        if row[best] < 0.0 {
+            row.iter_mut().for_each(|v| *v = -*v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    /// scikit-learn's PCA docstring example.
+    #[test]
+    fn sklearn_docstring_example() {
+        let x: Vec<f32> = vec![-1., -1., -2., -1., -3., -2., 1., 1., 2., 1., 3., 2.];
+        let v = MatView::new(&x, 6, 2).unwrap();
+        for solver in [PcaSolver::CovarianceEigh, PcaSolver::ThinSvd] {
+            let p = PcaParams::new(2).solver(solver).fit(v).unwrap();
+            assert_relative_eq!(p.singular_values[0], 6.30061232, max_relative = 1e-7);
+            assert_relative_eq!(p.singular_values[1], 0.54980396, max_relative = 1e-6);
+            assert_relative_eq!(
+                p.explained_variance_ratio[0],
+                0.99244289,
+                max_relative = 1e-7
+            );
+            assert_relative_eq!(
+                p.explained_variance_ratio[1],
+                0.00755711,
+                max_relative = 1e-5
+            );
+        }
+    }
+
+    #[test]
+    fn ratio_is_over_total_variance() {
+        let x: Vec<f32> = (0..300).map(|i| ((i * 37) % 101) as f32).collect();
+        let v = MatView::new(&x, 100, 3).unwrap();
+        let p = PcaParams::new(1).fit(v).unwrap();
+        assert!(p.explained_variance_ratio[0] < 1.0);
+        let all = PcaParams::new(3).fit(v).unwrap();
+        assert_relative_eq!(
+            all.explained_variance_ratio.iter().sum::<f64>(),
+            1.0,
+            max_relative = 1e-9
+        );
+    }
+
+    #[test]
+    fn one_item_is_an_error() {
+        let x = [1.0f32, 2.0];
+        assert!(PcaParams::new(2)
+            .fit(MatView::new(&x, 1, 2).unwrap())
+            .is_err());
+    }
+
+    #[test]
+    fn constant_data_has_zero_ratios() {
+        let x = vec![3.0f32; 20];
+        let p = PcaParams::new(2)
+            .fit(MatView::new(&x, 10, 2).unwrap())
+            .unwrap();
+        assert!(p.explained_variance_ratio.iter().all(|&r| r == 0.0));
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Build the release bundle into dist/: cargo → wasm-bindgen → wasm-opt → static files.
+# The plain route (no Trunk): every tool comes from a registry and is pinned (see ARCHITECTURE.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --target wasm32-unknown-unknown --bin rosetta-app
+rm -rf dist.tmp && mkdir -p dist.tmp
+wasm-bindgen --target web --no-typescript --out-dir dist.tmp \
+  target/wasm32-unknown-unknown/release/rosetta-app.wasm
+# The features rustc's wasm32 target emits, plus simd128 from .cargo/config.toml.
+node_modules/.bin/wasm-opt -Oz \
+  --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  dist.tmp/rosetta-app_bg.wasm -o dist.tmp/rosetta-app_bg.wasm
+cp index.html dist.tmp/
+# Static assets and the demo, without the script that generated it.
+(cd public && find . -type f ! -name '*.py' -print0 | xargs -0 -I{} cp --parents {} ../dist.tmp/)
+rm -rf dist && mv dist.tmp dist
+printf 'build: dist/ ready (%s KB of wasm)\n' "$(( $(stat -c %s dist/rosetta-app_bg.wasm) / 1024 ))"

@@ -1,0 +1,102 @@
+//! Drawing scatter plots. The renderer takes plain arrays (xs, ys, colours) and a [`Viewport`]; it
+//! never reads app state, and it touches only the canvas it is given.
+
+mod canvas2d;
+pub mod viewport;
+mod webgl;
+
+use web_sys::HtmlCanvasElement;
+
+pub use viewport::Viewport;
+
+/// Which drawing API a scatter uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    WebGl2,
+    Canvas2d,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::WebGl2 => "webgl2",
+            Backend::Canvas2d => "canvas2d",
+        }
+    }
+}
+
+/// Point size (CSS px) and opacity for `n` points: big and opaque when few, small and translucent
+/// when many, so dense regions read as density instead of a solid blob.
+pub fn point_style(n: usize, width_css: f64, height_css: f64) -> (f32, f32) {
+    let n = n.max(1) as f64;
+    let area_per_point = (width_css * height_css).max(1.0) / n;
+    let size = (area_per_point.sqrt() * 0.9).clamp(1.5, 7.0);
+    let coverage = n * size * size / (width_css * height_css).max(1.0);
+    let alpha = (1.6 / coverage.max(1e-9)).clamp(0.25, 0.9);
+    (size as f32, alpha as f32)
+}
+
+/// A scatter plot on one canvas.
+pub enum Scatter {
+    WebGl(webgl::WebGlScatter),
+    Canvas(canvas2d::CanvasScatter),
+}
+
+impl Scatter {
+    /// WebGL2 when available (and not refused by `force_canvas2d`), else Canvas2D.
+    pub fn new(canvas: &HtmlCanvasElement, force_canvas2d: bool) -> Result<Self, String> {
+        if !force_canvas2d {
+            if let Ok(gl) = webgl::WebGlScatter::new(canvas) {
+                return Ok(Scatter::WebGl(gl));
+            }
+        }
+        canvas2d::CanvasScatter::new(canvas).map(Scatter::Canvas)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Scatter::WebGl(_) => Backend::WebGl2,
+            Scatter::Canvas(_) => Backend::Canvas2d,
+        }
+    }
+
+    /// Replace the points (uploaded once; panning and zooming reuse them).
+    pub fn set_points(&mut self, xs: &[f32], ys: &[f32], rgba: &[[u8; 4]]) {
+        match self {
+            Scatter::WebGl(s) => s.set_points(xs, ys, rgba),
+            Scatter::Canvas(s) => s.set_points(xs, ys, rgba),
+        }
+    }
+
+    /// Number of points held.
+    pub fn len(&self) -> usize {
+        match self {
+            Scatter::WebGl(s) => s.len(),
+            Scatter::Canvas(s) => s.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn draw(&mut self, viewport: &Viewport) {
+        match self {
+            Scatter::WebGl(s) => s.draw(viewport),
+            Scatter::Canvas(s) => s.draw(viewport),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::point_style;
+
+    #[test]
+    fn many_points_are_smaller_and_fainter() {
+        let (s1, a1) = point_style(100, 800.0, 600.0);
+        let (s2, a2) = point_style(1_000_000, 800.0, 600.0);
+        assert!(s2 < s1 && a2 < a1);
+        assert!(s2 >= 1.5 && a2 >= 0.25);
+    }
+}

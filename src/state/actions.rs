@@ -1,0 +1,162 @@
+//! What the user can do, as methods that ask the worker and update the state with its answers.
+
+use std::sync::Arc;
+
+use js_sys::Array;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::colors::default_color_column;
+use super::{AlertLevel, AppState, Progress, ProjectionData, ProjectionState, Selection};
+use crate::worker::client::WorkerClient;
+use crate::worker::protocol::{LoadOutcome, Reply, Request};
+
+#[derive(Clone)]
+pub struct Actions {
+    state: AppState,
+    client: WorkerClient,
+}
+
+impl Actions {
+    pub fn new(state: AppState, client: WorkerClient) -> Self {
+        Self { state, client }
+    }
+
+    /// Files from a drop or the file picker.
+    pub fn load_files(&self, files: Array) {
+        if files.length() == 0 {
+            return;
+        }
+        let into = self.state.selected.get_untracked().map(|s| s.collection);
+        self.load(Request::LoadFiles { into }, Some(files));
+    }
+
+    /// Files by URL (the demo, `?data=` links).
+    pub fn load_urls(&self, urls: Vec<String>) {
+        if urls.is_empty() {
+            return;
+        }
+        let into = self.state.selected.get_untracked().map(|s| s.collection);
+        self.load(Request::LoadUrls { into, urls }, None);
+    }
+
+    fn load(&self, request: Request, files: Option<Array>) {
+        let this = self.clone();
+        spawn_local(async move {
+            let state = this.state;
+            let answer = this
+                .client
+                .request(&request, files, move |phase, done, total| {
+                    state.progress.set(Some(Progress {
+                        phase: phase.to_owned(),
+                        done,
+                        total,
+                    }));
+                })
+                .await;
+            state.progress.set(None);
+            match answer.map(|a| a.reply) {
+                Ok(Reply::Loaded(outcome)) => this.apply_load(outcome),
+                Ok(Reply::Failed { message }) | Err(message) => {
+                    state.alert(AlertLevel::Error, message)
+                }
+                Ok(other) => state.alert(AlertLevel::Error, format!("unexpected reply {other:?}")),
+            }
+        });
+    }
+
+    fn apply_load(&self, outcome: LoadOutcome) {
+        let state = self.state;
+        for e in outcome.errors {
+            state.alert(AlertLevel::Error, e);
+        }
+        for w in outcome.warnings {
+            state.alert(AlertLevel::Warning, w);
+        }
+        let Some(collection) = outcome.collection else {
+            return;
+        };
+        let id = collection.id;
+        let color = default_color_column(&collection.metadata);
+        let keep_color = state
+            .color_by
+            .get_untracked()
+            .is_some_and(|c| collection.metadata.iter().any(|m| m.name == c));
+        state
+            .collections
+            .update(|cs| match cs.iter_mut().find(|c| c.id == id) {
+                Some(existing) => *existing = collection,
+                None => cs.push(collection),
+            });
+        if !keep_color {
+            state.color_by.set(color);
+        }
+        if let Some(&space) = outcome.added.first() {
+            self.select(Selection {
+                collection: id,
+                space,
+            });
+        } else if state.selected.get_untracked().map(|s| s.collection) == Some(id) {
+            // Metadata arrived for the collection on screen: redraw with its colours.
+            state.selected.update(|_| {});
+        }
+    }
+
+    /// Select a space and draw its PCA.
+    pub fn select(&self, selection: Selection) {
+        let state = self.state;
+        state.selected.set(Some(selection));
+        if let ProjectionState::Ready(p) = state.projection.get_untracked() {
+            if p.space == selection.space {
+                return;
+            }
+        }
+        state.projection.set(ProjectionState::Busy(selection.space));
+        let client = self.client.clone();
+        spawn_local(async move {
+            let request = Request::Project {
+                space: selection.space,
+            };
+            let answer = client.request(&request, None, |_, _, _| {}).await;
+            let still_selected =
+                state.selected.get_untracked().map(|s| s.space) == Some(selection.space);
+            match answer {
+                Ok(crate::worker::client::Answer {
+                    reply:
+                        Reply::Projection {
+                            space,
+                            n,
+                            explained_variance_ratio,
+                        },
+                    coords: Some(coords),
+                }) if still_selected => {
+                    let (xs, ys) = (0..n).map(|i| (coords[2 * i], coords[2 * i + 1])).unzip();
+                    state
+                        .projection
+                        .set(ProjectionState::Ready(Arc::new(ProjectionData {
+                            space,
+                            xs,
+                            ys,
+                            explained_variance_ratio,
+                        })));
+                }
+                Ok(_) if !still_selected => {}
+                Ok(crate::worker::client::Answer {
+                    reply: Reply::Failed { message },
+                    ..
+                })
+                | Err(message) => {
+                    state.projection.set(ProjectionState::Empty);
+                    state.alert(AlertLevel::Error, message);
+                }
+                Ok(other) => {
+                    state.projection.set(ProjectionState::Empty);
+                    state.alert(
+                        AlertLevel::Error,
+                        format!("unexpected reply {:?}", other.reply),
+                    );
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,30 @@
+//! Browser glue: the global scope, reading files and URLs into bytes, timing.
+
+pub mod files;
+
+use wasm_bindgen::JsValue;
+
+/// True inside a Web Worker (no `document` in the global scope).
+pub fn is_worker_scope() -> bool {
+    !js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("document")).unwrap_or(false)
+}
+
+/// Milliseconds from a monotonic clock (`performance.now()`), in the page or a worker.
+pub fn now_ms() -> f64 {
+    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance"))
+        .ok()
+        .and_then(|p| {
+            let now = js_sys::Reflect::get(&p, &JsValue::from_str("now")).ok()?;
+            let f: js_sys::Function = wasm_bindgen::JsCast::dyn_into(now).ok()?;
+            f.call0(&p).ok()?.as_f64()
+        })
+        .unwrap_or(0.0)
+}
+
+/// A readable message from a thrown JS value.
+pub fn js_error_text(e: &JsValue) -> String {
+    if let Some(err) = wasm_bindgen::JsCast::dyn_ref::<js_sys::Error>(e) {
+        return String::from(err.message());
+    }
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}

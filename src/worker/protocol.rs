@@ -1,0 +1,77 @@
+//! Messages between the page and the worker. Control data goes through serde; bulk arrays travel
+//! beside it as transferable typed arrays (see `client.rs` and `entry.rs`), never through serde.
+
+use serde::{Deserialize, Serialize};
+
+pub type CollectionId = u32;
+pub type SpaceId = u32;
+
+/// One embedding matrix as the page sees it (the values stay in the worker).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpaceInfo {
+    pub id: SpaceId,
+    pub name: String,
+    pub n: usize,
+    pub d: usize,
+    pub dtype: String,
+}
+
+/// A metadata column, shown as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetaColumn {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+/// Spaces of the same items, with their metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollectionInfo {
+    pub id: CollectionId,
+    pub name: String,
+    pub n: usize,
+    pub spaces: Vec<SpaceInfo>,
+    pub metadata: Vec<MetaColumn>,
+}
+
+/// What the page asks of the worker. Files for `LoadFiles` ride beside the request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// Parse the attached files; join collection `into` when they describe the same items.
+    LoadFiles { into: Option<CollectionId> },
+    /// Fetch and parse URLs (same joining rule).
+    LoadUrls {
+        into: Option<CollectionId>,
+        urls: Vec<String>,
+    },
+    /// Exact PCA of a space; the first two coordinates ride beside the reply.
+    Project { space: SpaceId },
+}
+
+/// The outcome of a load: the collection that was created or grew, and what went wrong.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct LoadOutcome {
+    pub collection: Option<CollectionInfo>,
+    pub added: Vec<SpaceId>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// What the worker answers. `Progress` may come any number of times before the final reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    Progress {
+        phase: String,
+        done: f64,
+        total: f64,
+    },
+    Loaded(LoadOutcome),
+    /// Coordinates (n × 2, interleaved f32) ride beside this reply.
+    Projection {
+        space: SpaceId,
+        n: usize,
+        explained_variance_ratio: Vec<f64>,
+    },
+    Failed {
+        message: String,
+    },
+}

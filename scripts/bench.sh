@@ -1,5 +1,27 @@
 #!/usr/bin/env bash
-# Benchmarks: each prints ratios against a baseline measured in the same run (see BENCHMARKS.md).
+# Benchmarks: the same workloads natively, in headless Chromium (the release bundle, in the worker)
+# and with numpy/scikit-learn on one thread, measured in this run; prints a table of ratios.
+# Usage: scripts/bench.sh [workloads] [scale]   e.g. scripts/bench.sh pca,relative 0.1
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "bench: no benchmarks yet (the loading and numerics issues add them)"
+workloads=${1:-parse,pca,relative,compare}
+scale=${2:-1}
+out=target/bench
+mkdir -p "$out"
+
+python3 -c 'import numpy, sklearn' 2>/dev/null || pip install --quiet numpy scikit-learn
+
+echo "bench: native (rosetta-bench, release)" >&2
+cargo build --release -q -p rosetta-bench
+target/release/rosetta-bench ${workloads//,/ } --scale "$scale" | tee "$out/native.jsonl" >&2
+
+echo "bench: numpy / scikit-learn, one thread" >&2
+OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+  python3 bench/numpy_bench.py ${workloads//,/ } --scale "$scale" | tee "$out/numpy.jsonl" >&2
+
+echo "bench: in headless Chromium (wasm, SIMD128, worker)" >&2
+scripts/build.sh >&2
+node bench/browser_bench.mjs "$workloads" "$scale" | tee "$out/wasm.jsonl" >&2
+
+echo
+node bench/report.mjs "$out/native.jsonl" "$out/wasm.jsonl" "$out/numpy.jsonl" | tee "$out/report.md"

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::components::alerts::Alerts;
+use crate::components::bench_panel::BenchPanel;
 use crate::components::drop_zone::DropZone;
 use crate::components::file_picker::FilePicker;
 use crate::components::progress_bar::ProgressBar;
@@ -26,12 +27,19 @@ pub const DEMO_FILES: [&str; 4] = [
 pub struct UrlParams {
     pub data: Vec<String>,
     pub force_canvas2d: bool,
+    /// `?bench=pca,relative` runs those benchmark workloads instead of loading data.
+    pub bench: Vec<String>,
+    /// `?scale=0.1` shrinks the benchmark sizes.
+    pub bench_scale: f64,
 }
 
 impl UrlParams {
     /// Parse a query string (`?a=b&c=d`, already percent-decoded values by `decode`).
     pub fn parse(query: &str, decode: impl Fn(&str) -> String) -> Self {
-        let mut out = Self::default();
+        let mut out = Self {
+            bench_scale: 1.0,
+            ..Self::default()
+        };
         let mut meta = Vec::new();
         for pair in query.trim_start_matches('?').split('&') {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -45,6 +53,8 @@ impl UrlParams {
                 "data" => out.data.extend(list),
                 "meta" => meta.extend(list),
                 "renderer" => out.force_canvas2d = value == "canvas2d",
+                "bench" => out.bench.extend(list),
+                "scale" => out.bench_scale = value.parse().unwrap_or(1.0),
                 _ => {}
             }
         }
@@ -77,9 +87,12 @@ pub fn App() -> impl IntoView {
     let params = url_params();
     match WorkerClient::spawn("./worker.js") {
         Ok(client) => {
+            provide_context(client.clone());
             let actions = Actions::new(state, client);
             provide_context(actions.clone());
-            let urls: Vec<String> = if params.data.is_empty() {
+            let urls: Vec<String> = if !params.bench.is_empty() {
+                Vec::new()
+            } else if params.data.is_empty() {
                 DEMO_FILES.iter().map(|f| absolute(f)).collect()
             } else {
                 params.data.iter().map(|f| absolute(f)).collect()
@@ -91,30 +104,34 @@ pub fn App() -> impl IntoView {
             format!("the background worker could not start: {e}"),
         ),
     }
-    let has_actions = use_context::<Actions>().is_some();
-    view! {
-        <Show when=move || has_actions fallback=|| view! { <Alerts /> }>
-            <DropZone>
-                <header class="top">
-                    <h1>"Rosetta"</h1>
-                    <p class="tagline muted">
-                        "Compare embedding spaces in your browser. Your files never leave this machine."
-                    </p>
-                    <FilePicker />
-                </header>
-                <div class="layout">
-                    <aside class="sidebar">
-                        <SpaceList />
-                    </aside>
-                    <main class="main">
-                        <ProgressBar />
-                        <Alerts />
-                        <ScatterView force_canvas2d=params.force_canvas2d />
-                    </main>
-                </div>
-            </DropZone>
-        </Show>
+    if use_context::<Actions>().is_none() {
+        return view! { <Alerts /> }.into_any();
     }
+    let bench = (!params.bench.is_empty())
+        .then(|| view! { <BenchPanel workloads=params.bench.clone() scale=params.bench_scale /> });
+    view! {
+        <DropZone>
+            <header class="top">
+                <h1>"Rosetta"</h1>
+                <p class="tagline muted">
+                    "Compare embedding spaces in your browser. Your files never leave this machine."
+                </p>
+                <FilePicker />
+            </header>
+            <div class="layout">
+                <aside class="sidebar">
+                    <SpaceList />
+                </aside>
+                <main class="main">
+                    <ProgressBar />
+                    <Alerts />
+                    {bench}
+                    <ScatterView force_canvas2d=params.force_canvas2d />
+                </main>
+            </div>
+        </DropZone>
+    }
+    .into_any()
 }
 
 #[cfg(test)]
@@ -129,6 +146,10 @@ mod tests {
         );
         assert_eq!(p.data, vec!["a.npy", "b.npy", "m.tsv"]);
         assert!(p.force_canvas2d);
-        assert_eq!(UrlParams::parse("", str::to_owned), UrlParams::default());
+        let empty = UrlParams::parse("", str::to_owned);
+        assert!(empty.data.is_empty() && empty.bench.is_empty() && empty.bench_scale == 1.0);
+        let b = UrlParams::parse("?bench=pca,relative&scale=0.5", str::to_owned);
+        assert_eq!(b.bench, vec!["pca", "relative"]);
+        assert_eq!(b.bench_scale, 0.5);
     }
 }

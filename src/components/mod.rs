@@ -1,6 +1,7 @@
 //! One component per file. Components read state with `expect_context` and act through `Actions`.
 
 pub mod alerts;
+pub mod bench_panel;
 pub mod drop_zone;
 pub mod file_picker;
 pub mod legend;

@@ -90,6 +90,25 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, store: &Rc<RefCell<Store>>, 
             let outcome = store.borrow_mut().load(parsed, into);
             post(scope, id, &Reply::Loaded(outcome), None);
         }
+        Request::Bench { workloads, scale } => {
+            let clock = crate::web::now_ms;
+            let mut lines = Vec::new();
+            for (i, w) in workloads.iter().enumerate() {
+                progress(
+                    scope,
+                    id,
+                    &format!("benchmark: {w}"),
+                    i as f64,
+                    workloads.len() as f64,
+                );
+                lines.extend(
+                    rosetta_bench::run(w, &clock, scale)
+                        .iter()
+                        .map(|t| t.to_json()),
+                );
+            }
+            post(scope, id, &Reply::Bench { lines }, None);
+        }
         Request::Project { space } => {
             progress(scope, id, "PCA", 0.0, 1.0);
             let result = store.borrow().project(space);

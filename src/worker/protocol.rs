@@ -45,6 +45,8 @@ pub enum Request {
     },
     /// Exact PCA of a space; the first two coordinates ride beside the reply.
     Project { space: SpaceId },
+    /// Run benchmark workloads (`rosetta_bench::WORKLOADS`) in the worker.
+    Bench { workloads: Vec<String>, scale: f64 },
 }
 
 /// The outcome of a load: the collection that was created or grew, and what went wrong.
@@ -73,5 +75,9 @@ pub enum Reply {
     },
     Failed {
         message: String,
+    },
+    /// One JSON line per timing.
+    Bench {
+        lines: Vec<String>,
     },
 }

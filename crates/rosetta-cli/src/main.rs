@@ -36,6 +36,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compare two spaces of the same items (CKA, neighbours, relative representations,
+    /// Procrustes, stitching). See README for every output key.
+    Compare(commands::compare::CompareArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Pca {
             file, components, ..
         } => commands::pca(&file, components),
+        Command::Compare(args) => commands::compare::run(&args),
     };
     match result {
         Ok(text) => {

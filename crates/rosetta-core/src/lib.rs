@@ -5,10 +5,24 @@
 //! complexity; nothing materialises an N×N matrix.
 
 mod error;
+pub mod knn;
 pub mod linalg;
 mod matrix;
 pub mod pca;
+pub mod rng;
 
 pub use error::CoreError;
+pub use knn::{knn, knn_of, Metric, Neighbors};
 pub use matrix::{MatView, Matrix};
 pub use pca::{Pca, PcaParams, PcaSolver};
+pub use rng::Rng;
+pub mod agreement;
+pub mod anchors;
+pub mod cka;
+pub mod compare;
+pub mod lstsq;
+pub mod procrustes;
+pub mod relative;
+pub mod retrieval;
+pub mod rsa;
+pub mod stitching;

@@ -48,6 +48,19 @@ impl<'a> MatView<'a> {
         }
     }
 
+    /// A copy of the given rows, in that order. O(rows·D).
+    pub fn gather(&self, rows: &[usize]) -> Matrix {
+        let mut data = Vec::with_capacity(rows.len() * self.d);
+        for &r in rows {
+            data.extend_from_slice(self.row(r));
+        }
+        Matrix {
+            data,
+            n: rows.len(),
+            d: self.d,
+        }
+    }
+
     /// Column means, accumulated in f64. O(N·D).
     pub fn column_means(&self) -> Vec<f64> {
         let mut sums = vec![0.0f64; self.d];

@@ -10,13 +10,18 @@ use crate::matrix::MatView;
 /// How the decomposition is computed. All are exact up to rounding except `Randomized`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PcaSolver {
-    /// Covariance when N ≥ 10·D, thin SVD otherwise.
+    /// Covariance when N ≥ 10·D; randomized when D ≥ 1000 and at most a tenth of min(N, D)
+    /// components are asked; thin SVD otherwise.
     Auto,
     /// Eigen-decomposition of the D×D covariance. O(N·D² + D³). Squares the condition number, so
     /// components with a tiny share of the variance lose relative precision.
     CovarianceEigh,
     /// Thin SVD of the centred N×D data in f64. O(N·D·min(N, D)).
     ThinSvd,
+    /// Randomized SVD (Halko et al. 2011) with 10 oversamples and 7 power iterations (4 when many
+    /// components are asked), QR-normalised, seeded. O(N·D·(k + 10)·(2·iters + 2)). Approximate:
+    /// the leading components converge to the exact ones when the spectrum has a gap.
+    Randomized { seed: u64 },
 }
 
 /// Parameters of a PCA fit (checked by [`PcaParams::fit`] before any work).
@@ -56,16 +61,23 @@ impl PcaParams {
         let k = self.n_components.min(n).min(d);
         let solver = match self.solver {
             PcaSolver::Auto if n >= 10 * d => PcaSolver::CovarianceEigh,
+            PcaSolver::Auto if d >= 1000 && 10 * k <= n.min(d) => PcaSolver::Randomized { seed: 0 },
             PcaSolver::Auto => PcaSolver::ThinSvd,
             s => s,
         };
         let mean = x.column_means();
         let (mut sq, mut basis, total_sq) = match solver {
             PcaSolver::CovarianceEigh => covariance_eigh(x, &mean)?,
-            _ => thin_svd(x, &mean)?,
+            PcaSolver::Randomized { seed } => randomized(x, &mean, k, seed)?,
+            PcaSolver::Auto | PcaSolver::ThinSvd => thin_svd(x, &mean)?,
         };
         sq.truncate(k);
         basis.truncate(k * d);
+        if solver == PcaSolver::CovarianceEigh {
+            // The covariance was summed from f32 block products: re-measure each kept component's
+            // variance exactly (a Rayleigh quotient's error is quadratic in the vector's).
+            sq = rayleigh_sq(x, &mean, &basis, k);
+        }
         flip_signs(&mut basis, d);
         let dof = (n - 1) as f64;
         let explained_variance: Vec<f64> = sq.iter().map(|s| s / dof).collect();
@@ -133,7 +145,7 @@ impl Pca {
 fn covariance_eigh(x: MatView<'_>, mean: &[f64]) -> Result<(Vec<f64>, Vec<f64>, f64), CoreError> {
     let d = x.d();
     let g = centred_gram(x, mean);
-    let total: f64 = (0..d).map(|i| g[i * d + i]).sum();
+    let total = centred_sq_sum(x, mean);
     let m = Mat::<f64>::from_fn(d, d, |i, j| g[i * d + j]);
     let eig = m
         .self_adjoint_eigen(Side::Lower)
@@ -170,6 +182,112 @@ fn thin_svd(x: MatView<'_>, mean: &[f64]) -> Result<(Vec<f64>, Vec<f64>, f64), C
     Ok((sq, basis, total))
 }
 
+/// ‖X − mean‖²_F in f64. O(N·D).
+fn centred_sq_sum(x: MatView<'_>, mean: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for i in 0..x.n() {
+        for (&v, m) in x.row(i).iter().zip(mean) {
+            let t = f64::from(v) - m;
+            total += t * t;
+        }
+    }
+    total
+}
+
+/// `‖(X − mean)·v_c‖²` for each of the k unit rows v_c of `basis`, in f64. O(N·D·k).
+fn rayleigh_sq(x: MatView<'_>, mean: &[f64], basis: &[f64], k: usize) -> Vec<f64> {
+    let d = x.d();
+    let mut out = vec![0.0f64; k];
+    let mut row = vec![0.0f64; d];
+    for i in 0..x.n() {
+        for ((r, &v), m) in row.iter_mut().zip(x.row(i)).zip(mean) {
+            *r = f64::from(v) - m;
+        }
+        for (c, o) in out.iter_mut().enumerate() {
+            let t: f64 = row
+                .iter()
+                .zip(&basis[c * d..(c + 1) * d])
+                .map(|(a, b)| a * b)
+                .sum();
+            *o += t * t;
+        }
+    }
+    out
+}
+
+/// Halko et al.'s randomized range finder + SVD of the small projected matrix.
+fn randomized(
+    x: MatView<'_>,
+    mean: &[f64],
+    k: usize,
+    seed: u64,
+) -> Result<(Vec<f64>, Vec<f64>, f64), CoreError> {
+    let (n, d) = (x.n(), x.d());
+    let l = (k + 10).min(n.min(d));
+    let iters = if 10 * k < n.min(d) { 7 } else { 4 };
+    let mut rng = crate::rng::Rng::new(seed);
+    let omega: Vec<f64> = (0..d * l).map(|_| rng.normal()).collect();
+    let mut y = mul_centred(x, mean, &omega, l); // N × l
+    for _ in 0..iters {
+        let q = orthonormal(&y, n, l)?;
+        let z = mul_centred_t(x, mean, &q, l)?; // D × l
+        let qz = orthonormal(&z, d, l)?;
+        y = mul_centred(x, mean, &qz, l);
+    }
+    let q = orthonormal(&y, n, l)?;
+    // B = Qᵀ X̄ (l × D), as (X̄ᵀ Q)ᵀ.
+    let bt = mul_centred_t(x, mean, &q, l)?; // D × l
+    let b = Mat::<f64>::from_fn(l, d, |i, j| bt[j * l + i]);
+    let svd = b
+        .thin_svd()
+        .map_err(|e| CoreError::NoConvergence(format!("{e:?}")))?;
+    let s = svd.S().column_vector();
+    let v = svd.V();
+    let sq = (0..l).map(|i| s[i] * s[i]).collect();
+    let mut basis = Vec::with_capacity(l * d);
+    for c in 0..l {
+        basis.extend((0..d).map(|j| v[(j, c)]));
+    }
+    Ok((sq, basis, centred_sq_sum(x, mean)))
+}
+
+/// `(X − mean) · Q` for a D × l row-major Q: N × l row-major (f32 products, f64 out).
+fn mul_centred(x: MatView<'_>, mean: &[f64], q: &[f64], l: usize) -> Vec<f64> {
+    // project() multiplies by a k×D basis: Qᵀ.
+    let d = x.d();
+    let qt: Vec<f64> = (0..l)
+        .flat_map(|c| (0..d).map(move |r| (r, c)))
+        .map(|(r, c)| q[r * l + c])
+        .collect();
+    crate::linalg::project(x, mean, &qt, l)
+        .into_iter()
+        .map(f64::from)
+        .collect()
+}
+
+/// `(X − mean)ᵀ · Y` for an N × l row-major Y: D × l row-major, accumulated over row blocks in f64.
+fn mul_centred_t(x: MatView<'_>, mean: &[f64], y: &[f64], l: usize) -> Result<Vec<f64>, CoreError> {
+    let yv: Vec<f32> = y.iter().map(|&v| v as f32).collect();
+    let yview = MatView::new(&yv, x.n(), l)?;
+    Ok(crate::linalg::centred_cross(
+        x,
+        mean,
+        yview,
+        &vec![0.0; l],
+        crate::linalg::Precision::F32Blocks,
+    ))
+}
+
+/// An orthonormal basis of the columns of an r × c row-major matrix (thin QR's Q), row-major.
+fn orthonormal(a: &[f64], r: usize, c: usize) -> Result<Vec<f64>, CoreError> {
+    let m = Mat::<f64>::from_fn(r, c, |i, j| a[i * c + j]);
+    let q = m.qr().compute_thin_Q();
+    Ok((0..r)
+        .flat_map(|i| (0..c).map(move |j| (i, j)))
+        .map(|(i, j)| q[(i, j)])
+        .collect())
+}
+
 /// scikit-learn's `svd_flip(u_based_decision=False)`: the largest-|entry| of each row is positive.
 fn flip_signs(basis: &mut [f64], d: usize) {
     for row in basis.chunks_exact_mut(d) {
@@ -195,7 +313,11 @@ mod tests {
     fn sklearn_docstring_example() {
         let x: Vec<f32> = vec![-1., -1., -2., -1., -3., -2., 1., 1., 2., 1., 3., 2.];
         let v = MatView::new(&x, 6, 2).unwrap();
-        for solver in [PcaSolver::CovarianceEigh, PcaSolver::ThinSvd] {
+        for solver in [
+            PcaSolver::CovarianceEigh,
+            PcaSolver::ThinSvd,
+            PcaSolver::Randomized { seed: 1 },
+        ] {
             let p = PcaParams::new(2).solver(solver).fit(v).unwrap();
             assert_relative_eq!(p.singular_values[0], 6.30061232, max_relative = 1e-7);
             assert_relative_eq!(p.singular_values[1], 0.54980396, max_relative = 1e-6);
@@ -224,6 +346,32 @@ mod tests {
             1.0,
             max_relative = 1e-9
         );
+    }
+
+    #[test]
+    fn randomized_matches_exact_on_leading_components() {
+        let mut r = crate::rng::Rng::new(4);
+        let (n, d) = (400, 60);
+        // A decaying spectrum: column j scaled by 0.8^j.
+        let x: Vec<f32> = (0..n * d)
+            .map(|i| (r.normal() * 0.8f64.powi((i % d) as i32)) as f32)
+            .collect();
+        let v = MatView::new(&x, n, d).unwrap();
+        let exact = PcaParams::new(3).solver(PcaSolver::ThinSvd).fit(v).unwrap();
+        let approx = PcaParams::new(3)
+            .solver(PcaSolver::Randomized { seed: 9 })
+            .fit(v)
+            .unwrap();
+        for i in 0..3 {
+            assert_relative_eq!(
+                exact.explained_variance_ratio[i],
+                approx.explained_variance_ratio[i],
+                max_relative = 1e-6
+            );
+        }
+        for (a, b) in exact.components.iter().zip(&approx.components) {
+            assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+        }
     }
 
     #[test]

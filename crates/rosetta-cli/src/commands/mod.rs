@@ -1,5 +1,7 @@
 //! The subcommands. Each returns its output text, or the message the browser would show.
 
+pub mod compare;
+
 use std::path::Path;
 
 use rosetta_core::{MatView, PcaParams};

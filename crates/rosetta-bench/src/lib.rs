@@ -1,0 +1,214 @@
+//! Benchmark workloads shared by the native harness and the page (`?bench=`): each returns its
+//! wall time in milliseconds, measured with a clock the caller supplies (`Instant` natively,
+//! `performance.now()` in a tab), next to a baseline measured in the same run.
+
+use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
+use rosetta_core::compare::{compare, CompareParams};
+use rosetta_core::relative::{relative, RelativeParams};
+use rosetta_core::{MatView, PcaParams, Rng};
+
+/// One measured workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timing {
+    pub name: String,
+    pub ms: f64,
+    /// Bytes processed (parsers), for MB/s.
+    pub bytes: Option<usize>,
+    /// A check value, so the optimiser cannot drop the work and results can be compared.
+    pub check: f64,
+}
+
+impl Timing {
+    /// One line of JSON (no serde dependency needed).
+    pub fn to_json(&self) -> String {
+        let bytes = self.bytes.map_or("null".to_owned(), |b| b.to_string());
+        format!(
+            "{{\"name\":\"{}\",\"ms\":{:.3},\"bytes\":{},\"check\":{}}}",
+            self.name, self.ms, bytes, self.check
+        )
+    }
+}
+
+/// Structured test data: `n × d` with a decaying spectrum (like real embeddings) plus an offset.
+pub fn embeddings(n: usize, d: usize, seed: u64) -> Vec<f32> {
+    let mut r = Rng::new(seed);
+    let scales: Vec<f32> = (0..d)
+        .map(|j| (1.0 / (1.0 + j as f64 / 16.0)) as f32)
+        .collect();
+    let mut out = Vec::with_capacity(n * d);
+    for _ in 0..n {
+        for s in &scales {
+            out.push(r.normal() as f32 * s + 0.1);
+        }
+    }
+    out
+}
+
+fn time(clock: &dyn Fn() -> f64, f: impl FnOnce() -> f64) -> (f64, f64) {
+    let t0 = clock();
+    let check = f();
+    (clock() - t0, check)
+}
+
+/// Parse a float32 `.npy` of n × d; the baseline is a plain copy of the same bytes.
+pub fn parse_npy(clock: &dyn Fn() -> f64, n: usize, d: usize) -> Vec<Timing> {
+    let values = embeddings(n, d, 1);
+    let bytes = rosetta_io::npy::write_f32(n, d, &values);
+    drop(values);
+    let (copy_ms, c) = time(clock, || {
+        let v = bytes.to_vec();
+        f64::from(v[v.len() / 2])
+    });
+    let (ms, check) = time(clock, || {
+        match rosetta_io::parse_file("bench.npy", &bytes) {
+            Ok(p) => f64::from(p.spaces[0].vectors.values[n * d / 2]),
+            Err(_) => f64::NAN,
+        }
+    });
+    vec![
+        Timing {
+            name: format!("copy {} MB", bytes.len() >> 20),
+            ms: copy_ms,
+            bytes: Some(bytes.len()),
+            check: c,
+        },
+        Timing {
+            name: format!("parse npy {n}x{d}"),
+            ms,
+            bytes: Some(bytes.len()),
+            check,
+        },
+    ]
+}
+
+/// Parse a headerless vectors TSV of n × d; the baseline is a plain copy of the same bytes.
+pub fn parse_tsv(clock: &dyn Fn() -> f64, n: usize, d: usize) -> Vec<Timing> {
+    let values = embeddings(n, d, 2);
+    let mut text = String::with_capacity(n * d * 10);
+    for row in values.chunks(d) {
+        for (j, v) in row.iter().enumerate() {
+            if j > 0 {
+                text.push('\t');
+            }
+            text.push_str(&format!("{v:.6}"));
+        }
+        text.push('\n');
+    }
+    let bytes = text.into_bytes();
+    let (copy_ms, c) = time(clock, || {
+        let v = bytes.to_vec();
+        f64::from(v[v.len() / 2])
+    });
+    let (ms, check) = time(clock, || {
+        match rosetta_io::parse_file("vectors.tsv", &bytes) {
+            Ok(p) => f64::from(p.spaces[0].vectors.values[0]),
+            Err(_) => f64::NAN,
+        }
+    });
+    vec![
+        Timing {
+            name: format!("copy {} MB", bytes.len() >> 20),
+            ms: copy_ms,
+            bytes: Some(bytes.len()),
+            check: c,
+        },
+        Timing {
+            name: format!("parse tsv {n}x{d}"),
+            ms,
+            bytes: Some(bytes.len()),
+            check,
+        },
+    ]
+}
+
+/// Exact PCA (10 components, coordinates on 2) of n × d.
+pub fn pca(clock: &dyn Fn() -> f64, n: usize, d: usize) -> Vec<Timing> {
+    let x = embeddings(n, d, 3);
+    let (ms, check) = time(clock, || {
+        let v = MatView::new(&x, n, d).ok();
+        v.and_then(|v| {
+            let p = PcaParams::new(10).fit(v).ok()?;
+            let coords = p.transform(v, 2).ok()?;
+            Some(p.explained_variance_ratio[0] + f64::from(coords[0]))
+        })
+        .unwrap_or(f64::NAN)
+    });
+    vec![Timing {
+        name: format!("pca {n}x{d} k=10"),
+        ms,
+        bytes: None,
+        check,
+    }]
+}
+
+/// Cosine relative representation of n × d against k random anchors.
+pub fn relative_rep(clock: &dyn Fn() -> f64, n: usize, d: usize, k: usize) -> Vec<Timing> {
+    let x = embeddings(n, d, 4);
+    let anchors = Rng::new(5).sample(n, k);
+    let (ms, check) = time(clock, || {
+        MatView::new(&x, n, d)
+            .ok()
+            .and_then(|v| relative(v, &anchors, RelativeParams::default()).ok())
+            .map_or(f64::NAN, |r| f64::from(r.data[0]))
+    });
+    vec![Timing {
+        name: format!("relative {n}x{d} -> {k} anchors"),
+        ms,
+        bytes: None,
+        check,
+    }]
+}
+
+/// The full comparison of two n × d spaces (k = 10, d random anchors).
+pub fn full_compare(clock: &dyn Fn() -> f64, n: usize, d: usize) -> Vec<Timing> {
+    let x = embeddings(n, d, 6);
+    let mut r = Rng::new(7);
+    let y: Vec<f32> = x.iter().map(|&v| v + 0.5 * r.normal() as f32).collect();
+    let labels: Vec<String> = (0..n).map(|i| format!("c{}", i % 10)).collect();
+    let (ms, check) = time(clock, || {
+        let (Ok(vx), Ok(vy)) = (MatView::new(&x, n, d), MatView::new(&y, n, d)) else {
+            return f64::NAN;
+        };
+        let params = AnchorParams {
+            strategy: AnchorStrategy::Random,
+            k: d,
+            seed: 0,
+        };
+        let Ok(anchors) = select_anchors(vx, params, None) else {
+            return f64::NAN;
+        };
+        compare(
+            vx,
+            vy,
+            &anchors,
+            CompareParams::default(),
+            Some(&labels),
+            &mut |_, _| {},
+        )
+        .map_or(f64::NAN, |rep| rep.mutual_knn + rep.cka_linear)
+    });
+    vec![Timing {
+        name: format!("compare {n}x{d} k=10"),
+        ms,
+        bytes: None,
+        check,
+    }]
+}
+
+/// Every workload by name; `scale` < 1 shrinks the sizes (for a quick smoke run).
+pub fn run(which: &str, clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
+    let s = |v: usize| ((v as f64 * scale) as usize).max(16);
+    match which {
+        "parse" => {
+            let mut t = parse_npy(clock, s(100_000), 768);
+            t.extend(parse_tsv(clock, s(20_000), 128));
+            t
+        }
+        "pca" => pca(clock, s(100_000), 768),
+        "relative" => relative_rep(clock, s(100_000), 768, 300),
+        "compare" => full_compare(clock, s(20_000), 384),
+        _ => Vec::new(),
+    }
+}
+
+pub const WORKLOADS: [&str; 4] = ["parse", "pca", "relative", "compare"];

@@ -1,0 +1,279 @@
+//! The `rosetta` binary end to end: documented JSON keys, oracle values, and exit codes.
+#![allow(clippy::unwrap_used)] // reason: test code, where a panic is the failure report
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn rosetta(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rosetta"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rosetta-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn fixture(name: &str) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/fixtures").join(name)).unwrap(),
+    )
+    .unwrap()
+}
+
+/// Write a fixture dataset as a float32 .npy; returns its path.
+fn dataset_npy(dir: &Path, name: &str) -> PathBuf {
+    let all = fixture("datasets.json");
+    let d = &all[name];
+    let values: Vec<f32> = d["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    let (n, dim) = (
+        d["n"].as_u64().unwrap() as usize,
+        d["d"].as_u64().unwrap() as usize,
+    );
+    let path = dir.join(format!("{name}.npy"));
+    std::fs::write(&path, rosetta_io::npy::write_f32(n, dim, &values)).unwrap();
+    path
+}
+
+#[test]
+fn info_lists_spaces_as_json() {
+    let demo = repo().join("public/demo");
+    let a = demo.join("digits-mlp-relu-seed0.npy");
+    let m = demo.join("metadata.tsv");
+    let (code, out, _) = rosetta(&["info", a.to_str().unwrap(), m.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let first = &v[0];
+    assert_eq!(first["file"], "digits-mlp-relu-seed0.npy");
+    assert_eq!(first["n"], 1797);
+    assert_eq!(first["dim"], 128);
+    assert_eq!(first["dtype"], "float32");
+    assert!(first["metadata"].is_array());
+    assert_eq!(v[1]["metadata"][1], "label");
+}
+
+#[test]
+fn a_bad_file_exits_2_with_the_browser_message() {
+    let dir = temp_dir("bad");
+    let bad = dir.join("broken.npy");
+    std::fs::write(&bad, b"\x93NUMPY\x01\x00").unwrap();
+    let (code, out, err) = rosetta(&["info", bad.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    let expected = rosetta_io::parse_file("broken.npy", b"\x93NUMPY\x01\x00")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err.trim(), format!("rosetta: {expected}"));
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn pca_prints_ratios_and_coordinates() {
+    let dir = temp_dir("pca");
+    let path = dataset_npy(&dir, "clusters");
+    let (code, out, _) = rosetta(&["pca", path.to_str().unwrap(), "--components", "5", "--json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let want = &fixture("pca.json")["clusters_full"]["explained_variance_ratio"];
+    for (g, w) in v["explained_variance_ratio"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(want.as_array().unwrap())
+    {
+        assert!((g.as_f64().unwrap() - w.as_f64().unwrap()).abs() < 1e-6 * w.as_f64().unwrap());
+    }
+    assert_eq!(v["coords"].as_array().unwrap().len(), 300);
+    assert_eq!(v["coords"][0].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn compare_prints_every_documented_key_with_oracle_values() {
+    let dir = temp_dir("compare");
+    let pairs = fixture("pairs.json");
+    let f = &pairs["same_dims"];
+    let x = dataset_npy(&dir, "clusters");
+    let y = dataset_npy(&dir, "clusters_rotated");
+    let anchors: Vec<String> = f["anchors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    let anchor_file = dir.join("anchors.txt");
+    std::fs::write(&anchor_file, anchors.join("\n")).unwrap();
+    let labels = fixture("datasets.json")["clusters"]["labels"].clone();
+    let meta = dir.join("meta.tsv");
+    let mut text = String::from("id\tlabel\n");
+    for (i, l) in labels.as_array().unwrap().iter().enumerate() {
+        text.push_str(&format!("item{i}\t{}\n", l.as_str().unwrap()));
+    }
+    std::fs::write(&meta, text).unwrap();
+    let (code, out, err) = rosetta(&[
+        "compare",
+        x.to_str().unwrap(),
+        y.to_str().unwrap(),
+        "--anchors-file",
+        anchor_file.to_str().unwrap(),
+        "--k",
+        "5",
+        "--meta",
+        meta.to_str().unwrap(),
+        "--label",
+        "label",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    for key in [
+        "n",
+        "dims",
+        "cka_linear",
+        "cka_debiased",
+        "mutual_knn",
+        "jaccard_abs",
+    ] {
+        assert!(!v[key].is_null(), "missing {key}");
+    }
+    for key in ["anchors", "centered", "jaccard", "mean_cosine"] {
+        assert!(!v["relative"][key].is_null(), "missing relative.{key}");
+    }
+    for dir in ["x_to_y", "y_to_x"] {
+        for m in ["mrr", "top1", "top5"] {
+            assert!(v["relative"][dir][m].is_number(), "relative.{dir}.{m}");
+        }
+    }
+    for key in ["residual", "residual_optscale", "top1", "mrr"] {
+        assert!(v["procrustes"][key].is_number(), "procrustes.{key}");
+    }
+    for key in ["residual", "top1", "mrr"] {
+        assert!(
+            v["procrustes"]["heldout"][key].is_number(),
+            "procrustes.heldout.{key}"
+        );
+    }
+    for key in ["a_to_b", "a_to_a", "b_to_b"] {
+        assert!(v["stitching"][key].is_number(), "stitching.{key}");
+    }
+    assert_eq!(v["n"], 300);
+    assert_eq!(v["dims"], serde_json::json!([16, 16]));
+    assert_eq!(v["relative"]["anchors"], 20);
+    assert_eq!(v["relative"]["centered"], false);
+    let close = |key: &str, got: &Value, want: &Value| {
+        let (g, w) = (got.as_f64().unwrap(), want.as_f64().unwrap());
+        assert!(
+            (g - w).abs() <= 1e-6 * w.abs().max(1e-3),
+            "{key}: {g} vs {w}"
+        );
+    };
+    close("cka_linear", &v["cka_linear"], &f["cka_linear"]);
+    close("cka_debiased", &v["cka_debiased"], &f["cka_debiased"]);
+    close("mutual_knn", &v["mutual_knn"], &f["mutual_knn"]);
+    close("jaccard_abs", &v["jaccard_abs"], &f["jaccard_abs"]);
+    close(
+        "relative.jaccard",
+        &v["relative"]["jaccard"],
+        &f["relative"]["jaccard"],
+    );
+    close(
+        "relative.mean_cosine",
+        &v["relative"]["mean_cosine"],
+        &f["relative"]["mean_cosine"],
+    );
+    close(
+        "relative.x_to_y.mrr",
+        &v["relative"]["x_to_y"]["mrr"],
+        &f["relative"]["x_to_y"]["mrr"],
+    );
+    close(
+        "relative.y_to_x.top5",
+        &v["relative"]["y_to_x"]["top5"],
+        &f["relative"]["y_to_x"]["top5"],
+    );
+    close(
+        "procrustes.residual",
+        &v["procrustes"]["residual"],
+        &f["procrustes"]["residual"],
+    );
+
+    // --center changes only the relative block.
+    let (_, out2, _) = rosetta(&[
+        "compare",
+        x.to_str().unwrap(),
+        y.to_str().unwrap(),
+        "--anchors-file",
+        anchor_file.to_str().unwrap(),
+        "--k",
+        "5",
+        "--center",
+        "--json",
+    ]);
+    let c: Value = serde_json::from_str(&out2).unwrap();
+    assert_eq!(c["relative"]["centered"], true);
+    assert_eq!(c["cka_linear"], v["cka_linear"]);
+    assert_eq!(c["mutual_knn"], v["mutual_knn"]);
+    close(
+        "centred mean cosine",
+        &c["relative"]["mean_cosine"],
+        &f["relative_centered"]["mean_cosine"],
+    );
+}
+
+#[test]
+fn compare_reports_bad_anchor_files_and_mismatched_spaces() {
+    let dir = temp_dir("compare-bad");
+    let x = dataset_npy(&dir, "clusters");
+    let w = dataset_npy(&dir, "wide");
+    let anchors = dir.join("anchors.txt");
+    std::fs::write(&anchors, "0\n1\nthree\n").unwrap();
+    let (code, _, err) = rosetta(&[
+        "compare",
+        x.to_str().unwrap(),
+        x.to_str().unwrap(),
+        "--anchors-file",
+        anchors.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 3") && err.contains("three"), "{err}");
+    std::fs::write(&anchors, "0\n999\n").unwrap();
+    let (code, _, err) = rosetta(&[
+        "compare",
+        x.to_str().unwrap(),
+        x.to_str().unwrap(),
+        "--anchors-file",
+        anchors.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("999") && err.contains("out of range"), "{err}");
+    let (code, _, err) = rosetta(&["compare", x.to_str().unwrap(), w.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("300") && err.contains("40"), "{err}");
+    let (code, _, err) = rosetta(&[
+        "compare",
+        x.to_str().unwrap(),
+        x.to_str().unwrap(),
+        "--strategy",
+        "per-class",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("label"), "{err}");
+}

@@ -1,0 +1,241 @@
+//! Centered kernel alignment (Kornblith et al., ICML 2019) between two spaces of the same items.
+
+use crate::error::CoreError;
+use crate::linalg::{centred_cross, centred_gram, Precision};
+use crate::matrix::MatView;
+use crate::rng::Rng;
+
+/// Linear CKA and its debiased form (unbiased HSIC, Song et al. 2012).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinearCka {
+    pub cka: f64,
+    /// `None` when N < 4 (the estimator divides by N − 3).
+    pub debiased: Option<f64>,
+}
+
+/// Linear CKA in the feature-space form: `‖ȲᵀX̄‖²_F / (‖X̄ᵀX̄‖_F · ‖ȲᵀȲ‖_F)`, and the debiased
+/// variant from the same three products. O(N·(Dx + Dy)²) time, O((Dx + Dy)²) memory; no N×N matrix.
+pub fn linear_cka(x: MatView<'_>, y: MatView<'_>) -> Result<LinearCka, CoreError> {
+    let n = x.n();
+    if y.n() != n {
+        return Err(CoreError::ItemCountMismatch(n, y.n()));
+    }
+    if n < 2 {
+        return Err(CoreError::TooFewItems {
+            needed: 2,
+            found: n,
+        });
+    }
+    let (mx, my) = (x.column_means(), y.column_means());
+    let gxx = centred_gram(x, &mx);
+    let gyy = centred_gram(y, &my);
+    let gxy = centred_cross(x, &mx, y, &my, Precision::F32Blocks);
+    let sq = |m: &[f64]| m.iter().map(|v| v * v).sum::<f64>();
+    let (xty, xtx, yty) = (sq(&gxy), sq(&gxx), sq(&gyy));
+    let cka = ratio(xty, xtx.sqrt() * yty.sqrt());
+
+    let debiased = (n >= 4).then(|| {
+        let a = row_sq_norms(x, &mx);
+        let b = row_sq_norms(y, &my);
+        let (sa, sb): (f64, f64) = (a.iter().sum(), b.iter().sum());
+        let nf = n as f64;
+        let h = |t: f64, p: &[f64], q: &[f64], sp: f64, sq: f64| {
+            let pq: f64 = p.iter().zip(q).map(|(u, v)| u * v).sum();
+            t - nf / (nf - 2.0) * pq + sp * sq / ((nf - 1.0) * (nf - 2.0))
+        };
+        let hxy = h(xty, &a, &b, sa, sb);
+        let hxx = h(xtx, &a, &a, sa, sa);
+        let hyy = h(yty, &b, &b, sb, sb);
+        ratio(hxy, (hxx * hyy).max(0.0).sqrt())
+    });
+    Ok(LinearCka { cka, debiased })
+}
+
+fn ratio(num: f64, den: f64) -> f64 {
+    if den > 0.0 {
+        num / den
+    } else {
+        0.0
+    }
+}
+
+fn row_sq_norms(x: MatView<'_>, mean: &[f64]) -> Vec<f64> {
+    (0..x.n())
+        .map(|i| {
+            x.row(i)
+                .iter()
+                .zip(mean)
+                .map(|(&v, m)| {
+                    let t = f64::from(v) - m;
+                    t * t
+                })
+                .sum()
+        })
+        .collect()
+}
+
+/// Parameters of RBF CKA.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RbfParams {
+    /// σ² = threshold² · median(squared pairwise distances), Kornblith's rule (zero diagonal included).
+    pub threshold: f64,
+    /// Items used at most (seeded subsample without replacement); the Gram matrices are m×m.
+    pub max_items: usize,
+    pub seed: u64,
+}
+
+impl Default for RbfParams {
+    fn default() -> Self {
+        Self {
+            threshold: 0.5,
+            max_items: 2000,
+            seed: 0,
+        }
+    }
+}
+
+/// RBF-kernel CKA (biased HSIC) on at most `max_items` items. O(m²·(Dx + Dy)) time, O(m²) memory.
+pub fn rbf_cka(x: MatView<'_>, y: MatView<'_>, params: RbfParams) -> Result<f64, CoreError> {
+    let n = x.n();
+    if y.n() != n {
+        return Err(CoreError::ItemCountMismatch(n, y.n()));
+    }
+    if n < 2 {
+        return Err(CoreError::TooFewItems {
+            needed: 2,
+            found: n,
+        });
+    }
+    if params.threshold <= 0.0 || params.max_items < 2 {
+        return Err(CoreError::InvalidParameter(
+            "RBF CKA needs a positive threshold and at least 2 items".into(),
+        ));
+    }
+    let rows: Vec<usize> = if n > params.max_items {
+        let mut r = Rng::new(params.seed).sample(n, params.max_items);
+        r.sort_unstable();
+        r
+    } else {
+        (0..n).collect()
+    };
+    let mut kx = rbf_gram(x, &rows, params.threshold);
+    let mut ky = rbf_gram(y, &rows, params.threshold);
+    let m = rows.len();
+    center_gram(&mut kx, m);
+    center_gram(&mut ky, m);
+    let hsic: f64 = kx.iter().zip(&ky).map(|(a, b)| a * b).sum();
+    let nx: f64 = kx.iter().map(|a| a * a).sum::<f64>().sqrt();
+    let ny: f64 = ky.iter().map(|a| a * a).sum::<f64>().sqrt();
+    Ok(ratio(hsic, nx * ny))
+}
+
+fn rbf_gram(x: MatView<'_>, rows: &[usize], threshold: f64) -> Vec<f64> {
+    let m = rows.len();
+    let mut d2 = vec![0.0f64; m * m];
+    for a in 0..m {
+        for b in (a + 1)..m {
+            let v: f64 = x
+                .row(rows[a])
+                .iter()
+                .zip(x.row(rows[b]))
+                .map(|(&p, &q)| {
+                    let t = f64::from(p) - f64::from(q);
+                    t * t
+                })
+                .sum();
+            d2[a * m + b] = v;
+            d2[b * m + a] = v;
+        }
+    }
+    let median = median(&d2);
+    let denom = 2.0 * threshold * threshold * median;
+    d2.iter()
+        .map(|&v| if denom > 0.0 { (-v / denom).exp() } else { 1.0 })
+        .collect()
+}
+
+/// numpy's median: the mean of the two middle values for an even count.
+pub fn median(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut v = values.to_vec();
+    let mid = v.len() / 2;
+    let (_, &mut hi, _) = v.select_nth_unstable_by(mid, f64::total_cmp);
+    if v.len() % 2 == 1 {
+        hi
+    } else {
+        let lo = v[..mid].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo + hi) / 2.0
+    }
+}
+
+/// H·K·H with H = I − 11ᵀ/m, in place.
+fn center_gram(k: &mut [f64], m: usize) {
+    let row_means: Vec<f64> = (0..m)
+        .map(|i| k[i * m..(i + 1) * m].iter().sum::<f64>() / m as f64)
+        .collect();
+    let total = row_means.iter().sum::<f64>() / m as f64;
+    for i in 0..m {
+        for j in 0..m {
+            // K is symmetric: column means equal row means.
+            k[i * m + j] += total - row_means[i] - row_means[j];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(n: usize, d: usize, seed: u64) -> Vec<f32> {
+        let mut r = Rng::new(seed);
+        (0..n * d).map(|_| r.normal() as f32).collect()
+    }
+
+    #[test]
+    fn identical_spaces_have_cka_one() {
+        let x = data(50, 4, 1);
+        let v = MatView::new(&x, 50, 4).unwrap();
+        let c = linear_cka(v, v).unwrap();
+        assert!((c.cka - 1.0).abs() < 1e-6);
+        assert!((c.debiased.unwrap() - 1.0).abs() < 1e-6);
+        assert!((rbf_cka(v, v, RbfParams::default()).unwrap() - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn invariant_to_rotation_and_scale() {
+        let x = data(60, 2, 2);
+        let (c, s) = (0.6f32, 0.8f32);
+        let y: Vec<f32> = x
+            .chunks(2)
+            .flat_map(|p| [3.0 * (c * p[0] - s * p[1]), 3.0 * (s * p[0] + c * p[1])])
+            .collect();
+        let z = data(60, 3, 3);
+        let (vx, vy, vz) = (
+            MatView::new(&x, 60, 2).unwrap(),
+            MatView::new(&y, 60, 2).unwrap(),
+            MatView::new(&z, 60, 3).unwrap(),
+        );
+        let a = linear_cka(vx, vz).unwrap();
+        let b = linear_cka(vy, vz).unwrap();
+        assert!((a.cka - b.cka).abs() < 1e-6);
+    }
+
+    #[test]
+    fn median_like_numpy() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+    }
+
+    #[test]
+    fn mismatched_counts_are_an_error() {
+        let x = data(5, 2, 1);
+        let y = data(6, 2, 1);
+        assert!(linear_cka(
+            MatView::new(&x, 5, 2).unwrap(),
+            MatView::new(&y, 6, 2).unwrap()
+        )
+        .is_err());
+    }
+}

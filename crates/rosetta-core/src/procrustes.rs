@@ -1,0 +1,273 @@
+//! Orthogonal Procrustes between two spaces of the same items: centre columns, scale each space to
+//! unit Frobenius norm, zero-pad the narrower one, `XᵀY = UΣVᵀ`, `R = UVᵀ` (reflections allowed).
+
+use faer::Mat;
+
+use crate::error::CoreError;
+use crate::linalg::{centred_block, centred_cross, project, Precision};
+use crate::matrix::{MatView, Matrix};
+use crate::retrieval::{retrieval, RetrievalScores};
+
+/// A fitted alignment of X onto Y.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcrustesFit {
+    pub mean_x: Vec<f64>,
+    pub mean_y: Vec<f64>,
+    /// Frobenius norms of the centred training spaces.
+    pub scale_x: f64,
+    pub scale_y: f64,
+    /// The padded dimension, max(Dx, Dy).
+    pub d: usize,
+    /// d × d, row-major: aligned X = X̂ · R.
+    pub rotation: Vec<f64>,
+    /// Σσᵢ of X̂ᵀŶ (the nuclear norm).
+    pub sum_singular: f64,
+}
+
+/// Fit R on all rows of `x` and `y`. O(N·Dx·Dy + d³).
+pub fn fit_procrustes(x: MatView<'_>, y: MatView<'_>) -> Result<ProcrustesFit, CoreError> {
+    if x.n() != y.n() {
+        return Err(CoreError::ItemCountMismatch(x.n(), y.n()));
+    }
+    if x.n() < 2 {
+        return Err(CoreError::TooFewItems {
+            needed: 2,
+            found: x.n(),
+        });
+    }
+    let (mx, my) = (x.column_means(), y.column_means());
+    let scale_x = frobenius_centred(x, &mx);
+    let scale_y = frobenius_centred(y, &my);
+    let (dx, dy) = (x.d(), y.d());
+    let d = dx.max(dy);
+    let cross = centred_cross(x, &mx, y, &my, Precision::F64);
+    let s = scale_x * scale_y;
+    let m = Mat::<f64>::from_fn(d, d, |i, j| {
+        if i < dx && j < dy && s > 0.0 {
+            cross[i * dy + j] / s
+        } else {
+            0.0
+        }
+    });
+    let svd = m
+        .thin_svd()
+        .map_err(|e| CoreError::NoConvergence(format!("Procrustes SVD: {e:?}")))?;
+    let (u, v) = (svd.U(), svd.V());
+    let sum_singular: f64 = (0..d).map(|i| svd.S().column_vector()[i]).sum();
+    let r = u * v.transpose();
+    let rotation = (0..d)
+        .flat_map(|i| (0..d).map(move |j| (i, j)))
+        .map(|(i, j)| r[(i, j)])
+        .collect();
+    Ok(ProcrustesFit {
+        mean_x: mx,
+        mean_y: my,
+        scale_x,
+        scale_y,
+        d,
+        rotation,
+        sum_singular,
+    })
+}
+
+fn frobenius_centred(x: MatView<'_>, mean: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for i in 0..x.n() {
+        for (&v, m) in x.row(i).iter().zip(mean) {
+            let t = f64::from(v) - m;
+            total += t * t;
+        }
+    }
+    total.sqrt()
+}
+
+impl ProcrustesFit {
+    /// `‖X̂R − Ŷ‖_F` on the fitted rows = √(2 − 2Σσ).
+    pub fn residual(&self) -> f64 {
+        (2.0 - 2.0 * self.sum_singular).max(0.0).sqrt()
+    }
+
+    /// With the optimal scalar s: `min_s ‖sX̂R − Ŷ‖_F` = √(1 − (Σσ)²).
+    pub fn residual_optscale(&self) -> f64 {
+        (1.0 - self.sum_singular * self.sum_singular)
+            .max(0.0)
+            .sqrt()
+    }
+
+    /// Rows of X in Y's normalised frame: `((x − mean_x) / scale_x) · R`, N × d.
+    pub fn align_x(&self, x: MatView<'_>) -> Matrix {
+        let dx = x.d();
+        // project() multiplies by a k×D basis: R's first dx rows, transposed.
+        let basis: Vec<f64> = (0..self.d)
+            .flat_map(|c| (0..dx).map(move |r| (r, c)))
+            .map(|(r, c)| self.rotation[r * self.d + c] / nonzero(self.scale_x))
+            .collect();
+        Matrix {
+            data: project(x, &self.mean_x, &basis, self.d),
+            n: x.n(),
+            d: self.d,
+        }
+    }
+
+    /// Rows of Y normalised like the fit and zero-padded to d columns.
+    pub fn normalize_y(&self, y: MatView<'_>) -> Matrix {
+        let mut block = Vec::new();
+        centred_block(y, &self.mean_y, 0, y.n(), &mut block);
+        let inv = (1.0 / nonzero(self.scale_y)) as f32;
+        let mut data = Vec::with_capacity(y.n() * self.d);
+        for row in block.chunks_exact(y.d().max(1)) {
+            data.extend(row.iter().map(|&v| v * inv));
+            data.extend(std::iter::repeat_n(0.0, self.d - y.d()));
+        }
+        Matrix {
+            data,
+            n: y.n(),
+            d: self.d,
+        }
+    }
+
+    /// The residual on other rows: centred by the fitted means, each space rescaled to unit
+    /// Frobenius norm on those rows (so it reads on the same 0..2 scale as `residual`).
+    pub fn residual_on(&self, x: MatView<'_>, y: MatView<'_>) -> f64 {
+        let sx = frobenius_centred(x, &self.mean_x);
+        let sy = frobenius_centred(y, &self.mean_y);
+        if sx == 0.0 || sy == 0.0 {
+            return 2.0f64.sqrt();
+        }
+        let cross = centred_cross(x, &self.mean_x, y, &self.mean_y, Precision::F64);
+        let (dx, dy) = (x.d(), y.d());
+        let mut trace = 0.0;
+        for i in 0..dx {
+            for j in 0..dy {
+                trace += self.rotation[i * self.d + j] * cross[i * dy + j];
+            }
+        }
+        (2.0 - 2.0 * trace / (sx * sy)).max(0.0).sqrt()
+    }
+}
+
+fn nonzero(v: f64) -> f64 {
+    if v > 0.0 {
+        v
+    } else {
+        1.0
+    }
+}
+
+/// Held-out scores: fitted on one part of the items, measured on the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldOut {
+    pub residual: f64,
+    pub top1: f64,
+    pub mrr: f64,
+}
+
+/// Everything `rosetta compare` reports about Procrustes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcrustesReport {
+    pub residual: f64,
+    pub residual_optscale: f64,
+    /// Retrieval X·R → Y by cosine, in-sample.
+    pub top1: f64,
+    pub mrr: f64,
+    pub heldout: Option<HeldOut>,
+}
+
+/// Fit on all items (in-sample scores) and, given a split, fit on `train` and score on `test`.
+/// O(N²·d) for the retrievals.
+pub fn procrustes_report(
+    x: MatView<'_>,
+    y: MatView<'_>,
+    split: Option<(&[usize], &[usize])>,
+) -> Result<ProcrustesReport, CoreError> {
+    let fit = fit_procrustes(x, y)?;
+    let r = aligned_retrieval(&fit, x, y)?;
+    let heldout = match split {
+        Some((train, test)) if train.len() >= 2 && test.len() >= 2 => {
+            let (xt, yt) = (x.gather(train), y.gather(train));
+            let (xs, ys) = (x.gather(test), y.gather(test));
+            let f = fit_procrustes(xt.view(), yt.view())?;
+            let s = aligned_retrieval(&f, xs.view(), ys.view())?;
+            Some(HeldOut {
+                residual: f.residual_on(xs.view(), ys.view()),
+                top1: s.top1,
+                mrr: s.mrr,
+            })
+        }
+        _ => None,
+    };
+    Ok(ProcrustesReport {
+        residual: fit.residual(),
+        residual_optscale: fit.residual_optscale(),
+        top1: r.top1,
+        mrr: r.mrr,
+        heldout,
+    })
+}
+
+fn aligned_retrieval(
+    fit: &ProcrustesFit,
+    x: MatView<'_>,
+    y: MatView<'_>,
+) -> Result<RetrievalScores, CoreError> {
+    let ax = fit.align_x(x);
+    let ny = fit.normalize_y(y);
+    Ok(retrieval(ax.view(), ny.view())?.x_to_y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    #[test]
+    fn recovers_a_rotation_exactly() {
+        let mut r = Rng::new(8);
+        let n = 200;
+        let x: Vec<f32> = (0..n * 2).map(|_| r.normal() as f32).collect();
+        let (c, s) = (0.6f32, 0.8f32);
+        let y: Vec<f32> = x
+            .chunks(2)
+            .flat_map(|p| {
+                [
+                    2.0 * (c * p[0] - s * p[1]) + 5.0,
+                    2.0 * (s * p[0] + c * p[1]) - 1.0,
+                ]
+            })
+            .collect();
+        let (vx, vy) = (
+            MatView::new(&x, n, 2).unwrap(),
+            MatView::new(&y, n, 2).unwrap(),
+        );
+        let fit = fit_procrustes(vx, vy).unwrap();
+        assert!(fit.residual() < 1e-3, "{}", fit.residual());
+        let rep = procrustes_report(
+            vx,
+            vy,
+            Some((
+                &(0..100).collect::<Vec<_>>(),
+                &(100..200).collect::<Vec<_>>(),
+            )),
+        )
+        .unwrap();
+        assert_eq!(rep.top1, 1.0);
+        let h = rep.heldout.unwrap();
+        assert!(h.residual < 1e-3 && h.top1 == 1.0);
+    }
+
+    #[test]
+    fn pads_the_narrower_space() {
+        let mut r = Rng::new(9);
+        let n = 50;
+        let x: Vec<f32> = (0..n * 2).map(|_| r.normal() as f32).collect();
+        let y: Vec<f32> = x.chunks(2).flat_map(|p| [p[1], p[0], 0.0]).collect();
+        let fit = fit_procrustes(
+            MatView::new(&x, n, 2).unwrap(),
+            MatView::new(&y, n, 3).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(fit.d, 3);
+        assert!(fit.residual() < 1e-3);
+        assert!(fit.residual_optscale() <= fit.residual() + 1e-12);
+    }
+}

@@ -1,0 +1,188 @@
+//! Retrieval across two spaces of the same items: query row i of X among all rows of Y by cosine;
+//! `rank_i = 1 + #{j : s(i, j) > s(i, i)}`. Both directions come from one pass over the tiles.
+
+use crate::error::CoreError;
+use crate::linalg::{dot64, dot_tile, norm64, normalized_rows};
+use crate::matrix::MatView;
+
+/// Mean reciprocal rank and hit rates of one direction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetrievalScores {
+    pub mrr: f64,
+    pub top1: f64,
+    pub top5: f64,
+}
+
+impl RetrievalScores {
+    /// From 0-based counts of candidates scoring strictly higher than the true match.
+    pub fn from_better_counts(better: &[u32]) -> Self {
+        let n = better.len().max(1) as f64;
+        Self {
+            mrr: better
+                .iter()
+                .map(|&b| 1.0 / (f64::from(b) + 1.0))
+                .sum::<f64>()
+                / n,
+            top1: better.iter().filter(|&&b| b == 0).count() as f64 / n,
+            top5: better.iter().filter(|&&b| b < 5).count() as f64 / n,
+        }
+    }
+}
+
+/// Ranks in both directions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retrieval {
+    pub x_to_y: RetrievalScores,
+    pub y_to_x: RetrievalScores,
+    /// Per item: how many candidates of Y beat its match when querying with X (rank − 1).
+    pub x_better: Vec<u32>,
+    pub y_better: Vec<u32>,
+}
+
+const TILE: usize = 512;
+
+/// Cosine retrieval X → Y and Y → X (equal dims). Exact: tile scores within the f32 error bound of
+/// the true match's score are re-checked in f64. O(N²·D) time, O(N + TILE²) memory.
+pub fn retrieval(x: MatView<'_>, y: MatView<'_>) -> Result<Retrieval, CoreError> {
+    let n = x.n();
+    if y.n() != n {
+        return Err(CoreError::ItemCountMismatch(n, y.n()));
+    }
+    if x.d() != y.d() {
+        return Err(CoreError::InvalidParameter(format!(
+            "retrieval needs equal dimensions, found {} and {}",
+            x.d(),
+            y.d()
+        )));
+    }
+    let d = x.d();
+    let (ux, uy) = (normalized_rows(x), normalized_rows(y));
+    let inv = |m: MatView<'_>| -> Vec<f64> {
+        (0..m.n())
+            .map(|i| {
+                let v = norm64(m.row(i));
+                if v > 0.0 {
+                    1.0 / v
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    };
+    let (ix, iy) = (inv(x), inv(y));
+    let exact = |i: usize, j: usize| dot64(x.row(i), y.row(j)) * ix[i] * iy[j];
+    let diag: Vec<f64> = (0..n).map(|i| exact(i, i)).collect();
+    let eps = 2.0 * (d as f64 + 8.0) * f64::from(f32::EPSILON);
+    let mut x_better = vec![0u32; n];
+    let mut y_better = vec![0u32; n];
+    let mut tile = Vec::new();
+    for r0 in (0..n).step_by(TILE) {
+        let r1 = (r0 + TILE).min(n);
+        for c0 in (0..n).step_by(TILE) {
+            let c1 = (c0 + TILE).min(n);
+            let w = c1 - c0;
+            dot_tile(
+                &ux.data[r0 * d..r1 * d],
+                r1 - r0,
+                &uy.data[c0 * d..c1 * d],
+                w,
+                d,
+                &mut tile,
+            );
+            for i in r0..r1 {
+                let row = &tile[(i - r0) * w..(i - r0 + 1) * w];
+                for (jj, &s) in row.iter().enumerate() {
+                    let j = c0 + jj;
+                    if i == j {
+                        continue;
+                    }
+                    let s = f64::from(s);
+                    // Row i: candidate y_j against the match y_i.
+                    if s > diag[i] + eps || (s > diag[i] - eps && exact(i, j) > diag[i]) {
+                        x_better[i] += 1;
+                    }
+                    // Column j: candidate x_i against the match x_j, querying with y_j.
+                    if s > diag[j] + eps || (s > diag[j] - eps && exact(i, j) > diag[j]) {
+                        y_better[j] += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(Retrieval {
+        x_to_y: RetrievalScores::from_better_counts(&x_better),
+        y_to_x: RetrievalScores::from_better_counts(&y_better),
+        x_better,
+        y_better,
+    })
+}
+
+/// Mean cosine between matching rows of two spaces of equal dims. O(N·D).
+pub fn mean_row_cosine(x: MatView<'_>, y: MatView<'_>) -> Result<f64, CoreError> {
+    if x.n() != y.n() || x.d() != y.d() || x.n() == 0 {
+        return Err(CoreError::InvalidParameter(
+            "matching-row cosine needs two non-empty spaces of the same shape".into(),
+        ));
+    }
+    let total: f64 = (0..x.n())
+        .map(|i| {
+            let (a, b) = (x.row(i), y.row(i));
+            let den = norm64(a) * norm64(b);
+            if den > 0.0 {
+                dot64(a, b) / den
+            } else {
+                0.0
+            }
+        })
+        .sum();
+    Ok(total / x.n() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    fn brute(x: &[f32], y: &[f32], n: usize, d: usize) -> (Vec<u32>, Vec<u32>) {
+        let vx = MatView::new(x, n, d).unwrap();
+        let vy = MatView::new(y, n, d).unwrap();
+        let cos = |i: usize, j: usize| {
+            let (a, b) = (vx.row(i), vy.row(j));
+            dot64(a, b) / (norm64(a) * norm64(b))
+        };
+        let xb = (0..n)
+            .map(|i| (0..n).filter(|&j| cos(i, j) > cos(i, i)).count() as u32)
+            .collect();
+        let yb = (0..n)
+            .map(|j| (0..n).filter(|&i| cos(i, j) > cos(j, j)).count() as u32)
+            .collect();
+        (xb, yb)
+    }
+
+    #[test]
+    fn matches_brute_force() {
+        let (n, d) = (600, 6);
+        let mut r = Rng::new(4);
+        let x: Vec<f32> = (0..n * d).map(|_| r.normal() as f32).collect();
+        let y: Vec<f32> = x.iter().map(|&v| v + 0.8 * r.normal() as f32).collect();
+        let got = retrieval(
+            MatView::new(&x, n, d).unwrap(),
+            MatView::new(&y, n, d).unwrap(),
+        )
+        .unwrap();
+        let (xb, yb) = brute(&x, &y, n, d);
+        assert_eq!(got.x_better, xb);
+        assert_eq!(got.y_better, yb);
+        assert!(got.x_to_y.top1 > 0.1 && got.x_to_y.top1 <= got.x_to_y.top5);
+    }
+
+    #[test]
+    fn identical_spaces_retrieve_perfectly() {
+        let mut r = Rng::new(5);
+        let x: Vec<f32> = (0..40 * 3).map(|_| r.normal() as f32).collect();
+        let v = MatView::new(&x, 40, 3).unwrap();
+        let got = retrieval(v, v).unwrap();
+        assert_eq!(got.x_to_y.mrr, 1.0);
+        assert_eq!(got.y_to_x.top1, 1.0);
+    }
+}

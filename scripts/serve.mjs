@@ -11,20 +11,30 @@ const TYPES = {
   '.png': 'image/png', '.svg': 'image/svg+xml', '.txt': 'text/plain; charset=utf-8',
 };
 
-export function serve(dir, port, host = '127.0.0.1') {
+/**
+ * Serve `dir` on `port` (0: any free port). Options: `mounts` maps URL prefixes to more folders
+ * (the tests serve their fixtures beside the app); `cors: false` leaves out
+ * Access-Control-Allow-Origin (to test how a refused cross-origin load is explained).
+ */
+export function serve(dir, port, { host = '127.0.0.1', mounts = {}, cors = true } = {}) {
   const root = resolve(dir);
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url, 'http://x');
-      let path = normalize(join(root, decodeURIComponent(url.pathname)));
-      if (!path.startsWith(root)) { res.writeHead(403).end(); return; }
+      const pathname = decodeURIComponent(url.pathname);
+      const mount = Object.keys(mounts).find((m) => pathname.startsWith(m));
+      const base = mount ? resolve(mounts[mount]) : root;
+      let path = normalize(join(base, mount ? pathname.slice(mount.length) : pathname));
+      if (!path.startsWith(base)) { res.writeHead(403).end(); return; }
       if ((await stat(path).catch(() => null))?.isDirectory()) path = join(path, 'index.html');
       const body = await readFile(path);
-      res.writeHead(200, {
+      const headers = {
         'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
+        'content-length': body.length,
         'cache-control': 'no-cache',
-        'access-control-allow-origin': '*',
-      });
+      };
+      if (cors) headers['access-control-allow-origin'] = '*';
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

@@ -61,7 +61,7 @@ clippy_wasm() {
   CLIPPY_CONF_DIR=.clippy-wasm cargo clippy --target wasm32-unknown-unknown \
     -p rosetta-app --lib --bins --tests -- -D warnings &&
   CLIPPY_CONF_DIR=.clippy-wasm cargo clippy --target wasm32-unknown-unknown \
-    -p rosetta-io -p rosetta-core --lib -- -D warnings
+    -p rosetta-io -p rosetta-core -p rosetta-bench --lib -- -D warnings
 }
 check "clippy (wasm32)" clippy_wasm
 check "layering (cargo tree)" layering

@@ -21,6 +21,7 @@ pub fn BenchPanel(workloads: Vec<String>, scale: f64) -> impl IntoView {
                     phase: phase.to_owned(),
                     done: d,
                     total: t,
+                    request: None,
                 }));
             })
             .await;

@@ -35,7 +35,7 @@ pub fn FilePicker() -> impl IntoView {
                 type="file"
                 multiple=true
                 data-testid="file-input"
-                accept=".npy,.tsv,.txt"
+                accept=".npy,.npz,.safetensors,.parquet,.pq,.arrow,.feather,.arrows,.csv,.tsv,.txt,.json,.jsonl,.ndjson,.gz,.bytes"
                 on:change=on_change
             />
         </label>

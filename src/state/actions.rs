@@ -42,20 +42,33 @@ impl Actions {
 
     fn load(&self, request: Request, files: Option<Array>) {
         let this = self.clone();
+        let state = self.state;
+        let id_cell = std::rc::Rc::new(std::cell::Cell::new(None));
+        let id_seen = id_cell.clone();
+        let started = self
+            .client
+            .start(&request, files, move |phase, done, total| {
+                state.progress.set(Some(Progress {
+                    phase: phase.to_owned(),
+                    done,
+                    total,
+                    request: id_seen.get(),
+                }));
+            });
+        let (id, reply) = match started {
+            Ok(s) => s,
+            Err(e) => return state.alert(AlertLevel::Error, e),
+        };
+        id_cell.set(Some(id));
         spawn_local(async move {
-            let state = this.state;
-            let answer = this
-                .client
-                .request(&request, files, move |phase, done, total| {
-                    state.progress.set(Some(Progress {
-                        phase: phase.to_owned(),
-                        done,
-                        total,
-                    }));
-                })
-                .await;
+            let answer = reply
+                .await
+                .map_err(|_| "the worker stopped before answering".to_owned());
             state.progress.set(None);
             match answer.map(|a| a.reply) {
+                Ok(Reply::Cancelled) => {
+                    state.alert(AlertLevel::Warning, "Loading cancelled: nothing was added.")
+                }
                 Ok(Reply::Loaded(outcome)) => this.apply_load(outcome),
                 Ok(Reply::Failed { message }) | Err(message) => {
                     state.alert(AlertLevel::Error, message)
@@ -100,6 +113,11 @@ impl Actions {
             // Metadata arrived for the collection on screen: redraw with its colours.
             state.selected.update(|_| {});
         }
+    }
+
+    /// Stop the load under way.
+    pub fn cancel(&self, request: u32) {
+        self.client.cancel(request);
     }
 
     /// Select a space and draw its PCA.

@@ -30,6 +30,8 @@ pub struct Progress {
     pub phase: String,
     pub done: f64,
     pub total: f64,
+    /// The request to cancel, when it can be cancelled (loads).
+    pub request: Option<u32>,
 }
 
 /// 2-D coordinates of one space, ready to draw.

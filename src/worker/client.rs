@@ -75,6 +75,19 @@ impl WorkerClient {
         files: Option<Array>,
         on_progress: impl Fn(&str, f64, f64) + 'static,
     ) -> Result<Answer, String> {
+        let (_, reply) = self.start(request, files, on_progress)?;
+        reply
+            .await
+            .map_err(|_| "the worker stopped before answering".to_owned())
+    }
+
+    /// Send a request; returns its id (for [`WorkerClient::cancel`]) and the reply to await.
+    pub fn start(
+        &self,
+        request: &Request,
+        files: Option<Array>,
+        on_progress: impl Fn(&str, f64, f64) + 'static,
+    ) -> Result<(u32, oneshot::Receiver<Answer>), String> {
         let inner = &*self.0;
         let id = inner.next_id.get();
         inner.next_id.set(id + 1);
@@ -98,8 +111,15 @@ impl WorkerClient {
         } else {
             inner.queue.borrow_mut().push((msg.into(), Array::new()));
         }
-        rx.await
-            .map_err(|_| "the worker stopped before answering".to_owned())
+        Ok((id, rx))
+    }
+
+    /// Ask the worker to stop request `id` (it answers that request with `Cancelled`).
+    pub fn cancel(&self, id: u32) {
+        // The acknowledgement has no waiter; `receive` drops replies to unknown ids.
+        if let Ok((ack, _)) = self.start(&Request::Cancel { request: id }, None, |_, _, _| {}) {
+            self.0.pending.borrow_mut().remove(&ack);
+        }
     }
 }
 

@@ -1,27 +1,37 @@
 //! The worker's side of the protocol: receive `{id, body, files?}`, answer `{id, body, coords?}`.
+//! Requests run concurrently (each is a task); a load yields between file slices, so a `Cancel`
+//! arriving meanwhile is seen.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use js_sys::{Array, Float32Array, Object, Reflect};
+use rosetta_io::{FileKind, LoadError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
-use super::protocol::{Reply, Request};
+use super::protocol::{CollectionId, Reply, Request};
 use super::store::Store;
-use crate::web::files::{fetch_bytes, read_file, url_file_name};
+use crate::web::files::{fetch_bytes, read_file, url_file_name, ReadError};
+
+#[derive(Default)]
+struct State {
+    store: RefCell<Store>,
+    cancelled: RefCell<HashSet<u32>>,
+}
 
 /// Install the message handler and tell the page the worker is ready.
 pub fn run() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let store = Rc::new(RefCell::new(Store::default()));
+    let state = Rc::new(State::default());
     let reply_scope = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        let store = store.clone();
+        let state = state.clone();
         let scope = reply_scope.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            handle(&scope, &store, ev.data()).await;
+            handle(&scope, &state, ev.data()).await;
         });
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -32,7 +42,7 @@ pub fn run() {
     let _ = scope.post_message(&ready);
 }
 
-async fn handle(scope: &DedicatedWorkerGlobalScope, store: &Rc<RefCell<Store>>, data: JsValue) {
+async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue) {
     let id = Reflect::get(&data, &"id".into())
         .ok()
         .and_then(|v| v.as_f64())
@@ -52,43 +62,86 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, store: &Rc<RefCell<Store>>, 
             return;
         }
     };
+    let request_id = id as u32;
+    let cancelled = || state.cancelled.borrow().contains(&request_id);
     match request {
+        Request::Cancel { request } => {
+            state.cancelled.borrow_mut().insert(request);
+            post(scope, id, &Reply::Ack, None);
+        }
         Request::LoadFiles { into } => {
-            let files: Array = Reflect::get(&data, &"files".into())
+            let files: Vec<File> = Reflect::get(&data, &"files".into())
                 .ok()
-                .and_then(|f| f.dyn_into().ok())
+                .and_then(|f| f.dyn_into::<Array>().ok())
+                .map(|a| a.iter().filter_map(|f| f.dyn_into::<File>().ok()).collect())
                 .unwrap_or_default();
-            let total = files.length() as f64;
-            let mut parsed = Vec::new();
-            for (i, f) in files.iter().enumerate() {
-                let Ok(file) = f.dyn_into::<File>() else {
-                    continue;
-                };
+            let total: f64 = files.iter().map(|f| f.size()).sum();
+            let mut inputs = Vec::new();
+            let mut errors = Vec::new();
+            let mut before = 0.0;
+            for file in &files {
                 let name = file.name();
-                progress(scope, id, &format!("reading {name}"), i as f64, total);
-                let result = match read_file(&file).await {
-                    Ok(bytes) => rosetta_io::parse_file(&name, &bytes),
-                    Err(msg) => Err(read_failure(&name, msg)),
+                if let Err(e) = rosetta_io::check_size(&name, file.size() as u64) {
+                    errors.push(e.to_string());
+                    continue;
+                }
+                let show = |done: f64, _: f64| {
+                    progress(
+                        scope,
+                        id,
+                        &format!("reading {name}: {}", mb_of(before + done, total)),
+                        before + done,
+                        total,
+                    )
                 };
-                parsed.push((name, result));
+                match read_file(file, &show, &cancelled).await {
+                    Ok(bytes) => inputs.push((name, bytes)),
+                    Err(ReadError::Cancelled) => return finish_cancelled(scope, state, id),
+                    Err(ReadError::Failed(m)) => errors.push(format!("{name}: {m}")),
+                }
+                before += file.size();
             }
-            let outcome = store.borrow_mut().load(parsed, into);
-            post(scope, id, &Reply::Loaded(outcome), None);
+            finish_load(scope, state, id, inputs, errors, into);
         }
         Request::LoadUrls { into, urls } => {
-            let total = urls.len() as f64;
-            let mut parsed = Vec::new();
-            for (i, url) in urls.iter().enumerate() {
-                let name = url_file_name(url);
-                progress(scope, id, &format!("fetching {name}"), i as f64, total);
-                let result = match fetch_bytes(url).await {
-                    Ok(bytes) => rosetta_io::parse_file(&name, &bytes),
-                    Err(msg) => Err(read_failure(url, msg)),
+            let mut inputs = Vec::new();
+            let mut errors = Vec::new();
+            let mut queue: Vec<String> = urls;
+            let mut i = 0;
+            while i < queue.len() {
+                let url = queue[i].clone();
+                i += 1;
+                let name = url_file_name(&url);
+                let show = |done: f64, total: f64| {
+                    progress(
+                        scope,
+                        id,
+                        &format!("fetching {name}: {}", mb_of(done, total)),
+                        done,
+                        total,
+                    )
                 };
-                parsed.push((name, result));
+                match fetch_bytes(&url, &show, &cancelled).await {
+                    Ok(bytes) => {
+                        // A projector config names its tensors: fetch them relative to it.
+                        if rosetta_io::detect(&name, &bytes) == Ok(FileKind::ProjectorConfig) {
+                            if let Ok(tensors) = rosetta_io::projector::parse_config(&bytes) {
+                                for t in tensors {
+                                    queue.extend(
+                                        std::iter::once(t.tensor_path)
+                                            .chain(t.metadata_path)
+                                            .map(|p| resolve(&p, &url)),
+                                    );
+                                }
+                            }
+                        }
+                        inputs.push((name, bytes));
+                    }
+                    Err(ReadError::Cancelled) => return finish_cancelled(scope, state, id),
+                    Err(ReadError::Failed(m)) => errors.push(format!("{url}: {m}")),
+                }
             }
-            let outcome = store.borrow_mut().load(parsed, into);
-            post(scope, id, &Reply::Loaded(outcome), None);
+            finish_load(scope, state, id, inputs, errors, into);
         }
         Request::Bench { workloads, scale } => {
             let clock = crate::web::now_ms;
@@ -111,7 +164,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, store: &Rc<RefCell<Store>>, 
         }
         Request::Project { space } => {
             progress(scope, id, "PCA", 0.0, 1.0);
-            let result = store.borrow().project(space);
+            let result = state.store.borrow().project(space);
             match result {
                 Ok(p) => {
                     let coords = Float32Array::from(p.coords.as_slice());
@@ -128,13 +181,49 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, store: &Rc<RefCell<Store>>, 
     }
 }
 
-/// A read or fetch failure in the same shape as a parse failure.
-fn read_failure(name: &str, message: String) -> rosetta_io::LoadError {
-    let text = message
-        .strip_prefix(&format!("{name}: "))
-        .map(str::to_owned)
-        .unwrap_or(message);
-    rosetta_io::ParseError::new(rosetta_io::Problem::Unrecognised(text)).in_file(name)
+/// "12.0 MB of 307.2 MB".
+fn mb_of(done: f64, total: f64) -> String {
+    if total > 0.0 {
+        format!("{:.1} MB of {:.1} MB", done / 1e6, total / 1e6)
+    } else {
+        format!("{:.1} MB", done / 1e6)
+    }
+}
+
+/// A path from a projector config, relative to the config's URL.
+fn resolve(path: &str, base: &str) -> String {
+    web_sys::Url::new_with_base(path, base)
+        .map(|u| u.href())
+        .unwrap_or_else(|_| path.to_owned())
+}
+
+fn finish_cancelled(scope: &DedicatedWorkerGlobalScope, state: &State, id: f64) {
+    state.cancelled.borrow_mut().remove(&(id as u32));
+    post(scope, id, &Reply::Cancelled, None);
+}
+
+fn finish_load(
+    scope: &DedicatedWorkerGlobalScope,
+    state: &State,
+    id: f64,
+    inputs: Vec<(String, Vec<u8>)>,
+    read_errors: Vec<String>,
+    into: Option<CollectionId>,
+) {
+    let total = inputs.len() as f64;
+    progress(scope, id, "parsing", 0.0, total);
+    let parsed: Vec<(String, Result<rosetta_io::Parsed, LoadError>)> =
+        rosetta_io::parse_files(inputs);
+    let rows: usize = parsed
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .flat_map(|p| p.spaces.iter().map(|s| s.vectors.rows))
+        .sum();
+    progress(scope, id, &format!("parsed {rows} rows"), total, total);
+    let mut outcome = state.store.borrow_mut().load(parsed, into);
+    outcome.errors.splice(0..0, read_errors);
+    state.cancelled.borrow_mut().remove(&(id as u32));
+    post(scope, id, &Reply::Loaded(outcome), None);
 }
 
 fn progress(scope: &DedicatedWorkerGlobalScope, id: f64, phase: &str, done: f64, total: f64) {

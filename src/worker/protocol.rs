@@ -45,6 +45,8 @@ pub enum Request {
     },
     /// Exact PCA of a space; the first two coordinates ride beside the reply.
     Project { space: SpaceId },
+    /// Stop request `request` (a load) at its next slice; it answers `Cancelled`.
+    Cancel { request: u32 },
     /// Run benchmark workloads (`rosetta_bench::WORKLOADS`) in the worker.
     Bench { workloads: Vec<String>, scale: f64 },
 }
@@ -80,4 +82,8 @@ pub enum Reply {
     Bench {
         lines: Vec<String>,
     },
+    /// The request was cancelled; nothing was added.
+    Cancelled,
+    /// Acknowledges a `Cancel`.
+    Ack,
 }

@@ -1,6 +1,6 @@
 // Shared setup for the end-to-end tests: serve dist/ on a free port, drive Debian's chromium.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../../scripts/serve.mjs';
@@ -15,9 +15,9 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 
-/** Start the server and the browser; returns { base, browser, close }. */
+/** Start the server (the app, with tests/ mounted at /tests/) and the browser. */
 export async function start() {
-  const server = await serve(join(root, 'dist'), 0);
+  const server = await serve(join(root, 'dist'), 0, { mounts: { '/tests/': join(root, 'tests') } });
   const base = `http://127.0.0.1:${server.address().port}/`;
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -100,4 +100,19 @@ export async function paintedPixels(page, selector = '[data-testid=scatter]') {
     }
     return n;
   }, png.toString('base64'));
+}
+
+/** Files of a folder under tests/, as {name, bytes} for dropFiles. */
+export function testFiles(folder, names) {
+  return names.map((name) => ({ name: name.split('/').pop(), bytes: readFileSync(join(root, 'tests', folder, name)) }));
+}
+
+/** The text of every alert on the page. */
+export async function alerts(page) {
+  return page.locator('[role=alert]').allInnerTexts();
+}
+
+/** Texts of the loaded spaces. */
+export async function spaces(page) {
+  return page.locator('[data-testid=space]').allInnerTexts();
 }

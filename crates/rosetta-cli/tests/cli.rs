@@ -277,3 +277,68 @@ fn compare_reports_bad_anchor_files_and_mismatched_spaces() {
     assert_eq!(code, 2);
     assert!(err.contains("label"), "{err}");
 }
+
+#[test]
+fn info_reads_every_format() {
+    let dir = repo().join("tests/formats");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.is_file() && !p.ends_with("expected.json") && p.extension().is_some_and(|e| e != "py")
+        })
+        .collect();
+    files.sort();
+    files.push(dir.join("projector/projector_config.json"));
+    assert!(files.len() >= 18);
+    for f in files {
+        let (code, out, err) = rosetta(&["info", f.to_str().unwrap(), "--json"]);
+        assert_eq!(code, 0, "{}: {err}", f.display());
+        let v: Value = serde_json::from_str(&out).unwrap();
+        for space in v.as_array().unwrap() {
+            assert_eq!(space["n"], 60, "{}", f.display());
+            if space["dtype"] != "metadata" {
+                assert_eq!(space["dim"], 8, "{}", f.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_inputs_exit_2_with_the_catalogue_message() {
+    let cat: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/bad-inputs/catalogue.json")).unwrap(),
+    )
+    .unwrap();
+    let mut checked = 0;
+    for e in cat["entries"].as_array().unwrap() {
+        let files: Vec<String> = e["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                repo()
+                    .join("tests/bad-inputs/files")
+                    .join(f.as_str().unwrap())
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        // Multi-file entries fail in the grouping of a drop, which `info` does not do.
+        if e["kind"] != "error" || files.len() != 1 {
+            continue;
+        }
+        let (code, out, err) = rosetta(&["info", &files[0], "--json"]);
+        assert_eq!(code, 2, "{}: {out}", e["name"]);
+        assert!(!err.contains("panicked"), "{err}");
+        for s in e["expect"].as_array().unwrap() {
+            assert!(
+                err.contains(s.as_str().unwrap()),
+                "{}: {err} lacks {s}",
+                e["name"]
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 25, "{checked}");
+}

@@ -18,85 +18,214 @@ pub struct Group {
     pub warnings: Vec<String>,
 }
 
-/// Combine the parsed files of one drop. Fails, naming files and counts, when row counts differ.
-pub fn group_files(files: Vec<(String, Parsed)>) -> Result<Group, LoadError> {
-    let mut spaces: Vec<(String, NamedSpace)> = Vec::new();
-    let mut tables: Vec<(String, Table)> = Vec::new();
-    for (file, parsed) in files {
-        spaces.extend(parsed.spaces.into_iter().map(|s| (file.clone(), s)));
-        if let Some(t) = parsed.metadata {
-            tables.push((file, t));
-        }
-    }
-    let counts = spaces
-        .iter()
-        .map(|(f, s)| (f.as_str(), s.vectors.rows))
-        .chain(tables.iter().map(|(f, t)| (f.as_str(), t.rows())));
-    let mut first: Option<(&str, usize)> = None;
-    for (file, rows) in counts {
-        match first {
-            None => first = Some((file, rows)),
-            Some((f0, n0)) if n0 != rows => {
-                return Err(LoadError {
-                    file: file.to_owned(),
-                    at: None,
-                    problem: Problem::Unrecognised(format!(
-                        "has {rows} rows but {f0} has {n0}; files dropped together must describe the same items"
-                    )),
-                });
-            }
-            Some(_) => {}
-        }
-    }
-    let n_in = first.map_or(0, |(_, n)| n);
+/// One file's contribution: its spaces and metadata share rows.
+struct Part {
+    file: String,
+    spaces: Vec<NamedSpace>,
+    metadata: Option<Table>,
+    rows: usize,
+}
 
-    let mut bad = vec![false; n_in];
+impl Part {
+    fn ids(&self) -> Option<&[String]> {
+        let t = self.metadata.as_ref()?;
+        t.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case("id"))
+            .map(|c| c.values.as_slice())
+    }
+
+    fn retain(&mut self, keep: &[usize]) {
+        for s in &mut self.spaces {
+            s.vectors.retain_rows(keep);
+        }
+        if let Some(t) = &mut self.metadata {
+            t.retain_rows(keep);
+        }
+        self.rows = keep.len();
+    }
+}
+
+/// Combine the parsed files of one drop. Files align by an `id` column when every file has one
+/// (keeping the items they share, with a note of what each lost); otherwise by row order, and then
+/// their row counts must agree.
+pub fn group_files(files: Vec<(String, Parsed)>) -> Result<Group, LoadError> {
+    let mut parts: Vec<Part> = files
+        .into_iter()
+        .map(|(file, p)| {
+            let rows = p
+                .spaces
+                .first()
+                .map(|s| s.vectors.rows)
+                .or_else(|| p.metadata.as_ref().map(Table::rows))
+                .unwrap_or(0);
+            Part {
+                file,
+                spaces: p.spaces,
+                metadata: p.metadata,
+                rows,
+            }
+        })
+        .collect();
     let mut warnings = Vec::new();
-    for (file, space) in &spaces {
-        let rows = space.vectors.non_finite_rows();
-        if !rows.is_empty() {
-            warnings.push(format!(
-                "{file}: dropped {} of {} rows with NaN or infinite values (first: row {})",
-                rows.len(),
-                space.vectors.rows,
-                rows[0] + 1
-            ));
-            for r in rows {
-                bad[r] = true;
+    for part in &parts {
+        if let Some(s) = part.spaces.iter().find(|s| s.vectors.rows != part.rows) {
+            return Err(mismatch(&part.file, s.vectors.rows, &s.name, part.rows));
+        }
+        if let Some(t) = part.metadata.as_ref().filter(|t| t.rows() != part.rows) {
+            return Err(mismatch(&part.file, t.rows(), "its metadata", part.rows));
+        }
+        if let Some(ids) = part.ids() {
+            check_unique(&part.file, ids)?;
+        }
+    }
+    if parts.len() > 1 && parts.iter().all(|p| p.ids().is_some()) {
+        align_by_id(&mut parts, &mut warnings)?;
+    } else if let Some(first) = parts.first() {
+        let (f0, n0) = (first.file.clone(), first.rows);
+        if let Some(p) = parts.iter().find(|p| p.rows != n0) {
+            return Err(LoadError {
+                file: p.file.clone(),
+                at: None,
+                problem: Problem::Unrecognised(format!(
+                    "has {} rows but {f0} has {n0}; files dropped together must describe the same items \
+                     (same rows, or an 'id' column in every file)",
+                    p.rows
+                )),
+            });
+        }
+    }
+    let n_in = parts.first().map_or(0, |p| p.rows);
+    let mut bad = vec![false; n_in];
+    for part in &parts {
+        for space in &part.spaces {
+            let rows = space.vectors.non_finite_rows();
+            if !rows.is_empty() {
+                warnings.push(format!(
+                    "{}: dropped {} of {} rows with NaN or infinite values (first: row {})",
+                    part.file,
+                    rows.len(),
+                    space.vectors.rows,
+                    rows[0] + 1
+                ));
+                for r in rows {
+                    bad[r] = true;
+                }
             }
         }
     }
     let keep: Vec<usize> = (0..n_in).filter(|&i| !bad[i]).collect();
     let dropped_rows: Vec<usize> = (0..n_in).filter(|&i| bad[i]).collect();
-    if keep.is_empty() && !spaces.is_empty() {
-        let file = spaces.first().map(|(f, _)| f.clone()).unwrap_or_default();
+    if keep.is_empty() && parts.iter().any(|p| !p.spaces.is_empty()) {
+        let file = parts
+            .iter()
+            .find(|p| !p.spaces.is_empty())
+            .map(|p| p.file.clone())
+            .unwrap_or_default();
         return Err(LoadError {
             file,
             at: None,
             problem: Problem::NoUsableRows,
         });
     }
-
-    let mut out_spaces = Vec::with_capacity(spaces.len());
-    for (_, mut space) in spaces {
-        if !dropped_rows.is_empty() {
-            space.vectors.retain_rows(&keep);
+    if !dropped_rows.is_empty() {
+        for part in &mut parts {
+            part.retain(&keep);
         }
-        out_spaces.push(space);
     }
-    let metadata = merge_tables(tables).map(|mut t| {
-        if !dropped_rows.is_empty() {
-            t.retain_rows(&keep);
+    let mut spaces = Vec::new();
+    let mut tables = Vec::new();
+    for part in parts {
+        spaces.extend(part.spaces);
+        if let Some(t) = part.metadata {
+            tables.push((part.file, t));
         }
-        t
-    });
+    }
     Ok(Group {
         n: keep.len(),
-        spaces: out_spaces,
-        metadata,
+        spaces,
+        metadata: merge_tables(tables),
         dropped_rows,
         warnings,
     })
+}
+
+fn mismatch(file: &str, rows: usize, what: &str, expected: usize) -> LoadError {
+    LoadError {
+        file: file.to_owned(),
+        at: None,
+        problem: Problem::Unrecognised(format!(
+            "{what} has {rows} rows but the file's other columns have {expected}"
+        )),
+    }
+}
+
+fn check_unique(file: &str, ids: &[String]) -> Result<(), LoadError> {
+    let mut seen = std::collections::HashMap::with_capacity(ids.len());
+    for (row, id) in ids.iter().enumerate() {
+        if let Some(first) = seen.insert(id.as_str(), row) {
+            return Err(LoadError {
+                file: file.to_owned(),
+                at: Some(crate::Location::Row(row + 1)),
+                problem: Problem::Unrecognised(format!(
+                    "the id '{}' appears twice (rows {} and {}); ids must be unique",
+                    crate::tsv::clip(id),
+                    first + 1,
+                    row + 1
+                )),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Keep the ids every file has, in the first file's order; note what each file lost.
+fn align_by_id(parts: &mut [Part], warnings: &mut Vec<String>) -> Result<(), LoadError> {
+    let maps: Vec<std::collections::HashMap<String, usize>> = parts
+        .iter()
+        .map(|p| {
+            p.ids()
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.clone(), i))
+                .collect()
+        })
+        .collect();
+    let order: Vec<String> = parts[0]
+        .ids()
+        .unwrap_or(&[])
+        .iter()
+        .filter(|id| maps.iter().all(|m| m.contains_key(*id)))
+        .cloned()
+        .collect();
+    if order.is_empty() {
+        return Err(LoadError {
+            file: parts
+                .iter()
+                .map(|p| p.file.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            at: None,
+            problem: Problem::Unrecognised(
+                "no id is shared by all the files dropped together".into(),
+            ),
+        });
+    }
+    let total = order.len();
+    for (part, map) in parts.iter_mut().zip(&maps) {
+        let keep: Vec<usize> = order.iter().map(|id| map[id]).collect();
+        if part.rows != total {
+            warnings.push(format!(
+                "{}: {} of its {} items are not in every file and were left out (aligned by id: {total} items)",
+                part.file,
+                part.rows - total,
+                part.rows
+            ));
+        }
+        part.retain(&keep);
+    }
+    Ok(())
 }
 
 /// Put the columns of several tables side by side; a repeated name gets the file name appended.
@@ -177,6 +306,54 @@ mod tests {
         assert_eq!(g.metadata.unwrap().columns[0].values, vec!["x"]);
         assert_eq!(g.warnings.len(), 2);
         assert!(g.warnings[0].starts_with("a.npy: dropped 1 of 3 rows"));
+    }
+
+    fn with_ids(ids: &[&str], values: Vec<f32>) -> Parsed {
+        let mut p = space(ids.len(), 1, values);
+        p.metadata = Some(Table {
+            columns: vec![Column {
+                name: "id".into(),
+                values: ids.iter().map(|s| s.to_string()).collect(),
+            }],
+        });
+        p
+    }
+
+    #[test]
+    fn ids_align_files_and_report_the_intersection() {
+        let g = group_files(vec![
+            ("a.csv".into(), with_ids(&["x", "y", "z"], vec![1., 2., 3.])),
+            (
+                "b.csv".into(),
+                with_ids(&["z", "x", "w", "v"], vec![30., 10., 0., 0.]),
+            ),
+        ])
+        .unwrap();
+        assert_eq!(g.n, 2);
+        assert_eq!(g.spaces[0].vectors.values, vec![1., 3.]);
+        assert_eq!(g.spaces[1].vectors.values, vec![10., 30.]);
+        assert_eq!(g.warnings.len(), 2);
+        assert!(
+            g.warnings[1].contains("b.csv: 2 of its 4 items"),
+            "{:?}",
+            g.warnings
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_are_named() {
+        let e = group_files(vec![(
+            "a.csv".into(),
+            with_ids(&["x", "y", "x"], vec![1., 2., 3.]),
+        )])
+        .unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("a.csv")
+                && msg.contains("'x' appears twice")
+                && msg.contains("rows 1 and 3"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -41,8 +41,9 @@ pub(crate) fn number(cell: &str) -> Option<f32> {
         })
 }
 
-/// Headerless tab-separated numbers, one item per line.
-pub fn parse_vectors(bytes: &[u8]) -> Result<Dense, ParseError> {
+/// Headerless delimited numbers (tab for `vectors.tsv`), one item per line.
+pub fn parse_vectors(bytes: &[u8], delimiter: u8) -> Result<Dense, ParseError> {
+    let delimiter = char::from(delimiter);
     let text = utf8(bytes)?;
     let mut values = Vec::new();
     let mut cols = 0usize;
@@ -50,7 +51,7 @@ pub fn parse_vectors(bytes: &[u8]) -> Result<Dense, ParseError> {
     for (index, line) in lines(text).enumerate() {
         let line_no = index + 1;
         let before = values.len();
-        for cell in line.split('\t') {
+        for cell in line.split(delimiter) {
             match number(cell) {
                 Some(v) => values.push(v),
                 None => {
@@ -144,26 +145,38 @@ pub(crate) fn clip(cell: &str) -> String {
     out
 }
 
+/// True when every cell of the line reads as a number (so it is data, not a header).
+pub(crate) fn all_numeric(line: &str, delimiter: u8) -> bool {
+    !line.trim().is_empty()
+        && line
+            .split(char::from(delimiter))
+            .all(|c| number(c).is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn parse_vectors_tab(bytes: &[u8]) -> Result<Dense, ParseError> {
+        parse_vectors(bytes, b'\t')
+    }
+
     #[test]
     fn vectors_basic() {
-        let d = parse_vectors(b"1\t2\t3\n4\t5\t6\n").unwrap();
+        let d = parse_vectors_tab(b"1\t2\t3\n4\t5\t6\n").unwrap();
         assert_eq!((d.rows, d.cols), (2, 3));
         assert_eq!(d.values, vec![1., 2., 3., 4., 5., 6.]);
     }
 
     #[test]
     fn vectors_crlf_and_no_final_newline() {
-        let d = parse_vectors(b"1\t2\r\n3\t4").unwrap();
+        let d = parse_vectors_tab(b"1\t2\r\n3\t4").unwrap();
         assert_eq!(d.values, vec![1., 2., 3., 4.]);
     }
 
     #[test]
     fn ragged_names_the_line() {
-        let e = parse_vectors(b"1\t2\n3\n").unwrap_err();
+        let e = parse_vectors_tab(b"1\t2\n3\n").unwrap_err();
         assert_eq!(e.at, Some(Location::Line(2)));
         assert_eq!(
             e.problem,
@@ -176,7 +189,7 @@ mod tests {
 
     #[test]
     fn non_numeric_names_the_cell() {
-        let e = parse_vectors(b"1\t2\n3\tabc\n").unwrap_err();
+        let e = parse_vectors_tab(b"1\t2\n3\tabc\n").unwrap_err();
         assert_eq!(e.at, Some(Location::Line(2)));
         assert_eq!(e.problem, Problem::NotANumber { cell: "abc".into() });
     }
@@ -196,7 +209,7 @@ mod tests {
 
     #[test]
     fn empty_is_an_error() {
-        assert_eq!(parse_vectors(b"").unwrap_err().problem, Problem::Empty);
+        assert_eq!(parse_vectors_tab(b"").unwrap_err().problem, Problem::Empty);
         assert_eq!(parse_metadata(b"").unwrap_err().problem, Problem::Empty);
     }
 }

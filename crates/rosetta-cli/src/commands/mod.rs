@@ -29,10 +29,54 @@ pub fn load(path: &Path) -> Result<(String, Parsed), String> {
     Ok((name, parsed))
 }
 
+/// Read files and what projector configs among them name (relative to the config's folder),
+/// then parse them as one drop would be parsed in the page.
+pub fn load_all(paths: &[std::path::PathBuf]) -> Result<Vec<(String, Parsed)>, String> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bytes = std::fs::read(path).map_err(|e| format!("{name}: could not be read: {e}"))?;
+        if rosetta_io::detect(&name, &bytes) == Ok(rosetta_io::FileKind::ProjectorConfig) {
+            if let Ok(tensors) = rosetta_io::projector::parse_config(&bytes) {
+                let dir = path.parent().unwrap_or_else(|| Path::new("."));
+                for p in tensors
+                    .iter()
+                    .flat_map(|t| std::iter::once(&t.tensor_path).chain(&t.metadata_path))
+                {
+                    let named = rosetta_io::file_name(p).to_owned();
+                    if let Ok(b) =
+                        std::fs::read(dir.join(p)).or_else(|_| std::fs::read(dir.join(&named)))
+                    {
+                        inputs.push((named, b));
+                    }
+                }
+            }
+        }
+        inputs.push((name, bytes));
+    }
+    rosetta_io::parse_files(inputs)
+        .into_iter()
+        .map(|(n, r)| r.map(|p| (n, p)).map_err(|e| e.to_string()))
+        .collect()
+}
+
 pub fn info(files: &[std::path::PathBuf], as_json: bool) -> Result<String, String> {
     let mut rows = Vec::new();
-    for path in files {
-        let (file, parsed) = load(path)?;
+    for (file, parsed) in load_all(files)? {
+        // Each file as the page takes it alone: rows with NaN/Inf dropped (with a warning), a file
+        // without a usable row refused.
+        let group =
+            rosetta_io::group_files(vec![(file.clone(), parsed)]).map_err(|e| e.to_string())?;
+        for w in &group.warnings {
+            eprintln!("rosetta: warning: {w}");
+        }
+        let parsed = Parsed {
+            spaces: group.spaces,
+            metadata: group.metadata,
+        };
         let metadata: Vec<String> = parsed
             .metadata
             .as_ref()
@@ -55,12 +99,12 @@ pub fn info(files: &[std::path::PathBuf], as_json: bool) -> Result<String, Strin
         return serde_json::to_string_pretty(&rows).map_err(|e| e.to_string());
     }
     let mut out = format!(
-        "{:<32} {:>10} {:>6}  {:<10} metadata\n",
+        "{:<40} {:>10} {:>6}  {:<10} metadata\n",
         "space", "n", "dim", "dtype"
     );
     for r in &rows {
         out.push_str(&format!(
-            "{:<32} {:>10} {:>6}  {:<10} {}\n",
+            "{:<40} {:>10} {:>6}  {:<10} {}\n",
             r["name"].as_str().unwrap_or(""),
             r["n"].as_u64().unwrap_or(0),
             r["dim"].as_u64().unwrap_or(0),

@@ -9,7 +9,8 @@ rm -rf dist.tmp && mkdir -p dist.tmp
 wasm-bindgen --target web --no-typescript --out-dir dist.tmp \
   target/wasm32-unknown-unknown/release/rosetta-app.wasm
 # The features rustc's wasm32 target emits, plus simd128 from .cargo/config.toml.
-node_modules/.bin/wasm-opt -Oz \
+# WASM_OPT_LEVEL=-O1 makes a quicker local build; releases and CI use -Oz (the smallest download).
+node_modules/.bin/wasm-opt "${WASM_OPT_LEVEL:--Oz}" \
   --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   dist.tmp/rosetta-app_bg.wasm -o dist.tmp/rosetta-app_bg.wasm

@@ -4,8 +4,10 @@ use leptos::prelude::*;
 
 use crate::components::alerts::Alerts;
 use crate::components::bench_panel::BenchPanel;
+use crate::components::column_chooser::ColumnChooser;
 use crate::components::drop_zone::DropZone;
 use crate::components::file_picker::FilePicker;
+use crate::components::panes::Panes;
 use crate::components::progress_bar::ProgressBar;
 use crate::components::scatter_view::ScatterView;
 use crate::components::space_list::SpaceList;
@@ -121,12 +123,14 @@ pub fn App() -> impl IntoView {
             <div class="layout">
                 <aside class="sidebar">
                     <SpaceList />
+                    <ColumnChooser />
                 </aside>
                 <main class="main">
                     <ProgressBar />
                     <Alerts />
                     {bench}
                     <ScatterView force_canvas2d=params.force_canvas2d />
+                    <Panes force_canvas2d=params.force_canvas2d />
                 </main>
             </div>
         </DropZone>

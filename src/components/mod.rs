@@ -2,9 +2,16 @@
 
 pub mod alerts;
 pub mod bench_panel;
+pub mod column_chooser;
 pub mod drop_zone;
 pub mod file_picker;
 pub mod legend;
+pub mod neighbor_list;
+pub mod pane_view;
+pub mod panes;
 pub mod progress_bar;
+pub mod scatter_canvas;
+pub mod scatter_toolbar;
 pub mod scatter_view;
 pub mod space_list;
+pub mod tooltip;

@@ -31,6 +31,18 @@ pub fn SpaceList() -> impl IntoView {
                                     let sel = Selection { collection, space: s.id };
                                     let is_selected = move || state.selected.get() == Some(sel);
                                     let actions = actions.clone();
+                                    let space = s.id;
+                                    let pinned = move || state.panes.with(|p| p.contains(&space));
+                                    let toggle_pane = move |ev: leptos::ev::MouseEvent| {
+                                        ev.stop_propagation();
+                                        state.panes.update(|p| {
+                                            if let Some(i) = p.iter().position(|&x| x == space) {
+                                                p.remove(i);
+                                            } else {
+                                                p.push(space);
+                                            }
+                                        });
+                                    };
                                     view! {
                                         <li
                                             role="option"
@@ -42,6 +54,15 @@ pub fn SpaceList() -> impl IntoView {
                                             <span class="space-name">{s.name.clone()}</span>
                                             <span class="space-shape">{format!("{} × {}", s.n, s.d)}</span>
                                             <span class="space-dtype muted">{s.dtype.clone()}</span>
+                                            <button
+                                                class="pane-toggle"
+                                                data-testid="pane-toggle"
+                                                title="Show this space in a linked pane beside the main plot"
+                                                aria-pressed=move || if pinned() { "true" } else { "false" }
+                                                on:click=toggle_pane
+                                            >
+                                                {move || if pinned() { "unpin" } else { "pane" }}
+                                            </button>
                                         </li>
                                     }
                                 }).collect_view()}

@@ -1,9 +1,24 @@
 //! Drawing scatter plots. The renderer takes plain arrays (xs, ys, colours) and a [`Viewport`]; it
 //! never reads app state, and it touches only the canvas it is given.
 
-mod canvas2d;
+pub mod canvas2d;
+pub mod overlay;
+pub mod pick;
 pub mod viewport;
 mod webgl;
+
+/// Per-point flags, one byte each: what the renderer does with a point beyond its colour.
+pub mod flags {
+    /// Not drawn (its category is toggled off).
+    pub const HIDDEN: u8 = 1;
+    /// In the selection: bigger, opaque, rimmed, on top; unmarked points fade.
+    pub const SELECTED: u8 = 2;
+    /// A neighbour of the focused item, or the same item hovered in a linked pane.
+    pub const HIGHLIGHT: u8 = 4;
+    pub const MARKED: u8 = SELECTED | HIGHLIGHT;
+    /// An anchor of the relative representation: a large rimmed marker.
+    pub const ANCHOR: u8 = 8;
+}
 
 use web_sys::HtmlCanvasElement;
 
@@ -78,6 +93,30 @@ impl Scatter {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Per-point flags (see [`flags`]); uploads N bytes, so call it when they change, not per frame.
+    pub fn set_flags(&mut self, flags: &[u8]) {
+        match self {
+            Scatter::WebGl(s) => s.set_flags(flags),
+            Scatter::Canvas(s) => s.set_flags(flags),
+        }
+    }
+
+    /// The GPU context was lost (the fallback never loses its context).
+    pub fn is_lost(&self) -> bool {
+        match self {
+            Scatter::WebGl(s) => s.is_lost(),
+            Scatter::Canvas(_) => false,
+        }
+    }
+
+    /// GPU buffer uploads so far (0 for Canvas2D): the benchmark checks pan frames add none.
+    pub fn uploads(&self) -> u32 {
+        match self {
+            Scatter::WebGl(s) => s.uploads,
+            Scatter::Canvas(_) => 0,
+        }
     }
 
     pub fn draw(&mut self, viewport: &Viewport) {

@@ -7,9 +7,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::colors::default_color_column;
+use super::selection::Focus;
 use super::{AlertLevel, AppState, Progress, ProjectionData, ProjectionState, Selection};
 use crate::worker::client::WorkerClient;
-use crate::worker::protocol::{LoadOutcome, Reply, Request};
+use crate::worker::protocol::{LoadOutcome, Reply, Request, SpaceId};
 
 #[derive(Clone)]
 pub struct Actions {
@@ -28,7 +29,8 @@ impl Actions {
             return;
         }
         let into = self.state.selected.get_untracked().map(|s| s.collection);
-        self.load(Request::LoadFiles { into }, Some(files));
+        let columns = self.state.columns.get_untracked();
+        self.load(Request::LoadFiles { into, columns }, Some(files));
     }
 
     /// Files by URL (the demo, `?data=` links).
@@ -37,7 +39,15 @@ impl Actions {
             return;
         }
         let into = self.state.selected.get_untracked().map(|s| s.collection);
-        self.load(Request::LoadUrls { into, urls }, None);
+        let columns = self.state.columns.get_untracked();
+        self.load(
+            Request::LoadUrls {
+                into,
+                urls,
+                columns,
+            },
+            None,
+        );
     }
 
     fn load(&self, request: Request, files: Option<Array>) {
@@ -103,6 +113,7 @@ impl Actions {
             });
         if !keep_color {
             state.color_by.set(color);
+            state.hidden_categories.set(Default::default());
         }
         if let Some(&space) = outcome.added.first() {
             self.select(Selection {
@@ -120,9 +131,113 @@ impl Actions {
         self.client.cancel(request);
     }
 
+    /// Focus an item of the space `space`: highlight it and ask for its nearest neighbours there.
+    pub fn focus(&self, space: SpaceId, item: u32) {
+        let state = self.state;
+        let metric = state.neighbor_metric.get_untracked();
+        let k = state.k_neighbors.get_untracked();
+        state.focus.set(Some(Focus {
+            item,
+            space,
+            metric,
+            neighbors: Vec::new(),
+        }));
+        let client = self.client.clone();
+        spawn_local(async move {
+            let request = Request::Neighbors {
+                space,
+                item,
+                k,
+                metric: metric.name().to_owned(),
+            };
+            match client
+                .request(&request, None, |_, _, _| {})
+                .await
+                .map(|a| a.reply)
+            {
+                Ok(Reply::Neighbors {
+                    item: got,
+                    indices,
+                    scores,
+                }) => state.focus.update(|f| {
+                    if let Some(f) = f.as_mut().filter(|f| f.item == got && f.space == space) {
+                        f.neighbors = indices.into_iter().zip(scores).collect();
+                    }
+                }),
+                Ok(Reply::Failed { message }) | Err(message) => {
+                    state.alert(AlertLevel::Error, message)
+                }
+                Ok(other) => state.alert(AlertLevel::Error, format!("unexpected reply {other:?}")),
+            }
+        });
+    }
+
+    /// Compute a pane's projection once: its own PCA, or (with a reference) aligned to it.
+    pub fn pane_projection(&self, key: (SpaceId, Option<SpaceId>)) {
+        let state = self.state;
+        if state
+            .pane_projections
+            .with_untracked(|m| m.contains_key(&key))
+        {
+            return;
+        }
+        let (space, reference) = key;
+        state
+            .pane_projections
+            .update(|m| _ = m.insert(key, ProjectionState::Busy(space)));
+        let client = self.client.clone();
+        spawn_local(async move {
+            let request = match reference {
+                Some(reference) => Request::ProjectAligned { space, reference },
+                None => Request::Project { space },
+            };
+            let answer = client.request(&request, None, |_, _, _| {}).await;
+            let result = match answer {
+                Ok(crate::worker::client::Answer {
+                    reply:
+                        Reply::Projection {
+                            space,
+                            n,
+                            explained_variance_ratio,
+                        },
+                    coords: Some(coords),
+                }) => {
+                    let (xs, ys) = (0..n).map(|i| (coords[2 * i], coords[2 * i + 1])).unzip();
+                    ProjectionState::Ready(Arc::new(ProjectionData {
+                        space,
+                        xs,
+                        ys,
+                        explained_variance_ratio,
+                    }))
+                }
+                Ok(crate::worker::client::Answer {
+                    reply: Reply::Failed { message },
+                    ..
+                })
+                | Err(message) => {
+                    state.alert(AlertLevel::Error, message);
+                    ProjectionState::Empty
+                }
+                Ok(other) => {
+                    state.alert(
+                        AlertLevel::Error,
+                        format!("unexpected reply {:?}", other.reply),
+                    );
+                    ProjectionState::Empty
+                }
+            };
+            state.pane_projections.update(|m| _ = m.insert(key, result));
+        });
+    }
+
     /// Select a space and draw its PCA.
     pub fn select(&self, selection: Selection) {
         let state = self.state;
+        if state.selected.get_untracked().map(|s| s.collection) != Some(selection.collection) {
+            state.clear_marks();
+            state.hidden_categories.set(Default::default());
+            state.panes.set(Vec::new());
+        }
         state.selected.set(Some(selection));
         if let ProjectionState::Ready(p) = state.projection.get_untracked() {
             if p.space == selection.space {

@@ -31,10 +31,91 @@ pub struct Category {
 }
 
 /// Per-point colours plus the legend that explains them.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Coloring {
     pub rgb: Vec<[u8; 3]>,
     pub legend: Vec<Category>,
+    /// Category index of each point (into `legend`), for hiding categories.
+    pub category_of: Vec<u16>,
+    /// A continuous colouring: the value range the colour bar spans.
+    pub ramp: Option<(f64, f64)>,
+}
+
+/// Viridis (perceptually uniform, colour-blind safe), sampled at 9 stops.
+const VIRIDIS: [[u8; 3]; 9] = [
+    [68, 1, 84],
+    [71, 44, 122],
+    [59, 81, 139],
+    [44, 113, 142],
+    [33, 144, 141],
+    [39, 173, 129],
+    [92, 200, 99],
+    [170, 220, 50],
+    [253, 231, 37],
+];
+
+/// Viridis at t ∈ [0, 1] (clamped), linearly interpolated between stops.
+pub fn viridis(t: f64) -> [u8; 3] {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let x = t * (VIRIDIS.len() - 1) as f64;
+    let i = (x.floor() as usize).min(VIRIDIS.len() - 2);
+    let f = x - i as f64;
+    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
+    [0, 1, 2].map(|c| (f64::from(a[c]) + (f64::from(b[c]) - f64::from(a[c])) * f).round() as u8)
+}
+
+/// Colour by a number per point (a metric, or a numeric column): viridis over [min, max]; points
+/// without a value are grey.
+pub fn continuous(values: &[f64]) -> Coloring {
+    let finite = values.iter().copied().filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) = if lo > hi { (0.0, 1.0) } else { (lo, hi) };
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    Coloring {
+        rgb: values
+            .iter()
+            .map(|&v| {
+                if v.is_finite() {
+                    viridis((v - lo) / span)
+                } else {
+                    OTHER
+                }
+            })
+            .collect(),
+        legend: Vec::new(),
+        category_of: Vec::new(),
+        ramp: Some((lo, hi)),
+    }
+}
+
+/// A column reads as continuous when every non-empty value is a number and there are many
+/// distinct values (a handful of numbers, like digit labels, stay categories).
+pub fn column_coloring(values: &[String]) -> Coloring {
+    let parsed: Vec<Option<f64>> = values
+        .iter()
+        .map(|v| {
+            let t = v.trim();
+            if t.is_empty() {
+                Some(f64::NAN)
+            } else {
+                t.parse::<f64>().ok()
+            }
+        })
+        .collect();
+    if parsed.iter().all(Option::is_some) && distinct(values, 21) > 20 {
+        continuous(
+            &parsed
+                .into_iter()
+                .map(|v| v.unwrap_or(f64::NAN))
+                .collect::<Vec<_>>(),
+        )
+    } else {
+        categorical(values)
+    }
 }
 
 /// The column to colour by when the user has not chosen: a label-like name first, else the first
@@ -112,12 +193,22 @@ pub fn categorical(values: &[String]) -> Coloring {
             rgb: OTHER,
         });
     }
+    let slot: std::collections::HashMap<&str, u16> = cats
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| (*name, i.min(own) as u16))
+        .collect();
     Coloring {
         rgb: values
             .iter()
             .map(|v| index.get(v.as_str()).copied().unwrap_or(OTHER))
             .collect(),
+        category_of: values
+            .iter()
+            .map(|v| slot.get(v.as_str()).copied().unwrap_or(own as u16))
+            .collect(),
         legend,
+        ramp: None,
     }
 }
 
@@ -149,6 +240,24 @@ mod tests {
         assert_eq!(c.legend[0].count, 2);
         assert_eq!(c.legend[1].name, "10");
         assert_eq!(c.rgb[1], PALETTE[0]);
+    }
+
+    #[test]
+    fn continuous_columns_use_the_ramp() {
+        let values: Vec<String> = (0..30).map(|i| format!("{}", i as f64 * 0.5)).collect();
+        let c = column_coloring(&values);
+        assert_eq!(c.ramp, Some((0.0, 14.5)));
+        assert_eq!(c.rgb[0], VIRIDIS[0]);
+        assert_eq!(c.rgb[29], VIRIDIS[8]);
+        let digits: Vec<String> = (0..30).map(|i| format!("{}", i % 10)).collect();
+        assert!(column_coloring(&digits).ramp.is_none());
+    }
+
+    #[test]
+    fn categories_index_their_legend_entry() {
+        let c = categorical(&["b".into(), "a".into(), "b".into()]);
+        assert_eq!(c.legend[usize::from(c.category_of[0])].name, "b");
+        assert_eq!(c.legend[usize::from(c.category_of[1])].name, "a");
     }
 
     #[test]

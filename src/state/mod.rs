@@ -3,12 +3,15 @@
 
 pub mod actions;
 pub mod colors;
+pub mod export;
+pub mod selection;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::worker::protocol::{CollectionId, CollectionInfo, SpaceId, SpaceInfo};
+use crate::worker::protocol::{CollectionId, CollectionInfo, ColumnOverride, SpaceId, SpaceInfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlertLevel {
@@ -67,18 +70,64 @@ pub struct AppState {
     pub projection: RwSignal<ProjectionState>,
     /// Metadata column that colours the points (None: one colour).
     pub color_by: RwSignal<Option<String>>,
+    /// The user's column choice for CSV/TSV tables, applied to the next load.
+    pub columns: RwSignal<ColumnOverride>,
+    /// Per-point colours of the collection on screen (from `color_by`).
+    pub coloring: Memo<colors::Coloring>,
+    /// Legend categories toggled off (indices into the coloring's legend).
+    pub hidden_categories: RwSignal<HashSet<u16>>,
+    /// Selected items (rows of the current collection), ascending.
+    pub selection: RwSignal<Arc<Vec<u32>>>,
+    /// The item under the pointer, and the space of the pane it is in.
+    pub hovered: RwSignal<Option<(u32, SpaceId)>>,
+    /// The clicked item and its neighbours.
+    pub focus: RwSignal<Option<selection::Focus>>,
+    pub tool: RwSignal<selection::Tool>,
+    pub k_neighbors: RwSignal<usize>,
+    pub neighbor_metric: RwSignal<selection::NeighborMetric>,
+    /// Spaces shown in linked panes beside the main plot.
+    pub panes: RwSignal<Vec<SpaceId>>,
+    /// Draw panes in the main space's frame after Procrustes.
+    pub aligned: RwSignal<bool>,
+    /// Pane projections by (space, reference space when aligned).
+    pub pane_projections: RwSignal<HashMap<(SpaceId, Option<SpaceId>), ProjectionState>>,
     next_alert: StoredValue<u32>,
 }
 
 impl AppState {
     pub fn new() -> Self {
+        let collections = RwSignal::new(Vec::<CollectionInfo>::new());
+        let selected = RwSignal::new(None::<Selection>);
+        let color_by = RwSignal::new(None::<String>);
+        let coloring = Memo::new(move |_| {
+            let column = color_by.get()?;
+            let collection = selected.get()?.collection;
+            collections.with(|cs| {
+                let c = cs.iter().find(|c| c.id == collection)?;
+                let m = c.metadata.iter().find(|m| m.name == column)?;
+                Some(colors::column_coloring(&m.values))
+            })
+        });
+        let coloring = Memo::new(move |_| coloring.get().unwrap_or_default());
         Self {
-            collections: RwSignal::new(Vec::new()),
-            selected: RwSignal::new(None),
+            collections,
+            selected,
             alerts: RwSignal::new(Vec::new()),
             progress: RwSignal::new(None),
             projection: RwSignal::new(ProjectionState::Empty),
-            color_by: RwSignal::new(None),
+            color_by,
+            columns: RwSignal::new(ColumnOverride::default()),
+            coloring,
+            hidden_categories: RwSignal::new(HashSet::new()),
+            selection: RwSignal::new(Arc::new(Vec::new())),
+            hovered: RwSignal::new(None),
+            focus: RwSignal::new(None),
+            tool: RwSignal::new(selection::Tool::Pan),
+            k_neighbors: RwSignal::new(10),
+            neighbor_metric: RwSignal::new(selection::NeighborMetric::Cosine),
+            panes: RwSignal::new(Vec::new()),
+            aligned: RwSignal::new(false),
+            pane_projections: RwSignal::new(HashMap::new()),
             next_alert: StoredValue::new(0),
         }
     }
@@ -99,6 +148,49 @@ impl AppState {
         let sel = self.selected.get()?;
         self.collections
             .with(|cs| cs.iter().find(|c| c.id == sel.collection).cloned())
+    }
+
+    /// Metadata of one item of the current collection, as (column, value) text pairs.
+    pub fn item_metadata(&self, item: u32) -> Vec<(String, String)> {
+        self.current_collection()
+            .map(|c| {
+                c.metadata
+                    .iter()
+                    .map(|m| {
+                        let v = m.values.get(item as usize).cloned().unwrap_or_default();
+                        (m.name.clone(), v)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A short label for an item: its label-like column, else `#index`.
+    pub fn item_label(&self, item: u32) -> String {
+        let column = self.color_by.get().or_else(|| {
+            self.current_collection()
+                .and_then(|c| colors::default_color_column(&c.metadata))
+        });
+        let value = column.and_then(|name| {
+            self.current_collection()?
+                .metadata
+                .into_iter()
+                .find(|m| m.name == name)?
+                .values
+                .get(item as usize)
+                .cloned()
+        });
+        match value {
+            Some(v) => format!("#{item} {v}"),
+            None => format!("#{item}"),
+        }
+    }
+
+    /// Forget selection, focus and hover (the items they name belong to another collection).
+    pub fn clear_marks(&self) {
+        self.selection.set(Arc::new(Vec::new()));
+        self.focus.set(None);
+        self.hovered.set(None);
     }
 
     pub fn selected_space(&self) -> Option<SpaceInfo> {

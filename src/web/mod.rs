@@ -1,5 +1,6 @@
 //! Browser glue: the global scope, reading files and URLs into bytes, timing.
 
+pub mod download;
 pub mod files;
 
 use wasm_bindgen::JsValue;

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
-use super::protocol::{CollectionId, Reply, Request};
+use super::protocol::{CollectionId, ColumnOverride, Reply, Request, SpaceId};
 use super::store::Store;
 use crate::web::files::{fetch_bytes, read_file, url_file_name, ReadError};
 
@@ -69,7 +69,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
             state.cancelled.borrow_mut().insert(request);
             post(scope, id, &Reply::Ack, None);
         }
-        Request::LoadFiles { into } => {
+        Request::LoadFiles { into, columns } => {
             let files: Vec<File> = Reflect::get(&data, &"files".into())
                 .ok()
                 .and_then(|f| f.dyn_into::<Array>().ok())
@@ -101,9 +101,13 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
                 }
                 before += file.size();
             }
-            finish_load(scope, state, id, inputs, errors, into);
+            finish_load(scope, state, id, inputs, errors, into, &columns);
         }
-        Request::LoadUrls { into, urls } => {
+        Request::LoadUrls {
+            into,
+            urls,
+            columns,
+        } => {
             let mut inputs = Vec::new();
             let mut errors = Vec::new();
             let mut queue: Vec<String> = urls;
@@ -141,7 +145,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
                     Err(ReadError::Failed(m)) => errors.push(format!("{url}: {m}")),
                 }
             }
-            finish_load(scope, state, id, inputs, errors, into);
+            finish_load(scope, state, id, inputs, errors, into, &columns);
         }
         Request::Bench { workloads, scale } => {
             let clock = crate::web::now_ms;
@@ -162,21 +166,35 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
             }
             post(scope, id, &Reply::Bench { lines }, None);
         }
+        Request::Neighbors {
+            space,
+            item,
+            k,
+            metric,
+        } => {
+            let result = state
+                .store
+                .borrow()
+                .neighbors(space, item, k, metric == "euclidean");
+            let reply = match result {
+                Ok((indices, scores)) => Reply::Neighbors {
+                    item,
+                    indices,
+                    scores,
+                },
+                Err(message) => Reply::Failed { message },
+            };
+            post(scope, id, &reply, None);
+        }
         Request::Project { space } => {
             progress(scope, id, "PCA", 0.0, 1.0);
             let result = state.store.borrow().project(space);
-            match result {
-                Ok(p) => {
-                    let coords = Float32Array::from(p.coords.as_slice());
-                    let reply = Reply::Projection {
-                        space,
-                        n: p.n,
-                        explained_variance_ratio: p.explained_variance_ratio,
-                    };
-                    post(scope, id, &reply, Some(coords));
-                }
-                Err(message) => post(scope, id, &Reply::Failed { message }, None),
-            }
+            post_projection(scope, id, space, result);
+        }
+        Request::ProjectAligned { space, reference } => {
+            progress(scope, id, "Procrustes + PCA", 0.0, 1.0);
+            let result = state.store.borrow().project_aligned(space, reference);
+            post_projection(scope, id, space, result);
         }
     }
 }
@@ -197,6 +215,26 @@ fn resolve(path: &str, base: &str) -> String {
         .unwrap_or_else(|_| path.to_owned())
 }
 
+fn post_projection(
+    scope: &DedicatedWorkerGlobalScope,
+    id: f64,
+    space: SpaceId,
+    result: Result<super::store::Projection, String>,
+) {
+    match result {
+        Ok(p) => {
+            let coords = Float32Array::from(p.coords.as_slice());
+            let reply = Reply::Projection {
+                space,
+                n: p.n,
+                explained_variance_ratio: p.explained_variance_ratio,
+            };
+            post(scope, id, &reply, Some(coords));
+        }
+        Err(message) => post(scope, id, &Reply::Failed { message }, None),
+    }
+}
+
 fn finish_cancelled(scope: &DedicatedWorkerGlobalScope, state: &State, id: f64) {
     state.cancelled.borrow_mut().remove(&(id as u32));
     post(scope, id, &Reply::Cancelled, None);
@@ -209,11 +247,12 @@ fn finish_load(
     inputs: Vec<(String, Vec<u8>)>,
     read_errors: Vec<String>,
     into: Option<CollectionId>,
+    columns: &ColumnOverride,
 ) {
     let total = inputs.len() as f64;
     progress(scope, id, "parsing", 0.0, total);
     let parsed: Vec<(String, Result<rosetta_io::Parsed, LoadError>)> =
-        rosetta_io::parse_files(inputs);
+        rosetta_io::parse_files_with(inputs, &columns.to_choice());
     let rows: usize = parsed
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok())

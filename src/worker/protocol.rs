@@ -33,18 +33,49 @@ pub struct CollectionInfo {
     pub metadata: Vec<MetaColumn>,
 }
 
+/// The user's column choice for CSV/TSV tables with a header (empty: automatic).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ColumnOverride {
+    pub id_column: Option<String>,
+    pub vector_columns: Option<Vec<String>>,
+}
+
+impl ColumnOverride {
+    pub fn to_choice(&self) -> rosetta_io::ColumnChoice {
+        rosetta_io::ColumnChoice {
+            id_column: self.id_column.clone(),
+            vector_columns: self.vector_columns.clone(),
+        }
+    }
+}
+
 /// What the page asks of the worker. Files for `LoadFiles` ride beside the request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
     /// Parse the attached files; join collection `into` when they describe the same items.
-    LoadFiles { into: Option<CollectionId> },
+    LoadFiles {
+        into: Option<CollectionId>,
+        columns: ColumnOverride,
+    },
     /// Fetch and parse URLs (same joining rule).
     LoadUrls {
         into: Option<CollectionId>,
         urls: Vec<String>,
+        columns: ColumnOverride,
     },
     /// Exact PCA of a space; the first two coordinates ride beside the reply.
     Project { space: SpaceId },
+    /// Space `space` drawn in the PCA frame of `reference` after Procrustes alignment; the
+    /// coordinates ride beside the `Projection` reply.
+    ProjectAligned { space: SpaceId, reference: SpaceId },
+    /// The k nearest neighbours of one item in a space's original vectors (exact).
+    Neighbors {
+        space: SpaceId,
+        item: u32,
+        k: usize,
+        /// "cosine" or "euclidean".
+        metric: String,
+    },
     /// Stop request `request` (a load) at its next slice; it answers `Cancelled`.
     Cancel { request: u32 },
     /// Run benchmark workloads (`rosetta_bench::WORKLOADS`) in the worker.
@@ -74,6 +105,12 @@ pub enum Reply {
         space: SpaceId,
         n: usize,
         explained_variance_ratio: Vec<f64>,
+    },
+    /// Best first; scores are cosine similarities or Euclidean distances.
+    Neighbors {
+        item: u32,
+        indices: Vec<u32>,
+        scores: Vec<f64>,
     },
     Failed {
         message: String,

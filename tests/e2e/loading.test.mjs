@@ -38,6 +38,29 @@ async function dismissAll(page) {
   for (const b of await page.locator('[role=alert] .dismiss').all()) await b.click();
 }
 
+test('a user overrides the CSV column choice', async () => {
+  const { page, problems } = await openPage(env.browser, env.base);
+  await waitForScatter(page, 1797);
+  await page.locator('.column-chooser summary').click();
+  await page.locator('[data-testid=vector-columns]').fill('d0, d1,d2');
+  await page.locator('[data-testid=vector-columns]').press('Enter');
+  await page.locator('[data-testid=id-column]').fill('id');
+  await page.locator('[data-testid=id-column]').press('Enter');
+  assert.match(await page.locator('[data-testid=column-summary]').innerText(), /id: id, vector: 3 columns/);
+  await dropFiles(page, testFiles('formats', ['table.csv']));
+  const space = page.locator('[data-testid=space]', { hasText: 'table.csv' }).first();
+  await space.waitFor({ timeout: 15000 });
+  assert.match(await space.innerText(), /60 × 3/);
+  // An unknown column is refused with its name; what is loaded stays.
+  await page.locator('[data-testid=vector-columns]').fill('d0, nope');
+  await page.locator('[data-testid=vector-columns]').press('Enter');
+  await dropFiles(page, testFiles('formats', ['with-header.tsv']));
+  await page.locator('[role=alert]', { hasText: 'nope' }).waitFor({ timeout: 15000 });
+  assert.ok((await spaces(page)).length >= 4);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('every format loads by drag-and-drop', async () => {
   const { page, problems } = await openPage(env.browser, env.base);
   await waitForScatter(page, 1797);

@@ -26,6 +26,13 @@ enum Command {
         /// Print a JSON list instead of a table.
         #[arg(long)]
         json: bool,
+        /// CSV/TSV with a header: the id column (default: a column named `id`).
+        #[arg(long)]
+        id_column: Option<String>,
+        /// CSV/TSV with a header: the columns that form the vector, comma-separated (default:
+        /// every numeric column but the id).
+        #[arg(long, value_delimiter = ',')]
+        vector_columns: Option<Vec<String>>,
     },
     /// Exact PCA of the (first) space in a file.
     Pca {
@@ -44,7 +51,18 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Info { files, json } => commands::info(&files, json),
+        Command::Info {
+            files,
+            json,
+            id_column,
+            vector_columns,
+        } => {
+            let choice = rosetta_io::ColumnChoice {
+                id_column,
+                vector_columns,
+            };
+            commands::info(&files, json, &choice)
+        }
         Command::Pca {
             file, components, ..
         } => commands::pca(&file, components),

@@ -12,6 +12,7 @@ pub mod columnar;
 pub mod delimited;
 mod error;
 mod group;
+mod ipc_check;
 pub mod json;
 pub mod npy;
 pub mod projector;
@@ -208,6 +209,14 @@ pub fn parse_file_with(
 /// name); every other file is parsed on its own. Results keep the input order (a config's
 /// tensors in its place).
 pub fn parse_files(files: Vec<(String, Vec<u8>)>) -> Vec<(String, Result<Parsed, LoadError>)> {
+    parse_files_with(files, &ColumnChoice::default())
+}
+
+/// [`parse_files`] with the user's column choice for CSV/TSV tables with a header.
+pub fn parse_files_with(
+    files: Vec<(String, Vec<u8>)>,
+    choice: &ColumnChoice,
+) -> Vec<(String, Result<Parsed, LoadError>)> {
     let mut used = vec![false; files.len()];
     let mut out: Vec<(usize, String, Result<Parsed, LoadError>)> = Vec::new();
     for (i, (name, bytes)) in files.iter().enumerate() {
@@ -251,7 +260,11 @@ pub fn parse_files(files: Vec<(String, Vec<u8>)>) -> Vec<(String, Result<Parsed,
     }
     for (i, (name, bytes)) in files.iter().enumerate() {
         if !used[i] {
-            out.push((i, file_name(name).to_owned(), parse_file(name, bytes)));
+            out.push((
+                i,
+                file_name(name).to_owned(),
+                parse_file_with(name, bytes, choice),
+            ));
         }
     }
     out.sort_by_key(|(i, _, _)| *i);

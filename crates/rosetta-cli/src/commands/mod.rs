@@ -31,7 +31,10 @@ pub fn load(path: &Path) -> Result<(String, Parsed), String> {
 
 /// Read files and what projector configs among them name (relative to the config's folder),
 /// then parse them as one drop would be parsed in the page.
-pub fn load_all(paths: &[std::path::PathBuf]) -> Result<Vec<(String, Parsed)>, String> {
+pub fn load_all(
+    paths: &[std::path::PathBuf],
+    choice: &rosetta_io::ColumnChoice,
+) -> Result<Vec<(String, Parsed)>, String> {
     let mut inputs = Vec::new();
     for path in paths {
         let name = path
@@ -57,15 +60,19 @@ pub fn load_all(paths: &[std::path::PathBuf]) -> Result<Vec<(String, Parsed)>, S
         }
         inputs.push((name, bytes));
     }
-    rosetta_io::parse_files(inputs)
+    rosetta_io::parse_files_with(inputs, choice)
         .into_iter()
         .map(|(n, r)| r.map(|p| (n, p)).map_err(|e| e.to_string()))
         .collect()
 }
 
-pub fn info(files: &[std::path::PathBuf], as_json: bool) -> Result<String, String> {
+pub fn info(
+    files: &[std::path::PathBuf],
+    as_json: bool,
+    choice: &rosetta_io::ColumnChoice,
+) -> Result<String, String> {
     let mut rows = Vec::new();
-    for (file, parsed) in load_all(files)? {
+    for (file, parsed) in load_all(files, choice)? {
         // Each file as the page takes it alone: rows with NaN/Inf dropped (with a warning), a file
         // without a usable row refused.
         let group =

@@ -1,0 +1,76 @@
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use crate::components::scatter_canvas::ScatterCanvas;
+use crate::state::actions::Actions;
+use crate::state::{AppState, ProjectionData, ProjectionState};
+use crate::worker::protocol::SpaceId;
+
+/// A linked pane: another space of the collection beside the main plot, sharing hover, selection,
+/// focus and hidden categories by item. In aligned mode it is drawn in the main space's PCA frame
+/// after Procrustes, with lines from each selected item's place in the main plot.
+#[component]
+pub fn PaneView(space: SpaceId, force_canvas2d: bool) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let actions = expect_context::<Actions>();
+    let main_space = Memo::new(move |_| state.selected.get().map(|s| s.space));
+    let key = Memo::new(move |_| {
+        let reference = if state.aligned.get() {
+            main_space.get().filter(|&m| m != space)
+        } else {
+            None
+        };
+        (space, reference)
+    });
+    Effect::new({
+        let actions = actions.clone();
+        move |_| actions.pane_projection(key.get())
+    });
+    let projection = Signal::derive(move || {
+        state
+            .pane_projections
+            .with(|m| m.get(&key.get()).cloned())
+            .unwrap_or(ProjectionState::Busy(space))
+    });
+    let reference = Signal::derive(move || -> Option<Arc<ProjectionData>> {
+        key.get().1?;
+        match state.projection.get() {
+            ProjectionState::Ready(p) => Some(p),
+            _ => None,
+        }
+    });
+    let name = move || {
+        state
+            .current_collection()
+            .and_then(|c| c.spaces.into_iter().find(|s| s.id == space))
+            .map(|s| s.name)
+            .unwrap_or_default()
+    };
+    let subtitle = move || match key.get().1 {
+        Some(_) => "aligned to the main plot (Procrustes)".to_owned(),
+        None => "own PCA".to_owned(),
+    };
+    view! {
+        <section class="pane" data-testid="pane">
+            <header class="plot-header">
+                <h3>{name}</h3>
+                <span class="muted">{subtitle}</span>
+                <button
+                    class="button"
+                    data-testid="pane-close"
+                    title="Close this pane"
+                    on:click=move |_| state.panes.update(|p| p.retain(|&s| s != space))
+                >
+                    "×"
+                </button>
+            </header>
+            <ScatterCanvas
+                projection=projection
+                testid="pane-scatter"
+                force_canvas2d=force_canvas2d
+                reference=reference
+            />
+        </section>
+    }
+}

@@ -11,7 +11,7 @@ try {
   await page.goto(`${env.base}?bench=${workloads}&scale=${scale}`);
   const out = page.locator('[data-testid=bench-results][data-done=true]');
   await out.waitFor({ timeout: 30 * 60 * 1000 });
-  console.log((await out.innerText()).trim());
+  console.log((await out.innerText({ timeout: 30 * 60 * 1000 })).trim());
 } finally {
   await env.close();
 }

@@ -6,7 +6,7 @@ const read = (f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.startsWi
 const [native, wasm, numpy] = process.argv.slice(2).map(read);
 const byName = (rows) => Object.fromEntries(rows.map((r) => [r.name, r]));
 const [n, w, p] = [native, wasm, numpy].map(byName);
-const fmt = (ms) => (ms === undefined ? '—' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+const fmt = (ms) => (ms === undefined ? "—" : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(1)} ms`);
 const mbs = (r) => (r?.bytes ? `${(r.bytes / 1e6 / (r.ms / 1000)).toFixed(0)} MB/s` : '');
 
 console.log('| workload | native | in the tab (wasm) | numpy, 1 thread | native / numpy | tab / numpy |');

@@ -4,7 +4,7 @@
 # Usage: scripts/bench.sh [workloads] [scale]   e.g. scripts/bench.sh pca,relative 0.1
 set -euo pipefail
 cd "$(dirname "$0")/.."
-workloads=${1:-parse,pca,relative,compare}
+workloads=${1:-parse,pca,relative,compare,scatter}
 scale=${2:-1}
 out=target/bench
 mkdir -p "$out"

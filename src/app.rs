@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::components::alerts::Alerts;
 use crate::components::bench_panel::BenchPanel;
+use crate::components::charts_panel::ChartsPanel;
 use crate::components::column_chooser::ColumnChooser;
 use crate::components::drop_zone::DropZone;
 use crate::components::file_picker::FilePicker;
@@ -130,6 +131,7 @@ pub fn App() -> impl IntoView {
                     <Alerts />
                     {bench}
                     <ScatterView force_canvas2d=params.force_canvas2d />
+                    <ChartsPanel />
                     <Panes force_canvas2d=params.force_canvas2d />
                 </main>
             </div>

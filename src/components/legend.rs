@@ -10,10 +10,14 @@ pub fn Legend() -> impl IntoView {
     let state = expect_context::<AppState>();
     let coloring = state.coloring;
     let columns = move || {
-        state
+        let mut names = state
             .current_collection()
             .map(|c| c.metadata.into_iter().map(|m| m.name).collect::<Vec<_>>())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        state
+            .extra_columns
+            .with(|cols| names.extend(cols.iter().map(|(n, _)| n.clone())));
+        names
     };
     let toggle = move |index: u16| {
         state.hidden_categories.update(|h| {

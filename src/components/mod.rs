@@ -1,7 +1,9 @@
 //! One component per file. Components read state with `expect_context` and act through `Actions`.
 
 pub mod alerts;
+pub mod anchor_picker;
 pub mod bench_panel;
+pub mod charts_panel;
 pub mod column_chooser;
 pub mod drop_zone;
 pub mod file_picker;
@@ -10,6 +12,7 @@ pub mod neighbor_list;
 pub mod pane_view;
 pub mod panes;
 pub mod progress_bar;
+pub mod scatter_bench;
 pub mod scatter_canvas;
 pub mod scatter_toolbar;
 pub mod scatter_view;

@@ -265,6 +265,7 @@ pub fn ScatterCanvas(
         let hidden = state.hidden_categories.get();
         let selection = state.selection.get();
         let focus = state.focus.get();
+        let anchors = state.anchors.get();
         let lines = reference
             .and_then(|r| r.get())
             .zip(match projection.get() {
@@ -280,7 +281,7 @@ pub fn ScatterCanvas(
             selection: &selection,
             focus: focus.as_ref(),
             linked_hover: None,
-            anchors: &[],
+            anchors: &anchors,
         });
         live.update_value(|l| {
             if let Some(s) = &mut l.scatter {
@@ -295,6 +296,8 @@ pub fn ScatterCanvas(
                 let marked = l.flags.iter().filter(|&&f| f & flags::MARKED != 0).count();
                 let _ = c.set_attribute("data-marked", &marked.to_string());
                 let _ = c.set_attribute("data-lines", &l.lines.len().to_string());
+                let anchored = l.flags.iter().filter(|&&f| f & flags::ANCHOR != 0).count();
+                let _ = c.set_attribute("data-anchors", &anchored.to_string());
             }
         });
     });

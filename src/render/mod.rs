@@ -2,6 +2,7 @@
 //! never reads app state, and it touches only the canvas it is given.
 
 pub mod canvas2d;
+pub mod charts;
 pub mod overlay;
 pub mod pick;
 pub mod viewport;
@@ -108,6 +109,13 @@ impl Scatter {
         match self {
             Scatter::WebGl(s) => s.is_lost(),
             Scatter::Canvas(_) => false,
+        }
+    }
+
+    /// Wait for the GPU to finish (benchmarks: frame time including the drawing itself).
+    pub fn finish(&self) {
+        if let Scatter::WebGl(s) = self {
+            s.finish();
         }
     }
 

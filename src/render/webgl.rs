@@ -197,6 +197,11 @@ impl WebGlScatter {
         self.uploads += 1;
     }
 
+    /// Block until the GPU has drawn everything issued (benchmarks only: it stalls the page).
+    pub fn finish(&self) {
+        self.gl.finish();
+    }
+
     /// True when the browser has taken the GPU context away (`webglcontextlost`).
     pub fn is_lost(&self) -> bool {
         self.gl.is_context_lost()

@@ -85,6 +85,10 @@ pub struct AppState {
     pub tool: RwSignal<selection::Tool>,
     pub k_neighbors: RwSignal<usize>,
     pub neighbor_metric: RwSignal<selection::NeighborMetric>,
+    /// Per-item metrics computed on request (name, one value per item), offered as colourings.
+    pub extra_columns: RwSignal<Vec<(String, Arc<Vec<f64>>)>>,
+    /// Anchor items (rows), drawn as large rimmed markers in every pane.
+    pub anchors: RwSignal<Arc<Vec<u32>>>,
     /// Spaces shown in linked panes beside the main plot.
     pub panes: RwSignal<Vec<SpaceId>>,
     /// Draw panes in the main space's frame after Procrustes.
@@ -99,8 +103,16 @@ impl AppState {
         let collections = RwSignal::new(Vec::<CollectionInfo>::new());
         let selected = RwSignal::new(None::<Selection>);
         let color_by = RwSignal::new(None::<String>);
+        let extra_columns = RwSignal::new(Vec::<(String, Arc<Vec<f64>>)>::new());
         let coloring = Memo::new(move |_| {
             let column = color_by.get()?;
+            if let Some(values) = extra_columns.with(|cols| {
+                cols.iter()
+                    .find(|(name, _)| *name == column)
+                    .map(|(_, v)| v.clone())
+            }) {
+                return Some(colors::continuous(&values));
+            }
             let collection = selected.get()?.collection;
             collections.with(|cs| {
                 let c = cs.iter().find(|c| c.id == collection)?;
@@ -125,6 +137,8 @@ impl AppState {
             tool: RwSignal::new(selection::Tool::Pan),
             k_neighbors: RwSignal::new(10),
             neighbor_metric: RwSignal::new(selection::NeighborMetric::Cosine),
+            extra_columns,
+            anchors: RwSignal::new(Arc::new(Vec::new())),
             panes: RwSignal::new(Vec::new()),
             aligned: RwSignal::new(false),
             pane_projections: RwSignal::new(HashMap::new()),
@@ -188,6 +202,8 @@ impl AppState {
 
     /// Forget selection, focus and hover (the items they name belong to another collection).
     pub fn clear_marks(&self) {
+        self.extra_columns.set(Vec::new());
+        self.anchors.set(Arc::new(Vec::new()));
         self.selection.set(Arc::new(Vec::new()));
         self.focus.set(None);
         self.hovered.set(None);

@@ -186,6 +186,48 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
             };
             post(scope, id, &reply, None);
         }
+        Request::Anchors {
+            space,
+            k,
+            strategy,
+            labels,
+        } => {
+            let result = state
+                .store
+                .borrow()
+                .anchors(space, k, &strategy, labels.as_deref());
+            let reply = match result {
+                Ok(rows) => Reply::Values {
+                    values: rows.into_iter().map(f64::from).collect(),
+                },
+                Err(message) => Reply::Failed { message },
+            };
+            post(scope, id, &reply, None);
+        }
+        Request::CkaMatrix { collection } => {
+            progress(scope, id, "CKA between spaces", 0.0, 1.0);
+            let reply = match state.store.borrow().cka_matrix(collection) {
+                Ok((names, values)) => Reply::Matrix { names, values },
+                Err(message) => Reply::Failed { message },
+            };
+            post(scope, id, &reply, None);
+        }
+        Request::Agreement { a, b, k } => {
+            progress(scope, id, "neighbour agreement", 0.0, 1.0);
+            let reply = match state.store.borrow().agreement(a, b, k) {
+                Ok(values) => Reply::Values { values },
+                Err(message) => Reply::Failed { message },
+            };
+            post(scope, id, &reply, None);
+        }
+        Request::AnchorCurve { a, b } => {
+            progress(scope, id, "retrieval vs anchors", 0.0, 1.0);
+            let reply = match state.store.borrow().anchor_curve(a, b) {
+                Ok((anchors, mrr, top1)) => Reply::Curve { anchors, mrr, top1 },
+                Err(message) => Reply::Failed { message },
+            };
+            post(scope, id, &reply, None);
+        }
         Request::Project { space } => {
             progress(scope, id, "PCA", 0.0, 1.0);
             let result = state.store.borrow().project(space);

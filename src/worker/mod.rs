@@ -1,6 +1,7 @@
 //! The Web Worker: it owns the loaded spaces and runs every parse and computation, so the page
 //! never freezes. `client` is the page's only door to it (request ids, progress, transfers).
 
+pub mod analysis;
 pub mod client;
 pub mod entry;
 pub mod protocol;

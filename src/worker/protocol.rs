@@ -68,6 +68,19 @@ pub enum Request {
     /// Space `space` drawn in the PCA frame of `reference` after Procrustes alignment; the
     /// coordinates ride beside the `Projection` reply.
     ProjectAligned { space: SpaceId, reference: SpaceId },
+    /// Choose anchor items in a space (seeded); `labels` for per-class. Answers `Values` (indices).
+    Anchors {
+        space: SpaceId,
+        k: usize,
+        strategy: String,
+        labels: Option<Vec<String>>,
+    },
+    /// Linear CKA between every pair of spaces of a collection.
+    CkaMatrix { collection: CollectionId },
+    /// Per-item kNN agreement (cosine, k) between two spaces of the same items.
+    Agreement { a: SpaceId, b: SpaceId, k: usize },
+    /// Relative retrieval a → b as the number of anchors grows.
+    AnchorCurve { a: SpaceId, b: SpaceId },
     /// The k nearest neighbours of one item in a space's original vectors (exact).
     Neighbors {
         space: SpaceId,
@@ -111,6 +124,18 @@ pub enum Reply {
         item: u32,
         indices: Vec<u32>,
         scores: Vec<f64>,
+    },
+    Matrix {
+        names: Vec<String>,
+        values: Vec<f64>,
+    },
+    Values {
+        values: Vec<f64>,
+    },
+    Curve {
+        anchors: Vec<usize>,
+        mrr: Vec<f64>,
+        top1: Vec<f64>,
     },
     Failed {
         message: String,

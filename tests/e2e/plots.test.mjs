@@ -337,3 +337,19 @@ test('linked panes share hover and selection by item; aligned mode draws displac
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('anchors are drawn as distinct markers in every pane', async () => {
+  const { page, problems } = await openClusters();
+  await page.locator('[data-testid=anchor-count]').fill('12');
+  await page.locator('[data-testid=anchor-count]').press('Enter');
+  const before = await paintedPixels(page);
+  await page.locator('[data-testid=show-anchors]').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=scatter]').dataset.anchors === '12');
+  await page.waitForTimeout(100);
+  assert.ok((await paintedPixels(page)) > before, 'anchor markers add ink');
+  await page.locator('[data-testid=space]', { hasText: /^clusters\.npy/ }).locator('[data-testid=pane-toggle]').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=pane-scatter]')?.dataset.anchors === '12');
+  await page.screenshot({ path: join(shots, 'anchors.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});

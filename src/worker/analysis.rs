@@ -1,0 +1,169 @@
+//! Comparisons behind the charts, on the worker's stored spaces: CKA between every pair of spaces
+//! of a collection, per-item neighbour agreement between two spaces, and relative-representation
+//! retrieval as the number of anchors grows. Pure Rust over `rosetta-core`, tested natively.
+
+use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
+use rosetta_core::relative::{relative, RelativeParams};
+use rosetta_core::{knn, MatView, Metric};
+
+use super::protocol::{CollectionId, SpaceId};
+use super::store::{Store, StoredSpace};
+
+/// Retrieval a → b per anchor count: (anchor counts, MRR, top-1).
+pub type AnchorCurve = (Vec<usize>, Vec<f64>, Vec<f64>);
+
+/// Anchor counts of the curve (those ≤ N are used).
+pub const ANCHOR_COUNTS: [usize; 7] = [8, 16, 32, 64, 128, 256, 512];
+
+fn view(s: &StoredSpace) -> Result<MatView<'_>, String> {
+    MatView::new(&s.matrix.data, s.matrix.n, s.matrix.d).map_err(|e| e.to_string())
+}
+
+impl Store {
+    fn pair(&self, a: SpaceId, b: SpaceId) -> Result<(&StoredSpace, &StoredSpace), String> {
+        match (self.space(a), self.space(b)) {
+            (Some(x), Some(y)) if x.matrix.n == y.matrix.n => Ok((x, y)),
+            (Some(x), Some(y)) => Err(format!(
+                "{} has {} items and {} has {}: not the same items",
+                x.name, x.matrix.n, y.name, y.matrix.n
+            )),
+            _ => Err(format!("no space with id {a} or {b}")),
+        }
+    }
+
+    /// Anchor items of space `id` (seed 0): the same rows serve every space of the collection.
+    pub fn anchors(
+        &self,
+        id: SpaceId,
+        k: usize,
+        strategy: &str,
+        labels: Option<&[String]>,
+    ) -> Result<Vec<u32>, String> {
+        let s = self
+            .space(id)
+            .ok_or_else(|| format!("no space with id {id}"))?;
+        let strategy = AnchorStrategy::parse(strategy)
+            .ok_or_else(|| format!("unknown anchor strategy '{strategy}'"))?;
+        let params = AnchorParams {
+            strategy,
+            k,
+            seed: 0,
+        };
+        let rows = select_anchors(view(s)?, params, labels).map_err(|e| e.to_string())?;
+        Ok(rows.into_iter().map(|r| r as u32).collect())
+    }
+
+    /// Linear CKA of every pair of spaces in a collection: (names, k × k row-major). O(k²·N·D²).
+    pub fn cka_matrix(&self, id: CollectionId) -> Result<(Vec<String>, Vec<f64>), String> {
+        let c = self
+            .collection(id)
+            .ok_or_else(|| format!("no collection with id {id}"))?;
+        let k = c.spaces.len();
+        let mut values = vec![1.0; k * k];
+        for i in 0..k {
+            for j in i + 1..k {
+                let v = rosetta_core::cka::linear_cka(view(&c.spaces[i])?, view(&c.spaces[j])?)
+                    .map_err(|e| e.to_string())?
+                    .cka;
+                values[i * k + j] = v;
+                values[j * k + i] = v;
+            }
+        }
+        Ok((c.spaces.iter().map(|s| s.name.clone()).collect(), values))
+    }
+
+    /// Per item: the share of its k cosine neighbours in `a` that are also among them in `b`.
+    /// O(N²·(Da + Db)).
+    pub fn agreement(&self, a: SpaceId, b: SpaceId, k: usize) -> Result<Vec<f64>, String> {
+        let (x, y) = self.pair(a, b)?;
+        let nx = knn(view(x)?, k, Metric::Cosine).map_err(|e| e.to_string())?;
+        let ny = knn(view(y)?, k, Metric::Cosine).map_err(|e| e.to_string())?;
+        rosetta_core::agreement::overlap_per_item(&nx, &ny).map_err(|e| e.to_string())
+    }
+
+    /// Relative-space retrieval a → b (MRR, top-1) for growing numbers of random anchors (seed 0,
+    /// the same anchor items in both spaces, spaces centred first). O(Σ N·K·D + N²·K).
+    pub fn anchor_curve(&self, a: SpaceId, b: SpaceId) -> Result<AnchorCurve, String> {
+        let (x, y) = self.pair(a, b)?;
+        let n = x.matrix.n;
+        let params = RelativeParams {
+            center: true,
+            ..RelativeParams::default()
+        };
+        let (mut counts, mut mrr, mut top1) = (Vec::new(), Vec::new(), Vec::new());
+        for &count in ANCHOR_COUNTS.iter().filter(|&&c| c < n) {
+            let anchors = select_anchors(
+                view(x)?,
+                AnchorParams {
+                    strategy: AnchorStrategy::Random,
+                    k: count,
+                    seed: 0,
+                },
+                None,
+            )
+            .map_err(|e| e.to_string())?;
+            let rx = relative(view(x)?, &anchors, params).map_err(|e| e.to_string())?;
+            let ry = relative(view(y)?, &anchors, params).map_err(|e| e.to_string())?;
+            let r = rosetta_core::retrieval::retrieval(
+                MatView::new(&rx.data, rx.n, rx.d).map_err(|e| e.to_string())?,
+                MatView::new(&ry.data, ry.n, ry.d).map_err(|e| e.to_string())?,
+            )
+            .map_err(|e| e.to_string())?;
+            counts.push(count);
+            mrr.push(r.x_to_y.mrr);
+            top1.push(r.x_to_y.top1);
+        }
+        Ok((counts, mrr, top1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rosetta_io::{Dense, NamedSpace, Parsed};
+
+    use super::*;
+
+    fn store_with(spaces: Vec<(&str, Vec<f32>, usize, usize)>) -> (Store, Vec<SpaceId>) {
+        let mut store = Store::default();
+        let files = spaces
+            .into_iter()
+            .map(|(name, values, rows, cols)| {
+                let space = NamedSpace {
+                    name: name.to_owned(),
+                    vectors: Dense { values, rows, cols },
+                    dtype: "float32".into(),
+                };
+                (
+                    name.to_owned(),
+                    Ok(Parsed {
+                        spaces: vec![space],
+                        metadata: None,
+                    }),
+                )
+            })
+            .collect();
+        let out = store.load(files, None);
+        (store, out.added)
+    }
+
+    #[test]
+    fn identical_spaces_agree_fully() {
+        let (n, d) = (120, 6);
+        let x: Vec<f32> = (0..n * d)
+            .map(|i| ((i * 7919 % 113) as f32).sin())
+            .collect();
+        let scaled: Vec<f32> = x.iter().map(|v| v * 3.0).collect();
+        let (store, ids) = store_with(vec![("a", x, n, d), ("b", scaled, n, d)]);
+        let (names, m) = store.cka_matrix(store.collections[0].id).unwrap();
+        assert_eq!(names.len(), 2);
+        assert!(
+            (m[1] - 1.0).abs() < 1e-6 && (m[2] - 1.0).abs() < 1e-6,
+            "{m:?}"
+        );
+        let agree = store.agreement(ids[0], ids[1], 5).unwrap();
+        assert!(agree.iter().all(|&v| (v - 1.0).abs() < 1e-12));
+        let (counts, mrr, top1) = store.anchor_curve(ids[0], ids[1]).unwrap();
+        assert_eq!(counts, vec![8, 16, 32, 64]);
+        assert!(mrr.iter().chain(&top1).all(|&v| (v - 1.0).abs() < 1e-9));
+    }
+}

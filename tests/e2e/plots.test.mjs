@@ -353,3 +353,30 @@ test('anchors are drawn as distinct markers in every pane', async () => {
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a two-finger pinch zooms', async () => {
+  const { page, problems } = await openClusters();
+  const before = await viewport(page);
+  await page.evaluate(() => {
+    const c = document.querySelector('[data-testid=scatter]');
+    const r = c.getBoundingClientRect();
+    const at = (id, x, type) => c.dispatchEvent(new PointerEvent(type, {
+      pointerId: id, pointerType: 'touch', isPrimary: id === 1, bubbles: true, buttons: type === 'pointerup' ? 0 : 1,
+      clientX: r.left + x, clientY: r.top + r.height / 2,
+    }));
+    const mid = r.width / 2;
+    at(1, mid - 20, 'pointerdown');
+    at(2, mid + 20, 'pointerdown');
+    for (let s = 1; s <= 10; s++) {
+      at(1, mid - 20 - 8 * s, 'pointermove');
+      at(2, mid + 20 + 8 * s, 'pointermove');
+    }
+    at(1, mid - 100, 'pointerup');
+    at(2, mid + 100, 'pointerup');
+  });
+  const after = await viewport(page);
+  // The fingers moved from 40 px apart to 200 px apart: about 5× closer in.
+  assert.ok(after.scale > before.scale * 3, `${before.scale} → ${after.scale}`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

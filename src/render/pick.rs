@@ -23,19 +23,9 @@ impl PointGrid {
     /// O(N). Non-finite points are left out (they are never drawn either).
     pub fn new(xs: &[f32], ys: &[f32]) -> Self {
         let n = xs.len().min(ys.len());
-        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for i in 0..n {
-            let (x, y) = (f64::from(xs[i]), f64::from(ys[i]));
-            if x.is_finite() && y.is_finite() {
-                x0 = x0.min(x);
-                x1 = x1.max(x);
-                y0 = y0.min(y);
-                y1 = y1.max(y);
-            }
-        }
-        if x0 > x1 {
+        let Some((x0, x1, y0, y1)) = super::viewport::bounds(xs, ys) else {
             return Self::default();
-        }
+        };
         let (w, h) = ((x1 - x0).max(1e-12), (y1 - y0).max(1e-12));
         let cells_wanted = (n as f64 / 4.0).max(1.0);
         let cell = ((w * h) / cells_wanted).sqrt().max(w.max(h) / 4096.0);

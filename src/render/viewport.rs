@@ -16,19 +16,7 @@ pub struct Viewport {
 impl Viewport {
     /// Fit the bounding box of the points, with a margin.
     pub fn fit(xs: &[f32], ys: &[f32], width_css: f64, height_css: f64, dpr: f64) -> Self {
-        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for (&x, &y) in xs.iter().zip(ys) {
-            let (x, y) = (f64::from(x), f64::from(y));
-            if x.is_finite() && y.is_finite() {
-                x0 = x0.min(x);
-                x1 = x1.max(x);
-                y0 = y0.min(y);
-                y1 = y1.max(y);
-            }
-        }
-        if x0 > x1 {
-            (x0, x1, y0, y1) = (-1.0, 1.0, -1.0, 1.0);
-        }
+        let (x0, x1, y0, y1) = bounds(xs, ys).unwrap_or((-1.0, 1.0, -1.0, 1.0));
         let span_x = (x1 - x0).max(1e-12);
         let span_y = (y1 - y0).max(1e-12);
         let margin = 0.92;
@@ -91,6 +79,21 @@ impl Viewport {
         self.height_css = height_css;
         self.dpr = dpr;
     }
+}
+
+/// `(x_min, x_max, y_min, y_max)` of the finite points, or None when there are none.
+pub fn bounds(xs: &[f32], ys: &[f32]) -> Option<(f64, f64, f64, f64)> {
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for (&x, &y) in xs.iter().zip(ys) {
+        let (x, y) = (f64::from(x), f64::from(y));
+        if x.is_finite() && y.is_finite() {
+            x0 = x0.min(x);
+            x1 = x1.max(x);
+            y0 = y0.min(y);
+            y1 = y1.max(y);
+        }
+    }
+    (x0 <= x1).then_some((x0, x1, y0, y1))
 }
 
 #[cfg(test)]

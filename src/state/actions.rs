@@ -192,37 +192,10 @@ impl Actions {
                 None => Request::Project { space },
             };
             let answer = client.request(&request, None, |_, _, _| {}).await;
-            let result = match answer {
-                Ok(crate::worker::client::Answer {
-                    reply:
-                        Reply::Projection {
-                            space,
-                            n,
-                            explained_variance_ratio,
-                        },
-                    coords: Some(coords),
-                }) => {
-                    let (xs, ys) = (0..n).map(|i| (coords[2 * i], coords[2 * i + 1])).unzip();
-                    ProjectionState::Ready(Arc::new(ProjectionData {
-                        space,
-                        xs,
-                        ys,
-                        explained_variance_ratio,
-                    }))
-                }
-                Ok(crate::worker::client::Answer {
-                    reply: Reply::Failed { message },
-                    ..
-                })
-                | Err(message) => {
+            let result = match projection_from(answer) {
+                Ok(p) => ProjectionState::Ready(p),
+                Err(message) => {
                     state.alert(AlertLevel::Error, message);
-                    ProjectionState::Empty
-                }
-                Ok(other) => {
-                    state.alert(
-                        AlertLevel::Error,
-                        format!("unexpected reply {:?}", other.reply),
-                    );
                     ProjectionState::Empty
                 }
             };
@@ -253,43 +226,46 @@ impl Actions {
             let answer = client.request(&request, None, |_, _, _| {}).await;
             let still_selected =
                 state.selected.get_untracked().map(|s| s.space) == Some(selection.space);
-            match answer {
-                Ok(crate::worker::client::Answer {
-                    reply:
-                        Reply::Projection {
-                            space,
-                            n,
-                            explained_variance_ratio,
-                        },
-                    coords: Some(coords),
-                }) if still_selected => {
-                    let (xs, ys) = (0..n).map(|i| (coords[2 * i], coords[2 * i + 1])).unzip();
-                    state
-                        .projection
-                        .set(ProjectionState::Ready(Arc::new(ProjectionData {
-                            space,
-                            xs,
-                            ys,
-                            explained_variance_ratio,
-                        })));
-                }
-                Ok(_) if !still_selected => {}
-                Ok(crate::worker::client::Answer {
-                    reply: Reply::Failed { message },
-                    ..
-                })
-                | Err(message) => {
-                    state.projection.set(ProjectionState::Empty);
+            match projection_from(answer) {
+                Ok(p) if still_selected => state.projection.set(ProjectionState::Ready(p)),
+                Ok(_) => {}
+                Err(message) => {
+                    if still_selected {
+                        state.projection.set(ProjectionState::Empty);
+                    }
                     state.alert(AlertLevel::Error, message);
-                }
-                Ok(other) => {
-                    state.projection.set(ProjectionState::Empty);
-                    state.alert(
-                        AlertLevel::Error,
-                        format!("unexpected reply {:?}", other.reply),
-                    );
                 }
             }
         });
+    }
+}
+
+/// The coordinates of a `Project`/`ProjectAligned` answer, or the message to show.
+fn projection_from(
+    answer: Result<crate::worker::client::Answer, String>,
+) -> Result<Arc<ProjectionData>, String> {
+    match answer? {
+        crate::worker::client::Answer {
+            reply:
+                Reply::Projection {
+                    space,
+                    n,
+                    explained_variance_ratio,
+                },
+            coords: Some(coords),
+        } => {
+            let (xs, ys) = (0..n).map(|i| (coords[2 * i], coords[2 * i + 1])).unzip();
+            Ok(Arc::new(ProjectionData {
+                space,
+                xs,
+                ys,
+                explained_variance_ratio,
+            }))
+        }
+        crate::worker::client::Answer {
+            reply: Reply::Failed { message },
+            ..
+        } => Err(message),
+        other => Err(format!("unexpected reply {:?}", other.reply)),
     }
 }

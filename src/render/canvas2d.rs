@@ -1,7 +1,7 @@
 //! The Canvas2D fallback: points rasterised into one RGBA buffer, then a single `putImageData`.
 //! Same marking rules as the WebGL pass; the rasteriser also renders PNG exports.
 
-use wasm_bindgen::{Clamped, JsCast};
+use wasm_bindgen::Clamped;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use super::{point_style, Viewport};
@@ -18,12 +18,7 @@ pub struct CanvasScatter {
 
 impl CanvasScatter {
     pub fn new(canvas: &HtmlCanvasElement) -> Result<Self, String> {
-        let ctx: CanvasRenderingContext2d = canvas
-            .get_context("2d")
-            .map_err(|_| "2d context request failed")?
-            .ok_or("no 2d context")?
-            .dyn_into()
-            .map_err(|_| "not a 2d context")?;
+        let ctx = super::context_2d(canvas)?;
         Ok(Self {
             ctx,
             canvas: canvas.clone(),

@@ -23,6 +23,18 @@ fn prepare(canvas: &HtmlCanvasElement) -> f64 {
     dpr
 }
 
+type Area = DrawingArea<CanvasBackend, plotters::coord::Shift>;
+
+/// A white drawing area over the whole canvas, and the scale (dpr) for fonts and lines.
+fn blank(canvas: &HtmlCanvasElement) -> Result<(Area, f64), String> {
+    let s = prepare(canvas);
+    let root = CanvasBackend::with_canvas_object(canvas.clone())
+        .ok_or("no canvas")?
+        .into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    Ok((root, s))
+}
+
 fn font(size: f64, s: f64) -> TextStyle<'static> {
     ("sans-serif", size * s).into_font().into()
 }
@@ -33,11 +45,7 @@ fn err<E: std::fmt::Display>(e: E) -> String {
 
 /// Explained-variance ratio per component (bars) and its running total (line).
 pub fn scree(canvas: &HtmlCanvasElement, ratios: &[f64]) -> Result<(), String> {
-    let s = prepare(canvas);
-    let root = CanvasBackend::with_canvas_object(canvas.clone())
-        .ok_or("no canvas")?
-        .into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
+    let (root, s) = blank(canvas)?;
     let k = ratios.len().max(1);
     let mut chart = ChartBuilder::on(&root)
         .margin(8.0 * s)
@@ -96,11 +104,7 @@ pub fn heatmap(
     values: &[f64],
     title: &str,
 ) -> Result<(), String> {
-    let s = prepare(canvas);
-    let root = CanvasBackend::with_canvas_object(canvas.clone())
-        .ok_or("no canvas")?
-        .into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
+    let (root, s) = blank(canvas)?;
     let k = names.len();
     if k == 0 || values.len() != k * k {
         return root.present().map_err(err);
@@ -180,11 +184,7 @@ pub fn histogram(
     bins: usize,
     x_desc: &str,
 ) -> Result<(), String> {
-    let s = prepare(canvas);
-    let root = CanvasBackend::with_canvas_object(canvas.clone())
-        .ok_or("no canvas")?
-        .into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
+    let (root, s) = blank(canvas)?;
     let bins = bins.max(1);
     let mut counts = vec![0usize; bins];
     for &v in values.iter().filter(|v| v.is_finite()) {
@@ -226,11 +226,7 @@ pub fn anchor_curve(
     anchors: &[usize],
     series: &[(&str, &[f64])],
 ) -> Result<(), String> {
-    let s = prepare(canvas);
-    let root = CanvasBackend::with_canvas_object(canvas.clone())
-        .ok_or("no canvas")?
-        .into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
+    let (root, s) = blank(canvas)?;
     let lo = anchors.iter().copied().min().unwrap_or(1).max(1) as f64;
     let hi = (anchors.iter().copied().max().unwrap_or(10) as f64).max(lo * 2.0);
     let mut chart = ChartBuilder::on(&root)

@@ -25,6 +25,17 @@ use web_sys::HtmlCanvasElement;
 
 pub use viewport::Viewport;
 
+/// The 2-D context of a canvas (the fallback scatter, the overlay, PNG export).
+pub fn context_2d(canvas: &HtmlCanvasElement) -> Result<web_sys::CanvasRenderingContext2d, String> {
+    use wasm_bindgen::JsCast;
+    canvas
+        .get_context("2d")
+        .map_err(|_| "2d context request failed")?
+        .ok_or("no 2d context")?
+        .dyn_into()
+        .map_err(|_| "not a 2d context".to_owned())
+}
+
 /// Which drawing API a scatter uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

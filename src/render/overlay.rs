@@ -2,7 +2,6 @@
 //! move (hover ring, lasso or box being drawn, displacement lines), so the point buffers are never
 //! touched for them. Takes plain data and a viewport.
 
-use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::Viewport;
@@ -25,12 +24,7 @@ pub struct OverlayCanvas {
 
 impl OverlayCanvas {
     pub fn new(canvas: &HtmlCanvasElement) -> Result<Self, String> {
-        let ctx: CanvasRenderingContext2d = canvas
-            .get_context("2d")
-            .map_err(|_| "2d context request failed")?
-            .ok_or("no 2d context")?
-            .dyn_into()
-            .map_err(|_| "not a 2d context")?;
+        let ctx = super::context_2d(canvas)?;
         Ok(Self {
             ctx,
             canvas: canvas.clone(),

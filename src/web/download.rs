@@ -74,13 +74,7 @@ pub fn scatter_png(
         .map_err(|_| "not a canvas")?;
     canvas.set_width(w as u32);
     canvas.set_height(h as u32);
-    let ctx: web_sys::CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .ok_or("no 2d context")?
-        .dyn_into()
-        .map_err(|_| "not a 2d context")?;
+    let ctx = crate::render::context_2d(&canvas)?;
     let img = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), w as u32, h as u32)
         .map_err(|e| crate::web::js_error_text(&e))?;
     ctx.put_image_data(&img, 0.0, 0.0)

@@ -45,17 +45,19 @@ pub fn centred_gram(x: MatView<'_>, mean: &[f64]) -> Vec<f64> {
             1.0f32,
             Par::Seq,
         );
-        for i in 0..d {
-            let row = &mut acc[i * d..i * d + i + 1];
-            for (j, a) in row.iter_mut().enumerate() {
-                *a += f64::from(g[(i, j)]);
+        // faer's matrices are column-major: walk the lower triangle column by column, into the
+        // upper triangle of the row-major accumulator (the same numbers, transposed).
+        for j in 0..d {
+            let col = &g.col_as_slice(j)[j..];
+            for (a, &v) in acc[j * d + j..(j + 1) * d].iter_mut().zip(col) {
+                *a += f64::from(v);
             }
         }
         start = end;
     }
     for i in 0..d {
         for j in 0..i {
-            acc[j * d + i] = acc[i * d + j];
+            acc[i * d + j] = acc[j * d + i];
         }
     }
     acc

@@ -1,7 +1,7 @@
 //! Exact, centred PCA in scikit-learn's meaning: explained-variance ratio over the *total* variance,
 //! and scikit-learn's sign rule (the largest-|entry| of each component is positive).
 
-use faer::{Mat, Side};
+use faer::{Accum, Mat, MatRef, Par, Side};
 
 use crate::error::CoreError;
 use crate::linalg::{centred_gram, project};
@@ -66,7 +66,7 @@ impl PcaParams {
             s => s,
         };
         let mean = x.column_means();
-        let (mut sq, mut basis, total_sq) = match solver {
+        let (mut sq, mut basis, mut total_sq) = match solver {
             PcaSolver::CovarianceEigh => covariance_eigh(x, &mean)?,
             PcaSolver::Randomized { seed } => randomized(x, &mean, k, seed)?,
             PcaSolver::Auto | PcaSolver::ThinSvd => thin_svd(x, &mean)?,
@@ -75,8 +75,9 @@ impl PcaParams {
         basis.truncate(k * d);
         if solver == PcaSolver::CovarianceEigh {
             // The covariance was summed from f32 block products: re-measure each kept component's
-            // variance exactly (a Rayleigh quotient's error is quadratic in the vector's).
-            sq = rayleigh_sq(x, &mean, &basis, k);
+            // variance and the total in f64 (a Rayleigh quotient's error is quadratic in the
+            // vector's).
+            (sq, total_sq) = rayleigh_sq(x, &mean, &basis, k);
         }
         flip_signs(&mut basis, d);
         let dof = (n - 1) as f64;
@@ -141,11 +142,12 @@ impl Pca {
     }
 }
 
-/// Squared singular values (descending), k×D basis, and ‖X̄‖²_F, from the covariance.
+/// Squared singular values (descending), D×D basis, and ‖X̄‖²_F (the trace), from the
+/// covariance; the caller re-measures the kept ones with [`rayleigh_sq`].
 fn covariance_eigh(x: MatView<'_>, mean: &[f64]) -> Result<(Vec<f64>, Vec<f64>, f64), CoreError> {
     let d = x.d();
     let g = centred_gram(x, mean);
-    let total = centred_sq_sum(x, mean);
+    let total = (0..d).map(|i| g[i * d + i]).sum();
     let m = Mat::<f64>::from_fn(d, d, |i, j| g[i * d + j]);
     let eig = m
         .self_adjoint_eigen(Side::Lower)
@@ -194,25 +196,34 @@ fn centred_sq_sum(x: MatView<'_>, mean: &[f64]) -> f64 {
     total
 }
 
-/// `‖(X − mean)·v_c‖²` for each of the k unit rows v_c of `basis`, in f64. O(N·D·k).
-fn rayleigh_sq(x: MatView<'_>, mean: &[f64], basis: &[f64], k: usize) -> Vec<f64> {
+/// `‖(X − mean)·v_c‖²` for each of the k unit rows v_c of `basis`, and `‖X − mean‖²_F`, in f64.
+/// O(N·D·k), as f64 GEMMs over row blocks (vectorised natively and in wasm).
+fn rayleigh_sq(x: MatView<'_>, mean: &[f64], basis: &[f64], k: usize) -> (Vec<f64>, f64) {
     let d = x.d();
-    let mut out = vec![0.0f64; k];
-    let mut row = vec![0.0f64; d];
-    for i in 0..x.n() {
-        for ((r, &v), m) in row.iter_mut().zip(x.row(i)).zip(mean) {
-            *r = f64::from(v) - m;
+    let bt = MatRef::from_row_major_slice(basis, k, d).transpose();
+    let rows = 4 * crate::linalg::BLOCK_ROWS;
+    let mut block = vec![0.0f64; rows * d];
+    let mut proj = Mat::<f64>::zeros(rows, k);
+    let (mut out, mut total) = (vec![0.0f64; k], 0.0f64);
+    let mut start = 0;
+    while start < x.n() {
+        let end = (start + rows).min(x.n());
+        let m = end - start;
+        for (dst, i) in block.chunks_exact_mut(d).zip(start..end) {
+            for ((r, &v), mu) in dst.iter_mut().zip(x.row(i)).zip(mean) {
+                *r = f64::from(v) - mu;
+                total += *r * *r;
+            }
         }
+        let a = MatRef::from_row_major_slice(&block[..m * d], m, d);
+        let mut p = proj.as_mut().subrows_mut(0, m);
+        faer::linalg::matmul::matmul(p.as_mut(), Accum::Replace, a, bt, 1.0f64, Par::Seq);
         for (c, o) in out.iter_mut().enumerate() {
-            let t: f64 = row
-                .iter()
-                .zip(&basis[c * d..(c + 1) * d])
-                .map(|(a, b)| a * b)
-                .sum();
-            *o += t * t;
+            *o += p.as_ref().col(c).iter().map(|t| t * t).sum::<f64>();
         }
+        start = end;
     }
-    out
+    (out, total)
 }
 
 /// Halko et al.'s randomized range finder + SVD of the small projected matrix.

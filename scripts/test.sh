@@ -40,17 +40,23 @@ run_counted() {
   if [ "$f" -ne 0 ]; then failures+=("$name"); fi
 }
 
+# Checked for the host and for wasm32: a dependency can pull in wasm-bindgen on wasm32 only
+# (zip 9 does, through getrandom's `wasm_js`).
 layering() {
   local bad=0
   for dir in crates/*/; do
     local pkg
     pkg=$(basename "$dir")
-    if cargo tree -p "$pkg" -e normal,build --prefix none 2>/dev/null \
-        | grep -E '^(web-sys|wasm-bindgen|js-sys|leptos)[ -]' ; then
-      echo "layering: $pkg depends on a web crate (see above)"; bad=1
-    fi
+    for target in host wasm32-unknown-unknown; do
+      local flag=()
+      [ "$target" != host ] && flag=(--target "$target")
+      if cargo tree -p "$pkg" "${flag[@]}" -e normal,build --prefix none 2>/dev/null \
+          | grep -E '^(web-sys|wasm-bindgen|js-sys|leptos)[ -]' ; then
+        echo "layering: $pkg depends on a web crate on $target (see above)"; bad=1
+      fi
+    done
   done
-  [ "$bad" -eq 0 ] && echo "layering: crates/* are free of web-sys, wasm-bindgen, js-sys and leptos"
+  [ "$bad" -eq 0 ] && echo "layering: crates/* are free of web-sys, wasm-bindgen, js-sys and leptos (host and wasm32)"
 }
 
 check "cargo fmt --check" cargo fmt --all -- --check

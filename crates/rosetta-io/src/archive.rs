@@ -30,10 +30,10 @@ pub fn parse_npz(name: &str, bytes: &[u8]) -> Result<Parsed, ParseError> {
                 Problem::Unrecognised(e.to_string()),
             )
         })?;
-        let key = entry
-            .name()
-            .map(|n| n.trim_end_matches(".npy").to_owned())
-            .unwrap_or_else(|_| format!("entry {}", i + 1));
+        let key = match entry.name().trim_end_matches(".npy") {
+            "" => format!("entry {}", i + 1),
+            n => n.to_owned(),
+        };
         total += entry.size();
         if total > MAX_EXPANDED_BYTES {
             return Err(ParseError::at(

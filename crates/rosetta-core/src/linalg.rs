@@ -215,6 +215,11 @@ pub fn centred_cross(
 pub fn dot_tile(a: &[f32], m: usize, b: &[f32], n: usize, d: usize, out: &mut Vec<f32>) {
     out.clear();
     out.resize(m * n, 0.0);
+    dot_tile_into(a, m, b, n, d, out);
+}
+
+/// [`dot_tile`] into a caller's m×n row-major slice (every value overwritten).
+pub fn dot_tile_into(a: &[f32], m: usize, b: &[f32], n: usize, d: usize, out: &mut [f32]) {
     let a = MatRef::from_row_major_slice(a, m, d);
     let b = MatRef::from_row_major_slice(b, n, d);
     let dst = MatMut::from_row_major_slice_mut(out, m, n);

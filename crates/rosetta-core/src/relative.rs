@@ -3,7 +3,7 @@
 //! space; centring first (an option) also removes a shared offset such as ReLU's non-negativity.
 
 use crate::error::CoreError;
-use crate::linalg::{centred, dot_tile, normalized_rows};
+use crate::linalg::{centred, dot_tile_into, norm64, normalized_rows};
 use crate::matrix::{MatView, Matrix};
 
 /// How an item is compared with an anchor.
@@ -80,16 +80,26 @@ pub fn relative(
     let mut out = Vec::with_capacity(n * k);
     match params.similarity {
         Similarity::Cosine => {
-            let unit = normalized_rows(x);
-            let a: Vec<f32> = anchors
-                .iter()
-                .flat_map(|&i| unit.row(i).iter().copied())
-                .collect();
-            let mut tile = Vec::new();
+            // cos(x_i, a_j) = (x_i · â_j) / ‖x_i‖: the product runs on the rows as they are and
+            // each output row is scaled after, so no normalised N×D copy is made.
+            let unit_anchors = normalized_rows(x.gather(anchors).view());
+            out.resize(n * k, 0.0);
             for r0 in (0..n).step_by(BLOCK) {
                 let r1 = (r0 + BLOCK).min(n);
-                dot_tile(&unit.data[r0 * d..r1 * d], r1 - r0, &a, k, d, &mut tile);
-                out.extend_from_slice(&tile);
+                let tile = &mut out[r0 * k..r1 * k];
+                dot_tile_into(
+                    &x.data()[r0 * d..r1 * d],
+                    r1 - r0,
+                    &unit_anchors.data,
+                    k,
+                    d,
+                    tile,
+                );
+                for (i, row) in (r0..r1).zip(tile.chunks_exact_mut(k)) {
+                    let norm = norm64(x.row(i));
+                    let inv = if norm > 0.0 { (1.0 / norm) as f32 } else { 0.0 };
+                    row.iter_mut().for_each(|v| *v *= inv);
+                }
             }
         }
         sim => {

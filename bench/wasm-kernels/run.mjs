@@ -1,0 +1,44 @@
+// Time the pure crates' kernels in headless Chromium without building the app.
+// Build: (cd bench/wasm-kernels && RUSTFLAGS="-C target-feature=+simd128" \
+//          cargo build --release --target wasm32-unknown-unknown)
+// Run:   node bench/wasm-kernels/run.mjs [workloads 0-3, e.g. 0,2] [scale]
+//        (no workloads: only the GEMM rates; 0 pca-steps, 1 pca, 2 relative, 3 compare)
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const wasm = join(here, 'target/wasm32-unknown-unknown/release/wasm_kernels.wasm');
+const b64 = readFileSync(wasm).toString('base64');
+const which = (process.argv[2] ?? '').split(',').filter((s) => s !== '').map(Number);
+const scale = Number(process.argv[3] ?? 1);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+try {
+  const page = await browser.newPage();
+  const out = await page.evaluate(async ([b64, which, scale]) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const lines = [];
+    let memory;
+    const env = {
+      now: () => performance.now(),
+      host_log: (p, n) => lines.push(new TextDecoder().decode(new Uint8Array(memory.buffer, p, n))),
+    };
+    const { instance } = await WebAssembly.instantiate(bytes, { env });
+    const e = instance.exports;
+    memory = e.memory;
+    const best = (f) => Math.min(...[0, 1, 2, 3, 4].map(f));
+    const gram = best(() => e.gram_lower(256, 768, 20));
+    lines.push(`lower Gram of 256 × 768, best of 5: ${(256 * 768 * 768 * 20 / gram / 1e6).toFixed(1)} GFLOP/s`);
+    const nt = best(() => e.product_nt(512, 512, 384, 10));
+    lines.push(`A·Bᵀ 512 × 512 × 384, best of 5: ${(2 * 512 * 512 * 384 * 10 / nt / 1e6).toFixed(1)} GFLOP/s`);
+    for (const w of which) e.run_bench(w, scale);
+    return lines.join('\n');
+  }, [b64, which, scale]);
+  console.log(out);
+} finally {
+  await browser.close();
+}

@@ -2,7 +2,6 @@
 //! (cache-resident blocks, repeated) to read off the wasm GEMM rate.
 #![allow(unsafe_code)] // reason: the host imports (clock, log) are extern "C" functions
 
-use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 
 extern "C" {
@@ -40,18 +39,7 @@ pub extern "C" fn gram_lower(rows: usize, d: usize, reps: usize) -> f64 {
     let mut g = Mat::<f32>::zeros(d, d);
     let t = clock();
     for _ in 0..reps {
-        let b = MatRef::from_row_major_slice(&x, rows, d);
-        triangular::matmul(
-            g.as_mut(),
-            BlockStructure::TriangularLower,
-            Accum::Replace,
-            b.transpose(),
-            BlockStructure::Rectangular,
-            b,
-            BlockStructure::Rectangular,
-            1.0f32,
-            Par::Seq,
-        );
+        rosetta_core::linalg::lower_gram_f32(&x, rows, &mut g);
     }
     clock() - t + 0.0 * f64::from(g[(1, 0)])
 }

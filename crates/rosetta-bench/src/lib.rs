@@ -69,30 +69,13 @@ pub fn parse_npy(clock: &dyn Fn() -> f64, n: usize, d: usize) -> Vec<Timing> {
     let values = embeddings(n, d, 1);
     let bytes = rosetta_io::npy::write_f32(n, d, &values);
     drop(values);
-    let (copy_ms, c) = time(clock, || {
-        let v = bytes.to_vec();
-        f64::from(v[v.len() / 2])
-    });
-    let (ms, check) = time(clock, || {
-        match rosetta_io::parse_file("bench.npy", &bytes) {
-            Ok(p) => f64::from(p.spaces[0].vectors.values[n * d / 2]),
-            Err(_) => f64::NAN,
-        }
-    });
-    vec![
-        Timing {
-            name: format!("copy {} MB", bytes.len() >> 20),
-            ms: copy_ms,
-            bytes: Some(bytes.len()),
-            check: c,
-        },
-        Timing {
-            name: format!("parse npy {n}x{d}"),
-            ms,
-            bytes: Some(bytes.len()),
-            check,
-        },
-    ]
+    parse_against_copy(
+        clock,
+        "bench.npy",
+        &bytes,
+        &format!("parse npy {n}x{d}"),
+        n * d / 2,
+    )
 }
 
 /// Parse a headerless vectors TSV of n × d; the baseline is a plain copy of the same bytes.
@@ -109,15 +92,31 @@ pub fn parse_tsv(clock: &dyn Fn() -> f64, n: usize, d: usize) -> Vec<Timing> {
         text.push('\n');
     }
     let bytes = text.into_bytes();
+    parse_against_copy(
+        clock,
+        "vectors.tsv",
+        &bytes,
+        &format!("parse tsv {n}x{d}"),
+        0,
+    )
+}
+
+/// Time parsing `bytes` as the file `file_name` next to a plain copy of the same bytes (the
+/// baseline); the check is the parsed value at flat index `check_at`.
+fn parse_against_copy(
+    clock: &dyn Fn() -> f64,
+    file_name: &str,
+    bytes: &[u8],
+    name: &str,
+    check_at: usize,
+) -> Vec<Timing> {
     let (copy_ms, c) = time(clock, || {
         let v = bytes.to_vec();
         f64::from(v[v.len() / 2])
     });
-    let (ms, check) = time(clock, || {
-        match rosetta_io::parse_file("vectors.tsv", &bytes) {
-            Ok(p) => f64::from(p.spaces[0].vectors.values[0]),
-            Err(_) => f64::NAN,
-        }
+    let (ms, check) = time(clock, || match rosetta_io::parse_file(file_name, bytes) {
+        Ok(p) => f64::from(p.spaces[0].vectors.values[check_at]),
+        Err(_) => f64::NAN,
     });
     vec![
         Timing {
@@ -127,7 +126,7 @@ pub fn parse_tsv(clock: &dyn Fn() -> f64, n: usize, d: usize) -> Vec<Timing> {
             check: c,
         },
         Timing {
-            name: format!("parse tsv {n}x{d}"),
+            name: name.to_owned(),
             ms,
             bytes: Some(bytes.len()),
             check,

@@ -33,18 +33,7 @@ pub fn centred_gram(x: MatView<'_>, mean: &[f64]) -> Vec<f64> {
     while start < x.n() {
         let end = (start + BLOCK_ROWS).min(x.n());
         centred_block(x, mean, start, end, &mut block);
-        let b = MatRef::from_row_major_slice(&block, end - start, d);
-        triangular::matmul(
-            g.as_mut(),
-            BlockStructure::TriangularLower,
-            Accum::Replace,
-            b.transpose(),
-            BlockStructure::Rectangular,
-            b,
-            BlockStructure::Rectangular,
-            1.0f32,
-            Par::Seq,
-        );
+        lower_gram_f32(&block, end - start, &mut g);
         // faer's matrices are column-major: walk the lower triangle column by column, into the
         // upper triangle of the row-major accumulator (the same numbers, transposed).
         for j in 0..d {
@@ -61,6 +50,23 @@ pub fn centred_gram(x: MatView<'_>, mean: &[f64]) -> Vec<f64> {
         }
     }
     acc
+}
+
+/// The lower triangle of `BᵀB` for a row-major `rows × D` block B, into the D×D `g` (f32, the
+/// upper triangle left as it was). O(rows·D²/2).
+pub fn lower_gram_f32(block: &[f32], rows: usize, g: &mut Mat<f32>) {
+    let b = MatRef::from_row_major_slice(block, rows, g.ncols());
+    triangular::matmul(
+        g.as_mut(),
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        b.transpose(),
+        BlockStructure::Rectangular,
+        b,
+        BlockStructure::Rectangular,
+        1.0f32,
+        Par::Seq,
+    );
 }
 
 /// `(X − mean) · Bᵀ` for a `k × D` row-major basis `B`: the N×k coordinates, row-major f32.

@@ -66,19 +66,20 @@ impl PcaParams {
             s => s,
         };
         let mean = x.column_means();
-        let (mut sq, mut basis, mut total_sq) = match solver {
-            PcaSolver::CovarianceEigh => covariance_eigh(x, &mean)?,
+        let (mut sq, mut basis, total_sq) = match solver {
+            PcaSolver::CovarianceEigh => {
+                // The covariance was summed from f32 block products: keep its eigenvectors and
+                // re-measure each kept component's variance and the total in f64 (a Rayleigh
+                // quotient's error is quadratic in the vector's).
+                let basis = covariance_basis(x, &mean, k)?;
+                let (sq, total) = rayleigh_sq(x, &mean, &basis, k);
+                (sq, basis, total)
+            }
             PcaSolver::Randomized { seed } => randomized(x, &mean, k, seed)?,
             PcaSolver::Auto | PcaSolver::ThinSvd => thin_svd(x, &mean)?,
         };
         sq.truncate(k);
         basis.truncate(k * d);
-        if solver == PcaSolver::CovarianceEigh {
-            // The covariance was summed from f32 block products: re-measure each kept component's
-            // variance and the total in f64 (a Rayleigh quotient's error is quadratic in the
-            // vector's).
-            (sq, total_sq) = rayleigh_sq(x, &mean, &basis, k);
-        }
         flip_signs(&mut basis, d);
         let dof = (n - 1) as f64;
         let explained_variance: Vec<f64> = sq.iter().map(|s| s / dof).collect();
@@ -142,25 +143,21 @@ impl Pca {
     }
 }
 
-/// Squared singular values (descending), D×D basis, and ‖X̄‖²_F (the trace), from the
-/// covariance; the caller re-measures the kept ones with [`rayleigh_sq`].
-fn covariance_eigh(x: MatView<'_>, mean: &[f64]) -> Result<(Vec<f64>, Vec<f64>, f64), CoreError> {
+/// The k leading eigenvectors of the covariance (k×D, row-major, by descending eigenvalue).
+/// O(N·D² + D³).
+fn covariance_basis(x: MatView<'_>, mean: &[f64], k: usize) -> Result<Vec<f64>, CoreError> {
     let d = x.d();
     let g = centred_gram(x, mean);
-    let total = (0..d).map(|i| g[i * d + i]).sum();
     let m = Mat::<f64>::from_fn(d, d, |i, j| g[i * d + j]);
     let eig = m
         .self_adjoint_eigen(Side::Lower)
         .map_err(|e| CoreError::NoConvergence(format!("{e:?}")))?;
-    let vals = eig.S().column_vector();
     let vecs = eig.U();
-    let mut sq = Vec::with_capacity(d);
-    let mut basis = Vec::with_capacity(d * d);
-    for c in (0..d).rev() {
-        sq.push(vals[c].max(0.0));
+    let mut basis = Vec::with_capacity(k * d);
+    for c in (0..d).rev().take(k) {
         basis.extend((0..d).map(|r| vecs[(r, c)]));
     }
-    Ok((sq, basis, total))
+    Ok(basis)
 }
 
 /// The same from a thin SVD of the centred data (f64).
@@ -212,9 +209,9 @@ fn rayleigh_sq(x: MatView<'_>, mean: &[f64], basis: &[f64], k: usize) -> (Vec<f6
         for (dst, i) in block.chunks_exact_mut(d).zip(start..end) {
             for ((r, &v), mu) in dst.iter_mut().zip(x.row(i)).zip(mean) {
                 *r = f64::from(v) - mu;
-                total += *r * *r;
             }
         }
+        total += sum_sq(&block[..m * d]);
         let a = MatRef::from_row_major_slice(&block[..m * d], m, d);
         let mut p = proj.as_mut().subrows_mut(0, m);
         faer::linalg::matmul::matmul(p.as_mut(), Accum::Replace, a, bt, 1.0f64, Par::Seq);
@@ -224,6 +221,19 @@ fn rayleigh_sq(x: MatView<'_>, mean: &[f64], basis: &[f64], k: usize) -> (Vec<f6
         start = end;
     }
     (out, total)
+}
+
+/// Σ v² with four accumulators (one serial sum would keep the loop from vectorising).
+fn sum_sq(values: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let chunks = values.chunks_exact(4);
+    let tail: f64 = chunks.remainder().iter().map(|v| v * v).sum();
+    for c in chunks {
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a += v * v;
+        }
+    }
+    acc.iter().sum::<f64>() + tail
 }
 
 /// Halko et al.'s randomized range finder + SVD of the small projected matrix.

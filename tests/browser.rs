@@ -106,3 +106,57 @@ fn pca_in_wasm_matches_scikit_learn() {
     assert!((p.singular_values[0] - 6.30061232).abs() < 1e-6);
     assert!((p.explained_variance_ratio[0] - 0.99244289).abs() < 1e-7);
 }
+
+/// Deterministic values in [−1, 1) without an RNG crate.
+fn values(len: usize, seed: usize) -> Vec<f32> {
+    (0..len)
+        .map(|i| ((i * 7919 + seed * 104_729) % 2003) as f32 / 1001.5 - 1.0)
+        .collect()
+}
+
+/// The SIMD128 4 × 8 kernel behind every bulk product in the tab (rosetta_core::gemm), at sizes
+/// that leave partial tiles, several depth panels and several column passes.
+#[wasm_bindgen_test]
+fn packed_products_in_wasm_match_f64_sums() {
+    use rosetta_core::linalg::{cross_f32, dot_tile_into, lower_gram_f32};
+    let close = |got: f32, want: f64, terms: usize| {
+        (f64::from(got) - want).abs() <= 1e-5 * (terms as f64).sqrt().max(1.0)
+    };
+    for &(m, n, d) in &[(1, 1, 1), (5, 9, 3), (4, 8, 128), (13, 517, 400)] {
+        let (a, b) = (values(m * d, 1), values(n * d, 2));
+        let mut out = vec![f32::NAN; m * n];
+        dot_tile_into(&a, m, &b, n, d, &mut out);
+        for i in 0..m {
+            for j in 0..n {
+                let want: f64 = (0..d)
+                    .map(|k| f64::from(a[i * d + k]) * f64::from(b[j * d + k]))
+                    .sum();
+                assert!(
+                    close(out[i * n + j], want, d),
+                    "A·Bᵀ {m}×{n}×{d} at ({i},{j})"
+                );
+            }
+        }
+    }
+    for &(rows, m, n) in &[(3, 9, 5), (400, 21, 515)] {
+        let (a, b) = (values(rows * m, 3), values(rows * n, 4));
+        let mut cross = vec![f32::NAN; m * n];
+        cross_f32(&a, m, &b, n, rows, &mut cross);
+        let mut gram = vec![f32::NAN; m * m];
+        lower_gram_f32(&a, rows, m, &mut gram);
+        for i in 0..m {
+            for j in 0..n {
+                let want: f64 = (0..rows)
+                    .map(|k| f64::from(a[k * m + i]) * f64::from(b[k * n + j]))
+                    .sum();
+                assert!(close(cross[i * n + j], want, rows), "AᵀB at ({i},{j})");
+            }
+            for j in 0..=i {
+                let want: f64 = (0..rows)
+                    .map(|k| f64::from(a[k * m + i]) * f64::from(a[k * m + j]))
+                    .sum();
+                assert!(close(gram[i * m + j], want, rows), "lower AᵀA at ({i},{j})");
+            }
+        }
+    }
+}

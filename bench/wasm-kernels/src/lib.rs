@@ -1,5 +1,5 @@
-//! Exports for `run.mjs`: the rosetta-bench workloads, and faer's f32 products on their own
-//! (cache-resident blocks, repeated) to read off the wasm GEMM rate.
+//! Exports for `run.mjs`: the rosetta-bench workloads, and the f32 products on their own
+//! (cache-resident blocks, repeated) to read off the wasm GEMM rate: faer's against rosetta-core's.
 #![allow(unsafe_code)] // reason: the host imports (clock, log) are extern "C" functions
 
 use faer::{Accum, Mat, MatMut, MatRef, Par};
@@ -32,19 +32,24 @@ pub extern "C" fn run_bench(which: u32, scale: f64) {
     }
 }
 
-/// `reps` lower-triangular Grams XᵀX of one rows × d block (what PCA's Gram does per block), ms.
+/// `reps` lower-triangular Grams XᵀX of one rows × d block with faer's GEMM (what PCA's Gram
+/// used before rosetta-core's packed kernel), ms.
 #[no_mangle]
 pub extern "C" fn gram_lower(rows: usize, d: usize, reps: usize) -> f64 {
+    use faer::linalg::matmul::triangular::{matmul, BlockStructure};
     let x = data(rows * d);
     let mut g = Mat::<f32>::zeros(d, d);
     let t = clock();
     for _ in 0..reps {
-        rosetta_core::linalg::lower_gram_f32(&x, rows, &mut g);
+        let b = MatRef::from_row_major_slice(&x, rows, d);
+        let r = BlockStructure::Rectangular;
+        let lower = BlockStructure::TriangularLower;
+        matmul(g.as_mut(), lower, Accum::Replace, b.transpose(), r, b, r, 1.0f32, Par::Seq);
     }
     clock() - t + 0.0 * f64::from(g[(1, 0)])
 }
 
-/// `reps` products A·Bᵀ of m × k and n × k (what kNN and retrieval tiles do), ms.
+/// `reps` products A·Bᵀ of m × k and n × k with faer's GEMM, ms.
 #[no_mangle]
 pub extern "C" fn product_nt(m: usize, n: usize, k: usize, reps: usize) -> f64 {
     let (a, b) = (data(m * k), data(n * k));
@@ -55,6 +60,31 @@ pub extern "C" fn product_nt(m: usize, n: usize, k: usize, reps: usize) -> f64 {
         let bm = MatRef::from_row_major_slice(&b, n, k);
         let dst = MatMut::from_row_major_slice_mut(&mut c, m, n);
         faer::linalg::matmul::matmul(dst, Accum::Replace, am, bm.transpose(), 1.0f32, Par::Seq);
+    }
+    clock() - t + 0.0 * f64::from(c[1])
+}
+
+/// `reps` lower Grams of one rows × d block as PCA computes them (rosetta-core's packed 4 × 8
+/// kernel on wasm32), ms.
+#[no_mangle]
+pub extern "C" fn packed_gram_lower(rows: usize, d: usize, reps: usize) -> f64 {
+    let x = data(rows * d);
+    let mut g = vec![0.0f32; d * d];
+    let t = clock();
+    for _ in 0..reps {
+        rosetta_core::linalg::lower_gram_f32(&x, rows, d, &mut g);
+    }
+    clock() - t + 0.0 * f64::from(g[d])
+}
+
+/// `reps` products A·Bᵀ as kNN, retrieval and relative tiles compute them (rosetta-core), ms.
+#[no_mangle]
+pub extern "C" fn packed_product_nt(m: usize, n: usize, k: usize, reps: usize) -> f64 {
+    let (a, b) = (data(m * k), data(n * k));
+    let mut c = vec![0.0f32; m * n];
+    let t = clock();
+    for _ in 0..reps {
+        rosetta_core::linalg::dot_tile_into(&a, m, &b, n, k, &mut c);
     }
     clock() - t + 0.0 * f64::from(c[1])
 }

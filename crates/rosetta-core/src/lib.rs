@@ -5,6 +5,7 @@
 //! complexity; nothing materialises an N×N matrix.
 
 mod error;
+pub mod gemm;
 pub mod knn;
 pub mod linalg;
 mod matrix;

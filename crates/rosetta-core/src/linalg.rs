@@ -4,8 +4,9 @@
 //! f32 sum over 100,000 rows would lose digits. Each block's product has `BLOCK_ROWS` terms, then
 //! the blocks are summed in f64, keeping the error near f32 rounding of a 256-term dot product.
 
+#[cfg(not(target_arch = "wasm32"))]
 use faer::linalg::matmul::triangular::{self, BlockStructure};
-use faer::{Accum, Mat, MatMut, MatRef, Par};
+use faer::{Accum, MatMut, MatRef, Par};
 
 use crate::matrix::MatView;
 
@@ -28,17 +29,14 @@ pub fn centred_gram(x: MatView<'_>, mean: &[f64]) -> Vec<f64> {
     let d = x.d();
     let mut acc = vec![0.0f64; d * d];
     let mut block = Vec::new();
-    let mut g = Mat::<f32>::zeros(d, d);
+    let mut g = vec![0.0f32; d * d];
     let mut start = 0;
     while start < x.n() {
         let end = (start + BLOCK_ROWS).min(x.n());
         centred_block(x, mean, start, end, &mut block);
-        lower_gram_f32(&block, end - start, &mut g);
-        // faer's matrices are column-major: walk the lower triangle column by column, into the
-        // upper triangle of the row-major accumulator (the same numbers, transposed).
-        for j in 0..d {
-            let col = &g.col_as_slice(j)[j..];
-            for (a, &v) in acc[j * d + j..(j + 1) * d].iter_mut().zip(col) {
+        lower_gram_f32(&block, end - start, d, &mut g);
+        for i in 0..d {
+            for (a, &v) in acc[i * d..=i * d + i].iter_mut().zip(&g[i * d..=i * d + i]) {
                 *a += f64::from(v);
             }
         }
@@ -46,43 +44,59 @@ pub fn centred_gram(x: MatView<'_>, mean: &[f64]) -> Vec<f64> {
     }
     for i in 0..d {
         for j in 0..i {
-            acc[i * d + j] = acc[j * d + i];
+            acc[j * d + i] = acc[i * d + j];
         }
     }
     acc
 }
 
-/// The lower triangle of `BᵀB` for a row-major `rows × D` block B, into the D×D `g` (f32, the
-/// upper triangle left as it was). O(rows·D²/2).
-pub fn lower_gram_f32(block: &[f32], rows: usize, g: &mut Mat<f32>) {
-    let b = MatRef::from_row_major_slice(block, rows, g.ncols());
-    triangular::matmul(
-        g.as_mut(),
-        BlockStructure::TriangularLower,
-        Accum::Replace,
-        b.transpose(),
-        BlockStructure::Rectangular,
-        b,
-        BlockStructure::Rectangular,
-        1.0f32,
-        Par::Seq,
-    );
+/// The lower triangle of `BᵀB` for a row-major `rows × d` block B, into the d×d row-major `g`
+/// (f32; entries above the diagonal unspecified). O(rows·d²/2).
+pub fn lower_gram_f32(block: &[f32], rows: usize, d: usize, g: &mut [f32]) {
+    #[cfg(target_arch = "wasm32")]
+    crate::gemm::lower_gram_into(block, rows, d, g);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let b = MatRef::from_row_major_slice(block, rows, d);
+        triangular::matmul(
+            MatMut::from_row_major_slice_mut(g, d, d),
+            BlockStructure::TriangularLower,
+            Accum::Replace,
+            b.transpose(),
+            BlockStructure::Rectangular,
+            b,
+            BlockStructure::Rectangular,
+            1.0f32,
+            Par::Seq,
+        );
+    }
+}
+
+/// `AᵀB` (m×n, row-major) for row-major `a` (rows×m) and `b` (rows×n), f32. O(rows·m·n).
+pub fn cross_f32(a: &[f32], m: usize, b: &[f32], n: usize, rows: usize, out: &mut [f32]) {
+    #[cfg(target_arch = "wasm32")]
+    crate::gemm::cross_into(a, m, b, n, rows, out);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let a = MatRef::from_row_major_slice(a, rows, m);
+        let b = MatRef::from_row_major_slice(b, rows, n);
+        let dst = MatMut::from_row_major_slice_mut(out, m, n);
+        faer::linalg::matmul::matmul(dst, Accum::Replace, a.transpose(), b, 1.0f32, Par::Seq);
+    }
 }
 
 /// `(X − mean) · Bᵀ` for a `k × D` row-major basis `B`: the N×k coordinates, row-major f32.
 pub fn project(x: MatView<'_>, mean: &[f64], basis: &[f64], k: usize) -> Vec<f32> {
     let d = x.d();
     let basis32: Vec<f32> = basis.iter().map(|&v| v as f32).collect();
-    let bt = MatRef::from_row_major_slice(&basis32, k, d).transpose();
     let mut out = vec![0.0f32; x.n() * k];
     let mut block = Vec::new();
     let mut start = 0;
     while start < x.n() {
         let end = (start + BLOCK_ROWS * 4).min(x.n());
         centred_block(x, mean, start, end, &mut block);
-        let b = MatRef::from_row_major_slice(&block, end - start, d);
-        let dst = MatMut::from_row_major_slice_mut(&mut out[start * k..end * k], end - start, k);
-        faer::linalg::matmul::matmul(dst, Accum::Replace, b, bt, 1.0f32, Par::Seq);
+        let dst = &mut out[start * k..end * k];
+        dot_tile_into(&block, end - start, &basis32, k, d, dst);
         start = end;
     }
     out
@@ -164,26 +178,15 @@ pub fn centred_cross(
     match precision {
         Precision::F32Blocks => {
             let (mut bx, mut by) = (Vec::new(), Vec::new());
-            let mut g = Mat::<f32>::zeros(dx, dy);
+            let mut g = vec![0.0f32; dx * dy];
             let mut start = 0;
             while start < x.n() {
                 let end = (start + BLOCK_ROWS).min(x.n());
                 centred_block(x, mean_x, start, end, &mut bx);
                 centred_block(y, mean_y, start, end, &mut by);
-                let a = MatRef::from_row_major_slice(&bx, end - start, dx);
-                let b = MatRef::from_row_major_slice(&by, end - start, dy);
-                faer::linalg::matmul::matmul(
-                    g.as_mut(),
-                    Accum::Replace,
-                    a.transpose(),
-                    b,
-                    1.0f32,
-                    Par::Seq,
-                );
-                for i in 0..dx {
-                    for (j, a) in acc[i * dy..(i + 1) * dy].iter_mut().enumerate() {
-                        *a += f64::from(g[(i, j)]);
-                    }
+                cross_f32(&bx, dx, &by, dy, end - start, &mut g);
+                for (a, &v) in acc.iter_mut().zip(&g) {
+                    *a += f64::from(v);
                 }
                 start = end;
             }
@@ -226,10 +229,15 @@ pub fn dot_tile(a: &[f32], m: usize, b: &[f32], n: usize, d: usize, out: &mut Ve
 
 /// [`dot_tile`] into a caller's m×n row-major slice (every value overwritten).
 pub fn dot_tile_into(a: &[f32], m: usize, b: &[f32], n: usize, d: usize, out: &mut [f32]) {
-    let a = MatRef::from_row_major_slice(a, m, d);
-    let b = MatRef::from_row_major_slice(b, n, d);
-    let dst = MatMut::from_row_major_slice_mut(out, m, n);
-    faer::linalg::matmul::matmul(dst, Accum::Replace, a, b.transpose(), 1.0f32, Par::Seq);
+    #[cfg(target_arch = "wasm32")]
+    crate::gemm::dot_tile_into(a, m, b, n, d, out);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let a = MatRef::from_row_major_slice(a, m, d);
+        let b = MatRef::from_row_major_slice(b, n, d);
+        let dst = MatMut::from_row_major_slice_mut(out, m, n);
+        faer::linalg::matmul::matmul(dst, Accum::Replace, a, b.transpose(), 1.0f32, Par::Seq);
+    }
 }
 
 /// Dot product accumulated in f64.

@@ -10,8 +10,22 @@ let env;
 before(async () => { env = await start(); });
 after(async () => { await env?.close(); });
 
+// Linear CKA of the demo's spaces computed with numpy in float64:
+//   x, y = (np.load(f).astype(np.float64) for f in pair); x -= x.mean(0); y -= y.mean(0)
+//   cka = np.linalg.norm(x.T @ y)**2 / (np.linalg.norm(x.T @ x) * np.linalg.norm(y.T @ y))
+// The tab computes them in the worker with the packed SIMD GEMM (the relaxed-simd build in
+// Chromium, f32 blocks summed in f64): they must agree to 1e-6.
+const NUMPY_CKA = {
+  'digits-mlp-relu-seed0.npy|digits-mlp-relu-seed1.npy': 0.9888263846190589,
+  'digits-mlp-relu-seed0.npy|digits-mlp-tanh-64.npy': 0.9492422269441915,
+  'digits-mlp-relu-seed1.npy|digits-mlp-tanh-64.npy': 0.9486334715191912,
+};
+
 test('the demo gets a scree plot, a CKA heatmap, and agreement charts against a chosen space', async () => {
-  const { page, problems } = await openPage(env.browser, env.base);
+  const wasm = [];
+  const { page, problems } = await openPage(env.browser, env.base, {
+    beforeLoad: (p) => p.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url().split('/').pop()); }),
+  });
   await waitForScatter(page, 1797);
   const chart = (id) => page.locator(`[data-testid=${id}]`);
   await page.waitForFunction(() => document.querySelector('[data-testid=chart-heatmap]')?.dataset.ready === 'true', null, { timeout: 60000 });
@@ -36,7 +50,13 @@ test('the demo gets a scree plot, a CKA heatmap, and agreement charts against a 
     const v = Number(r[3]);
     assert.ok(v > 0 && v <= 1 + 1e-9, r.join(','));
     if (r[1] === r[2]) assert.equal(v, 1);
+    else {
+      const want = NUMPY_CKA[[r[1], r[2]].sort().join('|')];
+      assert.ok(Math.abs(v - want) < 1e-6, `${r.join(',')} against numpy's ${want}`);
+    }
   }
+  // The page runs the plain SIMD128 bundle; the worker, in a browser with relaxed-simd, the other.
+  assert.deepEqual(wasm.sort(), ['rosetta-app_bg.wasm', 'rosetta-app_relaxed_bg.wasm']);
   assert.ok(rows.some((r) => r[0].startsWith('relative_mrr@')));
   const [json] = await Promise.all([page.waitForEvent('download'), chart('export-metrics-json').click()]);
   const table = JSON.parse(readFileSync(await json.path(), 'utf8'));

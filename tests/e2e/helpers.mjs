@@ -33,9 +33,11 @@ export async function start() {
   };
 }
 
-/** A new page that fails the test on console errors or uncaught exceptions. */
-export async function openPage(browser, url, { allowConsoleErrors = false } = {}) {
+/** A new page that fails the test on console errors or uncaught exceptions; `beforeLoad(page)` runs
+ *  before navigating (to watch requests from the start). */
+export async function openPage(browser, url, { allowConsoleErrors = false, beforeLoad } = {}) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  beforeLoad?.(page);
   const problems = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {

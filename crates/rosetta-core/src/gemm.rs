@@ -9,7 +9,8 @@
 //!
 //! Layout (BLIS): the left factor is packed in panels of `MR` rows × `KC` depth, the right one in
 //! panels of `NR` columns; each panel is one contiguous stream for the kernel. Sums run over the
-//! depth in order, one multiply and one add per term (no FMA), the same on every target.
+//! depth in order, one multiply and one add per term — fused (one rounding) in the relaxed-simd
+//! build of the worker, where the browser has it.
 
 /// Rows of the register tile: four broadcast scalars.
 const MR: usize = 4;
@@ -206,9 +207,22 @@ fn kernel(a: &[f32], b: &[f32], tile: &mut [f32; MR * NR]) {
 #[allow(unsafe_code)] // reason: SIMD128 loads and stores through pointers into checked slices
 mod simd {
     use super::{MR, NR};
-    use core::arch::wasm32::{
-        f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_load32_splat, v128_store,
-    };
+    use core::arch::wasm32::{f32x4_splat, v128, v128_load, v128_load32_splat, v128_store};
+
+    /// `c + a·b` as one fused `f32x4.relaxed_madd`: the relaxed-simd build, which the worker
+    /// loads where the browser validates relaxed-simd (public/worker.js).
+    #[cfg(target_feature = "relaxed-simd")]
+    #[inline(always)]
+    fn madd(a: v128, b: v128, c: v128) -> v128 {
+        core::arch::wasm32::f32x4_relaxed_madd(a, b, c)
+    }
+
+    /// `c + a·b` as a multiply and an add (SIMD128 has no fused multiply-add).
+    #[cfg(not(target_feature = "relaxed-simd"))]
+    #[inline(always)]
+    fn madd(a: v128, b: v128, c: v128) -> v128 {
+        core::arch::wasm32::f32x4_add(c, core::arch::wasm32::f32x4_mul(a, b))
+    }
 
     pub(super) fn kernel(a: &[f32], b: &[f32], tile: &mut [f32; MR * NR]) {
         let depth = (a.len() / MR).min(b.len() / NR);
@@ -226,17 +240,17 @@ mod simd {
                 let b0 = v128_load(pb.cast::<v128>());
                 let b1 = v128_load(pb.add(4).cast::<v128>());
                 let a0 = v128_load32_splat(pa.cast::<u32>());
-                c00 = f32x4_add(c00, f32x4_mul(a0, b0));
-                c01 = f32x4_add(c01, f32x4_mul(a0, b1));
+                c00 = madd(a0, b0, c00);
+                c01 = madd(a0, b1, c01);
                 let a1 = v128_load32_splat(pa.add(1).cast::<u32>());
-                c10 = f32x4_add(c10, f32x4_mul(a1, b0));
-                c11 = f32x4_add(c11, f32x4_mul(a1, b1));
+                c10 = madd(a1, b0, c10);
+                c11 = madd(a1, b1, c11);
                 let a2 = v128_load32_splat(pa.add(2).cast::<u32>());
-                c20 = f32x4_add(c20, f32x4_mul(a2, b0));
-                c21 = f32x4_add(c21, f32x4_mul(a2, b1));
+                c20 = madd(a2, b0, c20);
+                c21 = madd(a2, b1, c21);
                 let a3 = v128_load32_splat(pa.add(3).cast::<u32>());
-                c30 = f32x4_add(c30, f32x4_mul(a3, b0));
-                c31 = f32x4_add(c31, f32x4_mul(a3, b1));
+                c30 = madd(a3, b0, c30);
+                c31 = madd(a3, b1, c31);
                 pa = pa.add(MR);
                 pb = pb.add(NR);
             }

@@ -14,7 +14,8 @@ console.log('| --- | --- | --- | --- | --- | --- |');
 let copy = {};
 for (const name of Object.keys({ ...n, ...w })) {
   if (name.startsWith('copy')) { copy = { n: n[name], w: w[name] }; continue; }
-  const [a, b, c] = [n[name], w[name], p[name]];
+  // "relative … anchors, 2 workers" (the tab's pool) is held against numpy's "relative … anchors".
+  const [a, b, c] = [n[name], w[name], p[name] ?? p[name.split(', ')[0]]];
   const ratio = (x) => (x && c ? `${(x.ms / c.ms).toFixed(2)}×` : '—');
   let extra = '';
   if (a?.bytes) {

@@ -16,4 +16,6 @@ const probe = new Uint8Array([
   0x0a, body.length + 2, 0x01, body.length, ...body, // its code
 ]);
 const relaxed = WebAssembly.validate(probe);
-init({ module_or_path: new URL(relaxed ? './rosetta-app_relaxed_bg.wasm' : './rosetta-app_bg.wasm', import.meta.url) });
+const wasm = new URL(relaxed ? './rosetta-app_relaxed_bg.wasm' : './rosetta-app_bg.wasm', import.meta.url);
+// A rejected start is no error event for whoever started this worker: tell it, or it would wait.
+init({ module_or_path: wasm }).catch((e) => self.postMessage({ failed: `the worker could not start: ${e?.message ?? e}` }));

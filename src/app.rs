@@ -34,6 +34,9 @@ pub struct UrlParams {
     pub bench: Vec<String>,
     /// `?scale=0.1` shrinks the benchmark sizes.
     pub bench_scale: f64,
+    /// `?workers=1` runs every kernel in the one worker; `?workers=N` splits heavy kernels among
+    /// N workers (default: the machine's cores, at most 4; see `worker/pool.rs`).
+    pub workers: Option<usize>,
 }
 
 impl UrlParams {
@@ -58,6 +61,7 @@ impl UrlParams {
                 "renderer" => out.force_canvas2d = value == "canvas2d",
                 "bench" => out.bench.extend(list),
                 "scale" => out.bench_scale = value.parse().unwrap_or(1.0),
+                "workers" => out.workers = value.parse().ok().filter(|&w| w > 0),
                 _ => {}
             }
         }
@@ -88,7 +92,11 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
     let params = url_params();
-    match WorkerClient::spawn("./worker.js") {
+    let script = match params.workers {
+        Some(w) => format!("./worker.js?workers={w}"),
+        None => "./worker.js".to_owned(),
+    };
+    match WorkerClient::spawn(&script) {
         Ok(client) => {
             provide_context(client.clone());
             let actions = Actions::new(state, client);
@@ -157,5 +165,11 @@ mod tests {
         let b = UrlParams::parse("?bench=pca,relative&scale=0.5", str::to_owned);
         assert_eq!(b.bench, vec!["pca", "relative"]);
         assert_eq!(b.bench_scale, 0.5);
+        assert_eq!(b.workers, None);
+        assert_eq!(
+            UrlParams::parse("?workers=3", str::to_owned).workers,
+            Some(3)
+        );
+        assert_eq!(UrlParams::parse("?workers=0", str::to_owned).workers, None);
     }
 }

@@ -271,7 +271,8 @@ pub fn ChartsPanel() -> impl IntoView {
                 <canvas class="chart" node_ref=heatmap_ref data-testid="chart-heatmap"
                     data-ready=move || cka.with(Option::is_some).to_string()></canvas>
                 <canvas class="chart" node_ref=histogram_ref data-testid="chart-agreement"
-                    data-ready=move || agreement.with(Option::is_some).to_string()></canvas>
+                    data-ready=move || agreement.with(Option::is_some).to_string()
+                    data-mean=move || agreement.with(|a| a.as_ref().map(|v| mean(v).to_string()))></canvas>
                 <canvas class="chart" node_ref=curve_ref data-testid="chart-anchors"
                     data-ready=move || curve.with(Option::is_some).to_string()></canvas>
             </div>
@@ -289,4 +290,9 @@ fn space_name(state: &AppState, id: SpaceId) -> String {
                 .map(|s| s.name.clone())
         })
         .unwrap_or_else(|| format!("space {id}"))
+}
+
+/// The mean of the per-item values (for the `data-mean` test hook).
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len().max(1) as f64
 }

@@ -10,6 +10,14 @@ pub fn is_worker_scope() -> bool {
     !js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("document")).unwrap_or(false)
 }
 
+/// The `name` a worker was started with ("" on the page).
+pub fn worker_name() -> String {
+    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("name"))
+        .ok()
+        .and_then(|n| n.as_string())
+        .unwrap_or_default()
+}
+
 /// Milliseconds from a monotonic clock (`performance.now()`), in the page or a worker.
 pub fn now_ms() -> f64 {
     js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance"))

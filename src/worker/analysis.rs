@@ -4,8 +4,11 @@
 
 use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
 use rosetta_core::relative::{relative, RelativeParams};
-use rosetta_core::{knn, MatView, Metric};
+use std::rc::Rc;
 
+use rosetta_core::{MatView, Matrix, Metric};
+
+use super::jobs::{knn_rows, Helpers};
 use super::protocol::{CollectionId, SpaceId};
 use super::store::{Store, StoredSpace};
 
@@ -72,13 +75,14 @@ impl Store {
         Ok((c.spaces.iter().map(|s| s.name.clone()).collect(), values))
     }
 
-    /// Per item: the share of its k cosine neighbours in `a` that are also among them in `b`.
-    /// O(N²·(Da + Db)).
-    pub fn agreement(&self, a: SpaceId, b: SpaceId, k: usize) -> Result<Vec<f64>, String> {
+    /// The vectors of two spaces of the same items, held apart from the store (for `agreement`).
+    pub fn pair_matrices(
+        &self,
+        a: SpaceId,
+        b: SpaceId,
+    ) -> Result<(Rc<Matrix>, Rc<Matrix>), String> {
         let (x, y) = self.pair(a, b)?;
-        let nx = knn(view(x)?, k, Metric::Cosine).map_err(|e| e.to_string())?;
-        let ny = knn(view(y)?, k, Metric::Cosine).map_err(|e| e.to_string())?;
-        rosetta_core::agreement::overlap_per_item(&nx, &ny).map_err(|e| e.to_string())
+        Ok((x.matrix.clone(), y.matrix.clone()))
     }
 
     /// Relative-space retrieval a → b (MRR, top-1) for growing numbers of random anchors (seed 0,
@@ -117,11 +121,34 @@ impl Store {
     }
 }
 
+/// Per item: the share of its k cosine neighbours in `x` that are also among them in `y`, the
+/// kNN split among this worker and `helpers`. `on_share(done, total)` reports progress.
+/// O(N²·(Dx + Dy)).
+pub async fn agreement(
+    helpers: &impl Helpers,
+    x: &Matrix,
+    y: &Matrix,
+    k: usize,
+    on_share: impl Fn(usize, usize),
+) -> Result<Vec<f64>, String> {
+    let shares = helpers.count() + 1;
+    let nx = knn_rows(helpers, x.view(), k, Metric::Cosine, |d, _| {
+        on_share(d, 2 * shares)
+    })
+    .await?;
+    let ny = knn_rows(helpers, y.view(), k, Metric::Cosine, |d, _| {
+        on_share(shares + d, 2 * shares)
+    })
+    .await?;
+    rosetta_core::agreement::overlap_per_item(&nx, &ny).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use rosetta_io::{Dense, NamedSpace, Parsed};
 
     use super::*;
+    use crate::worker::jobs::testing::{now, Local};
 
     fn store_with(spaces: Vec<(&str, Vec<f32>, usize, usize)>) -> (Store, Vec<SpaceId>) {
         let mut store = Store::default();
@@ -160,7 +187,8 @@ mod tests {
             (m[1] - 1.0).abs() < 1e-6 && (m[2] - 1.0).abs() < 1e-6,
             "{m:?}"
         );
-        let agree = store.agreement(ids[0], ids[1], 5).unwrap();
+        let (x, y) = store.pair_matrices(ids[0], ids[1]).unwrap();
+        let agree = now(agreement(&Local::new(1), &x, &y, 5, |_, _| {})).unwrap();
         assert!(agree.iter().all(|&v| (v - 1.0).abs() < 1e-12));
         let (counts, mrr, top1) = store.anchor_curve(ids[0], ids[1]).unwrap();
         assert_eq!(counts, vec![8, 16, 32, 64]);

@@ -32,6 +32,8 @@ struct Inner {
     worker: Worker,
     next_id: Cell<u32>,
     ready: Cell<bool>,
+    /// Why the worker could not start (then every request fails at once).
+    failed: RefCell<Option<String>>,
     queue: RefCell<Vec<(JsValue, Array)>>,
     pending: RefCell<HashMap<u32, Pending>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
@@ -60,6 +62,7 @@ impl WorkerClient {
                 worker: worker.clone(),
                 next_id: Cell::new(1),
                 ready: Cell::new(false),
+                failed: RefCell::new(None),
                 queue: RefCell::new(Vec::new()),
                 pending: RefCell::new(HashMap::new()),
                 _on_message: on_message,
@@ -89,6 +92,9 @@ impl WorkerClient {
         on_progress: impl Fn(&str, f64, f64) + 'static,
     ) -> Result<(u32, oneshot::Receiver<Answer>), String> {
         let inner = &*self.0;
+        if let Some(why) = inner.failed.borrow().clone() {
+            return Err(why);
+        }
         let id = inner.next_id.get();
         inner.next_id.set(id + 1);
         let msg = Object::new();
@@ -141,6 +147,24 @@ impl Inner {
                 if let Err(e) = self.send(&msg, &transfer) {
                     web_sys::console::error_1(&e.into());
                 }
+            }
+            return;
+        }
+        if let Some(why) = Reflect::get(&data, &"failed".into())
+            .ok()
+            .and_then(|f| f.as_string())
+        {
+            // The worker will never answer: every request waiting on it fails with the reason.
+            *self.failed.borrow_mut() = Some(why.clone());
+            self.queue.borrow_mut().clear();
+            for (_, p) in self.pending.borrow_mut().drain() {
+                let reply = Reply::Failed {
+                    message: why.clone(),
+                };
+                let _ = p.done.send(Answer {
+                    reply,
+                    coords: None,
+                });
             }
             return;
         }

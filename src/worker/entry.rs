@@ -12,20 +12,27 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
+use super::jobs::Helpers;
+use super::pool::Pool;
 use super::protocol::{CollectionId, ColumnOverride, Reply, Request, SpaceId};
 use super::store::Store;
 use crate::web::files::{fetch_bytes, read_file, url_file_name, ReadError};
 
-#[derive(Default)]
 struct State {
     store: RefCell<Store>,
     cancelled: RefCell<HashSet<u32>>,
+    /// Helper workers that take shares of the heavy kernels.
+    pool: Pool,
 }
 
 /// Install the message handler and tell the page the worker is ready.
 pub fn run() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let state = Rc::new(State::default());
+    let state = Rc::new(State {
+        store: RefCell::default(),
+        cancelled: RefCell::default(),
+        pool: Pool::from_scope(&scope),
+    });
     let reply_scope = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let state = state.clone();
@@ -163,6 +170,11 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
                         .iter()
                         .map(|t| t.to_json()),
                 );
+                if w == "relative" && state.pool.count() > 0 {
+                    let pooled =
+                        super::pool_bench::relative_pooled(&state.pool, &clock, scale).await;
+                    lines.extend(pooled.map(|t| t.to_json()));
+                }
             }
             post(scope, id, &Reply::Bench { lines }, None);
         }
@@ -214,7 +226,21 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
         }
         Request::Agreement { a, b, k } => {
             progress(scope, id, "neighbour agreement", 0.0, 1.0);
-            let reply = match state.store.borrow().agreement(a, b, k) {
+            let pair = state.store.borrow().pair_matrices(a, b);
+            let result = match pair {
+                Ok((x, y)) => {
+                    let shown = |done: usize, total: usize| {
+                        let phase = format!(
+                            "neighbour agreement ({} workers)",
+                            state.pool.width().min(total)
+                        );
+                        progress(scope, id, &phase, done as f64, total as f64)
+                    };
+                    super::analysis::agreement(&state.pool, &x, &y, k, shown).await
+                }
+                Err(message) => Err(message),
+            };
+            let reply = match result {
                 Ok(values) => Reply::Values { values },
                 Err(message) => Reply::Failed { message },
             };

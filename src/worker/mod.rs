@@ -1,8 +1,13 @@
 //! The Web Worker: it owns the loaded spaces and runs every parse and computation, so the page
 //! never freezes. `client` is the page's only door to it (request ids, progress, transfers).
+//! Heavy kernels are shared with helper workers (`pool`, `jobs`, `helper`).
 
 pub mod analysis;
 pub mod client;
 pub mod entry;
+pub mod helper;
+pub mod jobs;
+pub mod pool;
+pub mod pool_bench;
 pub mod protocol;
 pub mod store;

@@ -1,6 +1,8 @@
 //! The worker's data: collections of spaces, owned here so the page never holds the vectors.
 //! Pure Rust (no browser API), so it is tested natively.
 
+use std::rc::Rc;
+
 use rosetta_core::{MatView, Matrix, PcaParams};
 use rosetta_io::{group_files, LoadError, Parsed, Table};
 
@@ -14,7 +16,8 @@ pub struct StoredSpace {
     pub id: SpaceId,
     pub name: String,
     pub dtype: String,
-    pub matrix: Matrix,
+    /// Shared so a kernel split among the pool's helpers can hold it across their answers.
+    pub matrix: Rc<Matrix>,
 }
 
 #[derive(Debug)]
@@ -122,11 +125,11 @@ impl Store {
                 id: self.next_space,
                 name: space.name,
                 dtype: space.dtype,
-                matrix: Matrix {
+                matrix: Rc::new(Matrix {
                     n: space.vectors.rows,
                     d: space.vectors.cols,
                     data: space.vectors.values,
-                },
+                }),
             });
         }
         if let Some(table) = group.metadata {

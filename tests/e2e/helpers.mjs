@@ -37,7 +37,7 @@ export async function start() {
  *  before navigating (to watch requests from the start). */
 export async function openPage(browser, url, { allowConsoleErrors = false, beforeLoad } = {}) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  beforeLoad?.(page);
+  await beforeLoad?.(page);
   const problems = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {

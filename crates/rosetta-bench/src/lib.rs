@@ -204,10 +204,17 @@ pub fn pca_steps(clock: &dyn Fn() -> f64, n: usize, d: usize) -> Vec<Timing> {
     ]
 }
 
-/// Cosine relative representation of n × d against k random anchors.
-pub fn relative_rep(clock: &dyn Fn() -> f64, n: usize, d: usize, k: usize) -> Vec<Timing> {
-    let x = embeddings(n, d, 4);
-    let anchors = Rng::new(5).sample(n, k);
+/// The `relative` workload's data at `scale` (100,000 × 768, 300 anchors at 1):
+/// (values, n, d, anchor rows).
+pub fn relative_inputs(scale: f64) -> (Vec<f32>, usize, usize, Vec<usize>) {
+    let (n, d, k) = (scaled(100_000, scale), 768, 300);
+    (embeddings(n, d, 4), n, d, Rng::new(5).sample(n, k))
+}
+
+/// Cosine relative representation of n × 768 against 300 random anchors.
+pub fn relative_rep(clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
+    let (x, n, d, anchors) = relative_inputs(scale);
+    let k = anchors.len();
     let (ms, check) = best_of(clock, || {
         MatView::new(&x, n, d)
             .ok()
@@ -260,7 +267,7 @@ pub fn full_compare(clock: &dyn Fn() -> f64, n: usize, d: usize) -> Vec<Timing> 
 
 /// Every workload by name; `scale` < 1 shrinks the sizes (for a quick smoke run).
 pub fn run(which: &str, clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
-    let s = |v: usize| ((v as f64 * scale) as usize).max(16);
+    let s = |v: usize| scaled(v, scale);
     match which {
         "parse" => {
             let mut t = parse_npy(clock, s(100_000), 768);
@@ -269,10 +276,15 @@ pub fn run(which: &str, clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
         }
         "pca" => pca(clock, s(100_000), 768),
         "pca-steps" => pca_steps(clock, s(100_000), 768),
-        "relative" => relative_rep(clock, s(100_000), 768, 300),
+        "relative" => relative_rep(clock, scale),
         "compare" => full_compare(clock, s(20_000), 384),
         _ => Vec::new(),
     }
+}
+
+/// `v` items shrunk by `scale` (at least 16).
+fn scaled(v: usize, scale: f64) -> usize {
+    ((v as f64 * scale) as usize).max(16)
 }
 
 pub const WORKLOADS: [&str; 4] = ["parse", "pca", "relative", "compare"];

@@ -273,15 +273,3 @@ pub fn normalized_rows(x: MatView<'_>) -> crate::Matrix {
     }
     crate::Matrix { data, n: x.n(), d }
 }
-
-/// Rows minus the column means (f32).
-pub fn centred(x: MatView<'_>) -> crate::Matrix {
-    let mean = x.column_means();
-    let mut data = Vec::new();
-    centred_block(x, &mean, 0, x.n(), &mut data);
-    crate::Matrix {
-        data,
-        n: x.n(),
-        d: x.d(),
-    }
-}

@@ -6,8 +6,13 @@
 //! result equals an f64 brute force, ties broken by the lower index.
 
 use crate::error::CoreError;
-use crate::linalg::{dot64, dot_tile, norm64, normalized_rows};
+use crate::linalg::dot_tile;
 use crate::matrix::MatView;
+
+mod select;
+#[cfg(test)]
+use select::sort_best_first;
+use select::{exact_row, finish, Best, Scorer};
 
 /// How neighbours are ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,149 +46,123 @@ impl Neighbors {
 /// Square tile edge: 512×512 f32 = 1 MB, small enough for cache-friendly selection.
 const TILE: usize = 512;
 
-/// The per-row candidate list: the best `cap` (score, index) pairs seen so far (f32 scores).
-#[derive(Clone)]
-struct Best {
-    items: Vec<(f32, u32)>,
-    cap: usize,
-    /// Smallest score held once full; candidates must beat it.
-    floor: f32,
-}
-
-impl Best {
-    fn new(cap: usize) -> Self {
-        Self {
-            items: Vec::with_capacity(cap),
-            cap,
-            floor: f32::NEG_INFINITY,
-        }
-    }
-
-    #[inline]
-    fn offer(&mut self, score: f32, index: u32) {
-        if self.items.len() < self.cap {
-            self.items.push((score, index));
-            if self.items.len() == self.cap {
-                self.floor = self.min().1;
-            }
-        } else if score > self.floor {
-            let (pos, _) = self.min();
-            self.items[pos] = (score, index);
-            self.floor = self.min().1;
-        }
-    }
-
-    fn min(&self) -> (usize, f32) {
-        let mut pos = 0;
-        for (i, it) in self.items.iter().enumerate() {
-            if it.0 < self.items[pos].0 {
-                pos = i;
-            }
-        }
-        (
-            pos,
-            self.items.get(pos).map_or(f32::NEG_INFINITY, |it| it.0),
-        )
-    }
-}
-
-/// Scores as "larger is better" in f32 (for tiles) and f64 (exact), for one metric.
-struct Scorer<'a> {
-    x: MatView<'a>,
-    metric: Metric,
-    /// f32 rows the tiles multiply: unit rows (cosine) or the raw rows (Euclidean).
-    rows: Vec<f32>,
-    /// Per row: 1/‖x‖ (cosine) or ‖x‖² (Euclidean), in f64.
-    norm: Vec<f64>,
-    /// Bound on |f32 tile score − exact score| per row pair, as a factor of per-row magnitudes.
-    eps_unit: f64,
-}
-
-impl<'a> Scorer<'a> {
-    fn new(x: MatView<'a>, metric: Metric) -> Self {
-        let d = x.d();
-        let (rows, norm) = match metric {
-            Metric::Cosine => {
-                let unit = normalized_rows(x);
-                let inv = (0..x.n())
-                    .map(|i| {
-                        let n = norm64(x.row(i));
-                        if n > 0.0 {
-                            1.0 / n
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect();
-                (unit.data, inv)
-            }
-            Metric::Euclidean => (
-                x.data().to_vec(),
-                (0..x.n()).map(|i| dot64(x.row(i), x.row(i))).collect(),
-            ),
-        };
-        // f32 dot products of length d: |error| ≤ d·u·Σ|a||b| with u = 2⁻²⁴; doubled for safety,
-        // plus the rounding of unit rows to f32.
-        let eps_unit = (d as f64 + 8.0) * f64::from(f32::EPSILON);
-        Self {
-            x,
-            metric,
-            rows,
-            norm,
-            eps_unit,
-        }
-    }
-
-    /// Tile value → comparable f32 score for column j.
-    #[inline]
-    fn tile_score(&self, dot: f32, j: usize) -> f32 {
-        match self.metric {
-            Metric::Cosine => dot,
-            Metric::Euclidean => 2.0 * dot - self.norm[j] as f32,
-        }
-    }
-
-    /// How far a tile score of row i may be from the exact one (same units as `tile_score`).
-    fn eps(&self, i: usize, max_norm: f64) -> f64 {
-        match self.metric {
-            Metric::Cosine => self.eps_unit * 2.0,
-            Metric::Euclidean => self.eps_unit * 4.0 * (self.norm[i] + max_norm) + 1e-30,
-        }
-    }
-
-    /// Exact score (larger is better) in the same units as `tile_score`.
-    fn exact(&self, i: usize, j: usize) -> f64 {
-        let (a, b) = (self.x.row(i), self.x.row(j));
-        match self.metric {
-            Metric::Cosine => dot64(a, b) * self.norm[i] * self.norm[j],
-            Metric::Euclidean => {
-                let d2: f64 = a
-                    .iter()
-                    .zip(b)
-                    .map(|(&p, &q)| {
-                        let t = f64::from(p) - f64::from(q);
-                        t * t
-                    })
-                    .sum();
-                // −‖a−b‖² + ‖a‖², the same ordering as 2a·b − ‖b‖².
-                self.norm[i] - d2
-            }
-        }
-    }
-
-    /// The score reported to the user: cosine, or the Euclidean distance.
-    fn reported(&self, i: usize, exact: f64) -> f64 {
-        match self.metric {
-            Metric::Cosine => exact,
-            Metric::Euclidean => (self.norm[i] - exact).max(0.0).sqrt(),
-        }
-    }
-}
-
 /// The k nearest neighbours of every row of `x` among the other rows (the item itself excluded).
 /// `k` is clamped to N − 1. O(N²·D) time (half of it, by symmetry), O(N·k + TILE²) memory.
 pub fn knn(x: MatView<'_>, k: usize, metric: Metric) -> Result<Neighbors, CoreError> {
+    let (k, cap) = checked_k(x.n(), k)?;
+    let scorer = Scorer::new(x, metric);
+    let best = scan(&scorer, cap, 0..knn_tiles(x.n()));
+    Ok(finish(&scorer, best, k, 0..x.n()))
+}
+
+/// The number of score tiles `knn` visits for N rows: the upper triangle of the N × N scores in
+/// TILE × TILE squares. A pool splits them: [`knn_candidates`] on a range, [`knn_merge`] after.
+pub fn knn_tiles(n: usize) -> usize {
+    let b = n.div_ceil(TILE);
+    b * (b + 1) / 2
+}
+
+/// Every row's candidate list from the score tiles `tiles` only (of `0..knn_tiles(N)`): one
+/// worker's share of `knn`. Rows × cap (score, index) pairs; index `u32::MAX` marks an empty slot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidates {
+    cap: usize,
+    scores: Vec<f32>,
+    indices: Vec<u32>,
+}
+
+impl Candidates {
+    /// (cap, scores, indices), rows × cap each, for a trip to another worker.
+    pub fn into_parts(self) -> (usize, Vec<f32>, Vec<u32>) {
+        (self.cap, self.scores, self.indices)
+    }
+
+    /// Slots per row: 2k, at most N − 1.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// Candidates back from their parts (shapes are checked by [`knn_merge`]).
+    pub fn from_parts(cap: usize, scores: Vec<f32>, indices: Vec<u32>) -> Self {
+        Self {
+            cap,
+            scores,
+            indices,
+        }
+    }
+}
+
+/// One share of [`knn`]: the candidates from score tiles `tiles`. O(|tiles|·TILE²·D).
+pub fn knn_candidates(
+    x: MatView<'_>,
+    k: usize,
+    metric: Metric,
+    tiles: std::ops::Range<usize>,
+) -> Result<Candidates, CoreError> {
+    let (_, cap) = checked_k(x.n(), k)?;
+    if tiles.end > knn_tiles(x.n()) || tiles.start > tiles.end {
+        return Err(CoreError::InvalidParameter(format!(
+            "tiles {tiles:?} out of 0..{}",
+            knn_tiles(x.n())
+        )));
+    }
+    let scorer = Scorer::new(x, metric);
+    let best = scan(&scorer, cap, tiles);
+    let mut scores = vec![f32::NEG_INFINITY; x.n() * cap];
+    let mut indices = vec![u32::MAX; x.n() * cap];
+    for (i, b) in best.iter().enumerate() {
+        for (slot, &(s, j)) in b.items.iter().enumerate() {
+            scores[i * cap + slot] = s;
+            indices[i * cap + slot] = j;
+        }
+    }
+    Ok(Candidates {
+        cap,
+        scores,
+        indices,
+    })
+}
+
+/// [`knn`] from the candidates of shares that together cover every tile once: the same result.
+/// O(N·cap·(parts + D)) plus an exact re-scan of any row the candidates cannot settle.
+pub fn knn_merge(
+    x: MatView<'_>,
+    k: usize,
+    metric: Metric,
+    parts: &[Candidates],
+) -> Result<Neighbors, CoreError> {
     let n = x.n();
+    let (k, cap) = checked_k(n, k)?;
+    let mut best = vec![Best::new(cap); n];
+    for p in parts {
+        if p.cap != cap || p.scores.len() != n * cap || p.indices.len() != n * cap {
+            return Err(CoreError::InvalidParameter(format!(
+                "candidates of {} values (cap {}) for {n} rows with cap {cap}",
+                p.indices.len(),
+                p.cap
+            )));
+        }
+        for (i, b) in best.iter_mut().enumerate() {
+            let row = i * cap..(i + 1) * cap;
+            for (&s, &j) in p.scores[row.clone()].iter().zip(&p.indices[row]) {
+                if j == u32::MAX {
+                    continue;
+                }
+                if j as usize >= n || j as usize == i {
+                    return Err(CoreError::InvalidParameter(format!(
+                        "candidate {j} of row {i} is out of range (N = {n})"
+                    )));
+                }
+                b.offer(s, j);
+            }
+        }
+    }
+    let scorer = Scorer::new(x, metric);
+    Ok(finish(&scorer, best, k, 0..n))
+}
+
+/// (k clamped to N − 1, candidate-list length).
+fn checked_k(n: usize, k: usize) -> Result<(usize, usize), CoreError> {
     if n < 2 {
         return Err(CoreError::TooFewItems {
             needed: 2,
@@ -194,14 +173,23 @@ pub fn knn(x: MatView<'_>, k: usize, metric: Metric) -> Result<Neighbors, CoreEr
         return Err(CoreError::InvalidParameter("k must be at least 1".into()));
     }
     let k = k.min(n - 1);
-    let d = x.d();
-    let scorer = Scorer::new(x, metric);
-    let cap = (2 * k).min(n - 1);
+    Ok((k, (2 * k).min(n - 1)))
+}
+
+/// Offer the scores of tiles `tiles` (upper triangle, row-major order) to every row's list.
+fn scan(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) -> Vec<Best> {
+    let (n, d) = (scorer.x.n(), scorer.x.d());
     let mut best = vec![Best::new(cap); n];
     let mut tile = Vec::new();
+    let mut t = 0;
     for r0 in (0..n).step_by(TILE) {
         let r1 = (r0 + TILE).min(n);
         for c0 in (r0..n).step_by(TILE) {
+            let here = tiles.contains(&t);
+            t += 1;
+            if !here {
+                continue;
+            }
             let c1 = (c0 + TILE).min(n);
             dot_tile(
                 &scorer.rows[r0 * d..r1 * d],
@@ -221,7 +209,7 @@ pub fn knn(x: MatView<'_>, k: usize, metric: Metric) -> Result<Neighbors, CoreEr
                     }
                     best[i].offer(scorer.tile_score(dot, j), j as u32);
                     if c0 != r0 || j > i {
-                        let s_ji = match metric {
+                        let s_ji = match scorer.metric {
                             Metric::Cosine => dot,
                             Metric::Euclidean => 2.0 * dot - scorer.norm[i] as f32,
                         };
@@ -231,7 +219,7 @@ pub fn knn(x: MatView<'_>, k: usize, metric: Metric) -> Result<Neighbors, CoreEr
             }
         }
     }
-    Ok(finish(&scorer, best, k, 0..n))
+    best
 }
 
 /// The k nearest neighbours of the given rows of `x` among all rows (each query itself excluded).
@@ -296,62 +284,6 @@ pub fn knn_of(
     Ok(out)
 }
 
-fn finish(
-    scorer: &Scorer<'_>,
-    best: Vec<Best>,
-    k: usize,
-    rows: std::ops::Range<usize>,
-) -> Neighbors {
-    let max_norm = scorer.norm.iter().copied().fold(0.0, f64::max);
-    let mut out = Neighbors {
-        k,
-        indices: Vec::with_capacity(rows.len() * k),
-        scores: Vec::with_capacity(rows.len() * k),
-    };
-    for (i, b) in rows.zip(&best) {
-        let (idx, sc) = exact_row(scorer, i, b, k, max_norm);
-        out.indices.extend(idx);
-        out.scores.extend(sc);
-    }
-    out
-}
-
-/// Re-score row i's candidates exactly; fall back to an exact scan when the list cannot prove
-/// that nothing outside it beats the k-th.
-fn exact_row(
-    scorer: &Scorer<'_>,
-    i: usize,
-    b: &Best,
-    k: usize,
-    max_norm: f64,
-) -> (Vec<u32>, Vec<f64>) {
-    let mut cand: Vec<(f64, u32)> = b
-        .items
-        .iter()
-        .map(|&(_, j)| (scorer.exact(i, j as usize), j))
-        .collect();
-    sort_best_first(&mut cand);
-    let n = scorer.x.n();
-    let complete = b.items.len() >= n - 1;
-    let kth = cand.get(k - 1).map_or(f64::NEG_INFINITY, |c| c.0);
-    let floor = f64::from(b.floor);
-    if !complete && floor + scorer.eps(i, max_norm) >= kth {
-        cand = (0..n)
-            .filter(|&j| j != i)
-            .map(|j| (scorer.exact(i, j), j as u32))
-            .collect();
-        sort_best_first(&mut cand);
-    }
-    cand.truncate(k);
-    let idx = cand.iter().map(|c| c.1).collect();
-    let sc = cand.iter().map(|c| scorer.reported(i, c.0)).collect();
-    (idx, sc)
-}
-
-fn sort_best_first(c: &mut [(f64, u32)]) {
-    c.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,6 +317,33 @@ mod tests {
             let got = knn(MatView::new(&x, n, d).unwrap(), k, metric).unwrap();
             assert_eq!(got.indices, brute(&x, n, d, k, metric), "{metric:?}");
         }
+    }
+
+    #[test]
+    fn shares_of_the_tiles_merge_into_the_same_neighbours() {
+        let (n, d, k) = (1700, 6, 5);
+        let x = data(n, d, 8);
+        let v = MatView::new(&x, n, d).unwrap();
+        let tiles = knn_tiles(n);
+        assert_eq!(tiles, 10);
+        for metric in [Metric::Cosine, Metric::Euclidean] {
+            let whole = knn(v, k, metric).unwrap();
+            for cuts in [vec![0, tiles], vec![0, 3, tiles], vec![0, 1, 1, 7, tiles]] {
+                let parts: Vec<Candidates> = cuts
+                    .windows(2)
+                    .map(|w| knn_candidates(v, k, metric, w[0]..w[1]).unwrap())
+                    .map(|c| {
+                        let (cap, s, i) = c.into_parts();
+                        Candidates::from_parts(cap, s, i)
+                    })
+                    .collect();
+                let merged = knn_merge(v, k, metric, &parts).unwrap();
+                assert_eq!(merged, whole, "{metric:?} {cuts:?}");
+            }
+        }
+        assert!(knn_candidates(v, k, Metric::Cosine, 0..tiles + 1).is_err());
+        let bad = Candidates::from_parts(10, vec![0.0; 10], vec![0; 10]);
+        assert!(knn_merge(v, k, Metric::Cosine, &[bad]).is_err());
     }
 
     #[test]

@@ -1,0 +1,201 @@
+//! Candidate lists and the exact pass: each row keeps its best f32 candidates, re-scored in f64.
+
+use crate::linalg::{dot64, norm64, normalized_rows};
+use crate::matrix::MatView;
+
+use super::{Metric, Neighbors};
+
+/// The per-row candidate list: the best `cap` (score, index) pairs seen so far (f32 scores).
+#[derive(Clone)]
+pub(super) struct Best {
+    pub(super) items: Vec<(f32, u32)>,
+    pub(super) cap: usize,
+    /// Smallest score held once full; candidates must beat it.
+    pub(super) floor: f32,
+}
+
+impl Best {
+    pub(super) fn new(cap: usize) -> Self {
+        Self {
+            items: Vec::with_capacity(cap),
+            cap,
+            floor: f32::NEG_INFINITY,
+        }
+    }
+
+    #[inline]
+    pub(super) fn offer(&mut self, score: f32, index: u32) {
+        if self.items.len() < self.cap {
+            self.items.push((score, index));
+            if self.items.len() == self.cap {
+                self.floor = self.min().1;
+            }
+        } else if score > self.floor {
+            let (pos, _) = self.min();
+            self.items[pos] = (score, index);
+            self.floor = self.min().1;
+        }
+    }
+
+    fn min(&self) -> (usize, f32) {
+        let mut pos = 0;
+        for (i, it) in self.items.iter().enumerate() {
+            if it.0 < self.items[pos].0 {
+                pos = i;
+            }
+        }
+        (
+            pos,
+            self.items.get(pos).map_or(f32::NEG_INFINITY, |it| it.0),
+        )
+    }
+}
+
+/// Scores as "larger is better" in f32 (for tiles) and f64 (exact), for one metric.
+pub(super) struct Scorer<'a> {
+    pub(super) x: MatView<'a>,
+    pub(super) metric: Metric,
+    /// f32 rows the tiles multiply: unit rows (cosine) or the raw rows (Euclidean).
+    pub(super) rows: Vec<f32>,
+    /// Per row: 1/‖x‖ (cosine) or ‖x‖² (Euclidean), in f64.
+    pub(super) norm: Vec<f64>,
+    /// Bound on |f32 tile score − exact score| per row pair, as a factor of per-row magnitudes.
+    eps_unit: f64,
+}
+
+impl<'a> Scorer<'a> {
+    pub(super) fn new(x: MatView<'a>, metric: Metric) -> Self {
+        let d = x.d();
+        let (rows, norm) = match metric {
+            Metric::Cosine => {
+                let unit = normalized_rows(x);
+                let inv = (0..x.n())
+                    .map(|i| {
+                        let n = norm64(x.row(i));
+                        if n > 0.0 {
+                            1.0 / n
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+                (unit.data, inv)
+            }
+            Metric::Euclidean => (
+                x.data().to_vec(),
+                (0..x.n()).map(|i| dot64(x.row(i), x.row(i))).collect(),
+            ),
+        };
+        // f32 dot products of length d: |error| ≤ d·u·Σ|a||b| with u = 2⁻²⁴; doubled for safety,
+        // plus the rounding of unit rows to f32.
+        let eps_unit = (d as f64 + 8.0) * f64::from(f32::EPSILON);
+        Self {
+            x,
+            metric,
+            rows,
+            norm,
+            eps_unit,
+        }
+    }
+
+    /// Tile value → comparable f32 score for column j.
+    #[inline]
+    pub(super) fn tile_score(&self, dot: f32, j: usize) -> f32 {
+        match self.metric {
+            Metric::Cosine => dot,
+            Metric::Euclidean => 2.0 * dot - self.norm[j] as f32,
+        }
+    }
+
+    /// How far a tile score of row i may be from the exact one (same units as `tile_score`).
+    fn eps(&self, i: usize, max_norm: f64) -> f64 {
+        match self.metric {
+            Metric::Cosine => self.eps_unit * 2.0,
+            Metric::Euclidean => self.eps_unit * 4.0 * (self.norm[i] + max_norm) + 1e-30,
+        }
+    }
+
+    /// Exact score (larger is better) in the same units as `tile_score`.
+    pub(super) fn exact(&self, i: usize, j: usize) -> f64 {
+        let (a, b) = (self.x.row(i), self.x.row(j));
+        match self.metric {
+            Metric::Cosine => dot64(a, b) * self.norm[i] * self.norm[j],
+            Metric::Euclidean => {
+                let d2: f64 = a
+                    .iter()
+                    .zip(b)
+                    .map(|(&p, &q)| {
+                        let t = f64::from(p) - f64::from(q);
+                        t * t
+                    })
+                    .sum();
+                // −‖a−b‖² + ‖a‖², the same ordering as 2a·b − ‖b‖².
+                self.norm[i] - d2
+            }
+        }
+    }
+
+    /// The score reported to the user: cosine, or the Euclidean distance.
+    fn reported(&self, i: usize, exact: f64) -> f64 {
+        match self.metric {
+            Metric::Cosine => exact,
+            Metric::Euclidean => (self.norm[i] - exact).max(0.0).sqrt(),
+        }
+    }
+}
+
+pub(super) fn finish(
+    scorer: &Scorer<'_>,
+    best: Vec<Best>,
+    k: usize,
+    rows: std::ops::Range<usize>,
+) -> Neighbors {
+    let max_norm = scorer.norm.iter().copied().fold(0.0, f64::max);
+    let mut out = Neighbors {
+        k,
+        indices: Vec::with_capacity(rows.len() * k),
+        scores: Vec::with_capacity(rows.len() * k),
+    };
+    for (i, b) in rows.zip(&best) {
+        let (idx, sc) = exact_row(scorer, i, b, k, max_norm);
+        out.indices.extend(idx);
+        out.scores.extend(sc);
+    }
+    out
+}
+
+/// Re-score row i's candidates exactly; fall back to an exact scan when the list cannot prove
+/// that nothing outside it beats the k-th.
+pub(super) fn exact_row(
+    scorer: &Scorer<'_>,
+    i: usize,
+    b: &Best,
+    k: usize,
+    max_norm: f64,
+) -> (Vec<u32>, Vec<f64>) {
+    let mut cand: Vec<(f64, u32)> = b
+        .items
+        .iter()
+        .map(|&(_, j)| (scorer.exact(i, j as usize), j))
+        .collect();
+    sort_best_first(&mut cand);
+    let n = scorer.x.n();
+    let complete = b.items.len() >= n - 1;
+    let kth = cand.get(k - 1).map_or(f64::NEG_INFINITY, |c| c.0);
+    let floor = f64::from(b.floor);
+    if !complete && floor + scorer.eps(i, max_norm) >= kth {
+        cand = (0..n)
+            .filter(|&j| j != i)
+            .map(|j| (scorer.exact(i, j), j as u32))
+            .collect();
+        sort_best_first(&mut cand);
+    }
+    cand.truncate(k);
+    let idx = cand.iter().map(|c| c.1).collect();
+    let sc = cand.iter().map(|c| scorer.reported(i, c.0)).collect();
+    (idx, sc)
+}
+
+pub(super) fn sort_best_first(c: &mut [(f64, u32)]) {
+    c.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+}

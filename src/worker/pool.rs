@@ -1,0 +1,281 @@
+//! The browser's [`Helpers`]: dedicated workers started by the worker from its own script, each
+//! with its own copy of the wasm app (named [`HELPER_NAME`], so `start` runs `helper::run`).
+//! No SharedArrayBuffer: arrays are copied in and transferred back, so any static host works.
+//!
+//! Helpers start on first use and stay; a job whose shares were large lets them go afterwards
+//! (wasm memory never shrinks). A helper that fails (its script did not load, a panic) fails its
+//! pending shares, which the coordinator then computes itself, and the pool stops using helpers.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use futures_channel::oneshot;
+use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint32Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Worker, WorkerOptions, WorkerType};
+
+use super::jobs::{Answer, Buf, BufRef, Helpers, Job};
+use crate::web::js_error_text;
+
+/// The `name` a helper worker is started with.
+pub const HELPER_NAME: &str = "rosetta-helper";
+/// Workers sharing a kernel by default (this one included): each helper holds its own copy of
+/// the rows it works on, so memory, not only cores, bounds the width.
+const DEFAULT_MAX_WIDTH: usize = 4;
+/// Helpers that were sent more than this in one kernel are let go after it.
+const RETIRE_BYTES: usize = 256 << 20;
+
+struct Helper {
+    worker: Worker,
+    ready: Cell<bool>,
+    queue: RefCell<Vec<(JsValue, Array)>>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+struct Inner {
+    /// Workers per kernel, this one included.
+    width: usize,
+    script: String,
+    helpers: RefCell<Vec<Rc<Helper>>>,
+    /// Set when a helper failed: from then on everything runs here.
+    broken: Cell<bool>,
+    next_job: Cell<u32>,
+    /// Job id → where its answer goes.
+    pending: RefCell<HashMap<u32, oneshot::Sender<Answer>>>,
+}
+
+/// The helpers of this worker. Cheap to clone.
+#[derive(Clone)]
+pub struct Pool(Rc<Inner>);
+
+impl Pool {
+    /// A pool as wide as `?workers=N` in this worker's URL, else the machine's cores (at most
+    /// [`DEFAULT_MAX_WIDTH`]). Nothing starts until the first kernel asks.
+    pub fn from_scope(scope: &DedicatedWorkerGlobalScope) -> Self {
+        let location = scope.location();
+        let asked = web_sys::UrlSearchParams::new_with_str(&location.search())
+            .ok()
+            .and_then(|p| p.get("workers"))
+            .and_then(|w| w.parse::<usize>().ok());
+        let cores = scope.navigator().hardware_concurrency() as usize;
+        let width = asked
+            .map_or(cores.min(DEFAULT_MAX_WIDTH), |w| w.min(16))
+            .max(1);
+        Self(Rc::new(Inner {
+            width,
+            script: location.href(),
+            helpers: RefCell::new(Vec::new()),
+            broken: Cell::new(false),
+            next_job: Cell::new(1),
+            pending: RefCell::new(HashMap::new()),
+        }))
+    }
+
+    /// Workers per kernel, this one included.
+    pub fn width(&self) -> usize {
+        self.0.width
+    }
+
+    fn spawn(&self) -> Result<Rc<Helper>, String> {
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        options.set_name(HELPER_NAME);
+        let worker =
+            Worker::new_with_options(&self.0.script, &options).map_err(|e| js_error_text(&e))?;
+        let index = self.0.helpers.borrow().len();
+        let weak = Rc::downgrade(&self.0);
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            if let Some(inner) = weak.upgrade() {
+                inner.receive(index, ev.data());
+            }
+        });
+        let weak: Weak<Inner> = Rc::downgrade(&self.0);
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            let text = Reflect::get(&ev, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| "it could not start".to_owned());
+            if let Some(inner) = weak.upgrade() {
+                inner.fail(&format!("a helper worker stopped: {text}"));
+            }
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Rc::new(Helper {
+            worker,
+            ready: Cell::new(false),
+            queue: RefCell::new(Vec::new()),
+            _on_message: on_message,
+            _on_error: on_error,
+        }))
+    }
+}
+
+impl Inner {
+    fn receive(&self, index: usize, data: JsValue) {
+        let helper = self.helpers.borrow().get(index).cloned();
+        if Reflect::get(&data, &"ready".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+        {
+            if let Some(h) = helper {
+                h.ready.set(true);
+                for (msg, transfer) in h.queue.borrow_mut().drain(..) {
+                    post(&h.worker, &msg, &transfer, self, index);
+                }
+            }
+            return;
+        }
+        if let Some(why) = Reflect::get(&data, &"failed".into())
+            .ok()
+            .and_then(|f| f.as_string())
+        {
+            return self.fail(&format!("a helper worker stopped: {why}"));
+        }
+        let id = Reflect::get(&data, &"job".into())
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0) as u32;
+        let answer = match Reflect::get(&data, &"error".into())
+            .ok()
+            .and_then(|e| e.as_string())
+        {
+            Some(message) => Err(message),
+            None => bufs_of(&Reflect::get(&data, &"arrays".into()).unwrap_or(JsValue::NULL)),
+        };
+        if let Some(tx) = self.pending.borrow_mut().remove(&id) {
+            let _ = tx.send(answer);
+        }
+    }
+
+    /// Stop every helper and fail what they were doing (the coordinator computes it instead).
+    fn fail(&self, why: &str) {
+        web_sys::console::warn_1(&format!("{why}; working on one thread from now on").into());
+        self.broken.set(true);
+        self.let_go(why);
+    }
+
+    fn let_go(&self, why: &str) {
+        for h in self.helpers.borrow_mut().drain(..) {
+            h.worker.terminate();
+        }
+        for (_, tx) in self.pending.borrow_mut().drain() {
+            let _ = tx.send(Err(why.to_owned()));
+        }
+    }
+}
+
+fn post(worker: &Worker, msg: &JsValue, transfer: &Array, inner: &Inner, index: usize) {
+    if let Err(e) = worker.post_message_with_transfer(msg, transfer) {
+        let why = format!(
+            "could not send a job to helper {index}: {}",
+            js_error_text(&e)
+        );
+        inner.fail(&why);
+    }
+}
+
+impl Helpers for Pool {
+    fn count(&self) -> usize {
+        let inner = &self.0;
+        if inner.broken.get() {
+            return 0;
+        }
+        while inner.helpers.borrow().len() + 1 < inner.width {
+            match self.spawn() {
+                Ok(h) => inner.helpers.borrow_mut().push(h),
+                Err(e) => {
+                    inner.fail(&format!("could not start a helper worker: {e}"));
+                    return 0;
+                }
+            }
+        }
+        inner.helpers.borrow().len()
+    }
+
+    fn submit(&self, h: usize, job: &Job, arrays: &[BufRef<'_>]) -> oneshot::Receiver<Answer> {
+        let inner = &self.0;
+        let (tx, rx) = oneshot::channel();
+        let Some(helper) = inner.helpers.borrow().get(h).cloned() else {
+            let _ = tx.send(Err(format!("no helper {h}")));
+            return rx;
+        };
+        let id = inner.next_job.get();
+        inner.next_job.set(id.wrapping_add(1));
+        let msg = Object::new();
+        let _ = Reflect::set(&msg, &"job".into(), &JsValue::from(id));
+        let body = match serde_wasm_bindgen::to_value(job) {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = tx.send(Err(e.to_string()));
+                return rx;
+            }
+        };
+        let _ = Reflect::set(&msg, &"body".into(), &body);
+        let (list, transfer) = typed_arrays(arrays.iter().map(|a| match *a {
+            BufRef::F32(v) => Float32Array::from(v).into(),
+            BufRef::F64(v) => Float64Array::from(v).into(),
+        }));
+        let _ = Reflect::set(&msg, &"arrays".into(), &list);
+        inner.pending.borrow_mut().insert(id, tx);
+        if helper.ready.get() {
+            post(&helper.worker, &msg, &transfer, inner, h);
+        } else {
+            helper.queue.borrow_mut().push((msg.into(), transfer));
+        }
+        rx
+    }
+
+    fn done(&self, bytes_per_helper: usize) {
+        let inner = &self.0;
+        // Other kernels' shares may still be out: let go only when none is.
+        if bytes_per_helper > RETIRE_BYTES && inner.pending.borrow().is_empty() {
+            inner.let_go("helpers let go");
+        }
+    }
+}
+
+/// The typed arrays as a JS array, and the list of their buffers to transfer.
+pub fn typed_arrays(arrays: impl Iterator<Item = JsValue>) -> (Array, Array) {
+    let (list, transfer) = (Array::new(), Array::new());
+    for a in arrays {
+        if let Ok(buffer) = Reflect::get(&a, &"buffer".into()) {
+            transfer.push(&buffer);
+        }
+        list.push(&a);
+    }
+    (list, transfer)
+}
+
+/// Typed arrays (Float32Array, Float64Array, Uint32Array) copied into wasm memory.
+pub fn bufs_of(arrays: &JsValue) -> Result<Vec<Buf>, String> {
+    let list: &Array = arrays
+        .dyn_ref()
+        .ok_or_else(|| "the arrays are missing".to_owned())?;
+    list.iter()
+        .map(|a| {
+            if let Some(v) = a.dyn_ref::<Float32Array>() {
+                Ok(Buf::F32(v.to_vec()))
+            } else if let Some(v) = a.dyn_ref::<Float64Array>() {
+                Ok(Buf::F64(v.to_vec()))
+            } else if let Some(v) = a.dyn_ref::<Uint32Array>() {
+                Ok(Buf::U32(v.to_vec()))
+            } else {
+                Err("an array of an unexpected type".to_owned())
+            }
+        })
+        .collect()
+}
+
+/// A buffer as a typed array (for the answer of a helper).
+pub fn typed_array(b: &Buf) -> JsValue {
+    match b {
+        Buf::F32(v) => Float32Array::from(v.as_slice()).into(),
+        Buf::F64(v) => Float64Array::from(v.as_slice()).into(),
+        Buf::U32(v) => Uint32Array::from(v.as_slice()).into(),
+    }
+}

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use rosetta_core::{MatView, Matrix, Metric};
 
-use super::jobs::{knn_rows, Helpers};
+use super::jobs::{knn_rows, knn_work, Helpers};
 use super::protocol::{CollectionId, SpaceId};
 use super::store::{Store, StoredSpace};
 
@@ -131,7 +131,7 @@ pub async fn agreement(
     k: usize,
     on_share: impl Fn(usize, usize),
 ) -> Result<Vec<f64>, String> {
-    let shares = helpers.count() + 1;
+    let shares = helpers.count(knn_work(x.n, x.d)) + 1;
     let nx = knn_rows(helpers, x.view(), k, Metric::Cosine, |d, _| {
         on_share(d, 2 * shares)
     })

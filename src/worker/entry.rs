@@ -7,15 +7,16 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use js_sys::{Array, Float32Array, Object, Reflect};
+use rosetta_core::PcaParams;
 use rosetta_io::{FileKind, LoadError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
-use super::jobs::Helpers;
+use super::jobs::{pca_fit, Helpers};
 use super::pool::Pool;
 use super::protocol::{CollectionId, ColumnOverride, Reply, Request, SpaceId};
-use super::store::Store;
+use super::store::{projection_with, Store, PCA_COMPONENTS};
 use crate::web::files::{fetch_bytes, read_file, url_file_name, ReadError};
 
 struct State {
@@ -170,7 +171,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
                         .iter()
                         .map(|t| t.to_json()),
                 );
-                if w == "relative" && state.pool.count() > 0 {
+                if w == "relative" && state.pool.count(f64::INFINITY) > 0 {
                     let pooled =
                         super::pool_bench::relative_pooled(&state.pool, &clock, scale).await;
                     lines.extend(pooled.map(|t| t.to_json()));
@@ -230,10 +231,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
             let result = match pair {
                 Ok((x, y)) => {
                     let shown = |done: usize, total: usize| {
-                        let phase = format!(
-                            "neighbour agreement ({} workers)",
-                            state.pool.width().min(total)
-                        );
+                        let phase = format!("neighbour agreement ({} workers)", total / 2);
                         progress(scope, id, &phase, done as f64, total as f64)
                     };
                     super::analysis::agreement(&state.pool, &x, &y, k, shown).await
@@ -256,7 +254,21 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
         }
         Request::Project { space } => {
             progress(scope, id, "PCA", 0.0, 1.0);
-            let result = state.store.borrow().project(space);
+            let got = state.store.borrow().space_matrix(space);
+            let result = match got {
+                Ok((m, name)) => {
+                    let shown = |done: usize, total: usize| {
+                        let phase = format!("PCA ({total} workers)");
+                        progress(scope, id, &phase, done as f64, total as f64)
+                    };
+                    let params = PcaParams::new(PCA_COMPONENTS);
+                    match pca_fit(&state.pool, m.view(), params, shown).await {
+                        Ok(pca) => projection_with(&pca, &m),
+                        Err(e) => Err(format!("{name}: PCA: {e}")),
+                    }
+                }
+                Err(message) => Err(message),
+            };
             post_projection(scope, id, space, result);
         }
         Request::ProjectAligned { space, reference } => {

@@ -10,8 +10,10 @@ use std::ops::Range;
 
 use futures_channel::oneshot;
 use rosetta_core::knn::{knn_candidates, knn_merge, knn_tiles, Candidates};
+use rosetta_core::linalg::BLOCK_ROWS;
+use rosetta_core::pca::gram_share;
 use rosetta_core::relative::{RelativeBasis, Similarity};
-use rosetta_core::{MatView, Matrix, Metric, Neighbors};
+use rosetta_core::{MatView, Matrix, Metric, Neighbors, Pca, PcaParams};
 use serde::{Deserialize, Serialize};
 
 /// What a helper is asked to compute; its arrays ride beside it (listed per variant).
@@ -26,6 +28,9 @@ pub enum Job {
         similarity: String,
         centred: bool,
     },
+    /// Arrays: rows (n × d f32), column means (d f64). Answers the rows' centred Gram matrix
+    /// (d × d f64): one share of the PCA covariance.
+    CentredGram { n: usize, d: usize },
     /// Arrays: every row (n × d f32). Answers kNN candidate lists from score tiles
     /// `tiles.0..tiles.1` (scores n × cap f32, indices n × cap u32).
     KnnCandidates {
@@ -73,8 +78,9 @@ pub type Answer = Result<Vec<Buf>, String>;
 
 /// Workers that run jobs beside this one.
 pub trait Helpers {
-    /// How many helpers take shares now (0: everything runs here).
-    fn count(&self) -> usize;
+    /// How many helpers take shares of a kernel of about `work` multiply-adds (0: everything
+    /// runs here; a pool may keep small kernels to itself).
+    fn count(&self, work: f64) -> usize;
     /// Start `job` on helper `h` (< `count()`); the arrays are copied before this returns.
     fn submit(&self, h: usize, job: &Job, arrays: &[BufRef<'_>]) -> oneshot::Receiver<Answer>;
     /// Called once a kernel is joined, with the largest share sent to one helper: a pool may let
@@ -115,6 +121,15 @@ pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
             let view = MatView::new(&rows, *n, *d).map_err(|e| e.to_string())?;
             let out = basis.transform(view).map_err(|e| e.to_string())?;
             Ok(vec![Buf::F32(out.data)])
+        }
+        Job::CentredGram { n, d } => {
+            let rows = f32s(it.next(), n * d, "rows")?;
+            let mean = match it.next() {
+                Some(Buf::F64(m)) if m.len() == *d => m,
+                _ => return Err("gram: the column means are missing".into()),
+            };
+            let view = MatView::new(&rows, *n, *d).map_err(|e| e.to_string())?;
+            Ok(vec![Buf::F64(gram_share(view, &mean))])
         }
         Job::KnnCandidates {
             n,
@@ -157,6 +172,68 @@ pub fn split(n: usize, parts: usize) -> Vec<Range<usize>> {
         .collect()
 }
 
+/// `0..n` cut into `parts` ranges at multiples of `align` (the last takes the rest): shares of a
+/// blocked kernel that sum the same blocks as one pass.
+pub fn split_aligned(n: usize, parts: usize, align: usize) -> Vec<Range<usize>> {
+    let blocks = n.div_ceil(align.max(1));
+    split(blocks, parts)
+        .into_iter()
+        .map(|b| (b.start * align).min(n)..(b.end * align).min(n))
+        .collect()
+}
+
+/// Multiply-adds of `knn` on N × D (half the N² products, by symmetry).
+pub fn knn_work(n: usize, d: usize) -> f64 {
+    n as f64 * n as f64 * d as f64 / 2.0
+}
+
+/// `params.fit(x)` with the covariance path's Gram matrix summed over row shares computed by this
+/// worker and the helpers (shares end on the Gram's block boundaries, so the f32 block products
+/// are those of one pass; only the order of their f64 sum differs). Other solvers run here.
+pub async fn pca_fit(
+    helpers: &impl Helpers,
+    x: MatView<'_>,
+    params: PcaParams,
+    on_share: impl Fn(usize, usize),
+) -> Result<Pca, String> {
+    let Some(plan) = params.covariance_plan(x).map_err(|e| e.to_string())? else {
+        return params.fit(x).map_err(|e| e.to_string());
+    };
+    let (n, d) = (x.n(), x.d());
+    let work = n as f64 * (d * d) as f64 / 2.0;
+    let shares = split_aligned(n, helpers.count(work) + 1, BLOCK_ROWS);
+    let mut sent = 0;
+    let mut waiting = Vec::new();
+    for (h, rows) in shares[1..].iter().enumerate() {
+        let arrays = [
+            BufRef::F32(x.rows(rows.start, rows.end).data()),
+            BufRef::F64(&plan.mean),
+        ];
+        sent = sent.max(arrays.iter().map(|a| a.byte_len()).sum::<usize>());
+        let job = Job::CentredGram { n: rows.len(), d };
+        waiting.push((rows.clone(), helpers.submit(h, &job, &arrays)));
+    }
+    let own = &shares[0];
+    let mut gram = gram_share(x.rows(own.start, own.end), &plan.mean);
+    on_share(1, shares.len());
+    for (i, (rows, answer)) in waiting.into_iter().enumerate() {
+        let part = match answer.await {
+            Ok(Ok(mut bufs)) => match bufs.pop() {
+                Some(Buf::F64(g)) if bufs.is_empty() && g.len() == d * d => Some(g),
+                _ => None,
+            },
+            _ => None,
+        };
+        let part = part.unwrap_or_else(|| gram_share(x.rows(rows.start, rows.end), &plan.mean));
+        gram.iter_mut().zip(&part).for_each(|(g, p)| *g += p);
+        on_share(i + 2, shares.len());
+    }
+    helpers.done(sent);
+    params
+        .fit_from_gram(x, plan, &gram)
+        .map_err(|e| e.to_string())
+}
+
 /// `basis.transform(x)` with the rows split among this worker and the helpers.
 /// `on_share(done, total)` reports each finished share.
 pub async fn relative_rows(
@@ -166,7 +243,8 @@ pub async fn relative_rows(
     on_share: impl Fn(usize, usize),
 ) -> Result<Matrix, String> {
     let (n, d, k) = (x.n(), x.d(), basis.k());
-    let shares = split(n, helpers.count() + 1);
+    let work = n as f64 * d as f64 * k as f64;
+    let shares = split(n, helpers.count(work) + 1);
     let (similarity, means, anchors) = basis.parts();
     let mut sent = 0;
     let mut waiting = Vec::new();
@@ -227,7 +305,7 @@ pub async fn knn_rows(
     on_share: impl Fn(usize, usize),
 ) -> Result<Neighbors, String> {
     let (n, d) = (x.n(), x.d());
-    let shares = split(knn_tiles(n), helpers.count() + 1);
+    let shares = split(knn_tiles(n), helpers.count(knn_work(n, d)) + 1);
     let mut waiting = Vec::new();
     for (h, tiles) in shares[1..].iter().enumerate() {
         let job = Job::KnnCandidates {
@@ -288,7 +366,7 @@ pub(crate) mod testing {
     }
 
     impl Helpers for Local {
-        fn count(&self) -> usize {
+        fn count(&self, _work: f64) -> usize {
             self.count
         }
 
@@ -399,6 +477,41 @@ mod tests {
                 assert_eq!(got, whole, "{metric:?}, {count} helpers");
             }
         }
+    }
+
+    #[test]
+    fn aligned_split_ends_on_block_boundaries() {
+        assert_eq!(split_aligned(1000, 2, 256), vec![0..512, 512..1000]);
+        assert_eq!(split_aligned(100, 3, 256), vec![0..0, 0..0, 0..100]);
+    }
+
+    #[test]
+    fn pooled_pca_equals_fit() {
+        let (n, d) = (2000, 9);
+        let x = data(n, d);
+        let v = MatView::new(&x, n, d).unwrap();
+        let params = PcaParams::new(3);
+        let whole = params.fit(v).unwrap();
+        for (count, broken) in [(0, vec![]), (2, vec![]), (2, vec![0])] {
+            let helpers = Local {
+                count,
+                broken,
+                jobs: Cell::new(0),
+            };
+            let got = now(pca_fit(&helpers, v, params, |_, _| {})).unwrap();
+            assert_eq!(helpers.jobs.get(), count);
+            for (a, b) in got.components.iter().zip(&whole.components) {
+                assert!((a - b).abs() < 1e-9, "{a} {b}");
+            }
+            for (a, b) in got.singular_values.iter().zip(&whole.singular_values) {
+                assert!((a - b).abs() <= 1e-12 * b, "{a} {b}");
+            }
+        }
+        // Wide data is not the covariance path: it runs here.
+        let wide = MatView::new(&x, 9, 2000).unwrap();
+        let helpers = Local::new(2);
+        now(pca_fit(&helpers, wide, params, |_, _| {})).unwrap();
+        assert_eq!(helpers.jobs.get(), 0);
     }
 
     #[test]

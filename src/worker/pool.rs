@@ -24,6 +24,9 @@ pub const HELPER_NAME: &str = "rosetta-helper";
 /// Workers sharing a kernel by default (this one included): each helper holds its own copy of
 /// the rows it works on, so memory, not only cores, bounds the width.
 const DEFAULT_MAX_WIDTH: usize = 4;
+/// Kernels smaller than this (multiply-adds, ~0.05 s on one core) run in the worker alone unless
+/// `?workers=N` asked for a pool: starting helpers and copying rows would cost more than they save.
+const MIN_WORK: f64 = 1e9;
 /// Helpers that were sent more than this in one kernel are let go after it.
 const RETIRE_BYTES: usize = 256 << 20;
 
@@ -38,6 +41,8 @@ struct Helper {
 struct Inner {
     /// Workers per kernel, this one included.
     width: usize,
+    /// Kernels smaller than this run here alone (0 when the width was asked for).
+    min_work: f64,
     script: String,
     helpers: RefCell<Vec<Rc<Helper>>>,
     /// Set when a helper failed: from then on everything runs here.
@@ -66,17 +71,13 @@ impl Pool {
             .max(1);
         Self(Rc::new(Inner {
             width,
+            min_work: if asked.is_some() { 0.0 } else { MIN_WORK },
             script: location.href(),
             helpers: RefCell::new(Vec::new()),
             broken: Cell::new(false),
             next_job: Cell::new(1),
             pending: RefCell::new(HashMap::new()),
         }))
-    }
-
-    /// Workers per kernel, this one included.
-    pub fn width(&self) -> usize {
-        self.0.width
     }
 
     fn spawn(&self) -> Result<Rc<Helper>, String> {
@@ -180,9 +181,9 @@ fn post(worker: &Worker, msg: &JsValue, transfer: &Array, inner: &Inner, index: 
 }
 
 impl Helpers for Pool {
-    fn count(&self) -> usize {
+    fn count(&self, work: f64) -> usize {
         let inner = &self.0;
-        if inner.broken.get() {
+        if inner.broken.get() || work < inner.min_work {
             return 0;
         }
         while inner.helpers.borrow().len() + 1 < inner.width {

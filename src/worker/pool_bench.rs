@@ -15,8 +15,8 @@ pub async fn relative_pooled(
     clock: &dyn Fn() -> f64,
     scale: f64,
 ) -> Option<Timing> {
-    let workers = helpers.count() + 1;
     let (x, n, d, anchors) = relative_inputs(scale);
+    let workers = helpers.count((n * d * anchors.len()) as f64) + 1;
     let view = MatView::new(&x, n, d).ok()?;
     let mut best = f64::INFINITY;
     let mut check = f64::NAN;

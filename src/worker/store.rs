@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use rosetta_core::{MatView, Matrix, PcaParams};
+use rosetta_core::{MatView, Matrix, Pca, PcaParams};
 use rosetta_io::{group_files, LoadError, Parsed, Table};
 
 use super::protocol::{CollectionId, CollectionInfo, LoadOutcome, MetaColumn, SpaceId, SpaceInfo};
@@ -167,26 +167,21 @@ impl Store {
         Ok(c.id)
     }
 
-    /// Exact PCA of one space: its first two coordinates and the explained-variance ratios.
-    pub fn project(&self, id: SpaceId) -> Result<Projection, String> {
+    /// The vectors of space `id` (shared, so a pooled kernel can hold them) and its name.
+    pub fn space_matrix(&self, id: SpaceId) -> Result<(Rc<Matrix>, String), String> {
         let space = self
             .space(id)
             .ok_or_else(|| format!("no space with id {id}"))?;
-        let m = &space.matrix;
-        let view = MatView::new(&m.data, m.n, m.d).map_err(|e| e.to_string())?;
+        Ok((space.matrix.clone(), space.name.clone()))
+    }
+
+    /// Exact PCA of one space in this worker alone (the worker pools it: `jobs::pca_fit`).
+    pub fn project(&self, id: SpaceId) -> Result<Projection, String> {
+        let (m, name) = self.space_matrix(id)?;
         let pca = PcaParams::new(PCA_COMPONENTS)
-            .fit(view)
-            .map_err(|e| format!("{}: PCA: {e}", space.name))?;
-        let mut coords = pca.transform(view, 2).map_err(|e| e.to_string())?;
-        if pca.n_components() < 2 {
-            // A 1-D space: spread it along x, y = 0.
-            coords = coords.iter().flat_map(|&x| [x, 0.0]).collect();
-        }
-        Ok(Projection {
-            n: m.n,
-            coords,
-            explained_variance_ratio: pca.explained_variance_ratio,
-        })
+            .fit(m.view())
+            .map_err(|e| format!("{name}: PCA: {e}"))?;
+        projection_with(&pca, &m)
     }
 }
 
@@ -251,6 +246,20 @@ impl Store {
             .map_err(|e| format!("{}: neighbours: {e}", space.name))?;
         Ok((nb.row(0).to_vec(), nb.scores[..nb.k].to_vec()))
     }
+}
+
+/// The first two PCA coordinates of `m` and the explained-variance ratios.
+pub fn projection_with(pca: &Pca, m: &Matrix) -> Result<Projection, String> {
+    let mut coords = pca.transform(m.view(), 2).map_err(|e| e.to_string())?;
+    if pca.n_components() < 2 {
+        // A 1-D space: spread it along x, y = 0.
+        coords = coords.iter().flat_map(|&x| [x, 0.0]).collect();
+    }
+    Ok(Projection {
+        n: m.n,
+        coords,
+        explained_variance_ratio: pca.explained_variance_ratio.clone(),
+    })
 }
 
 fn merge_into(slot: &mut Option<Table>, table: Table) {

@@ -3,6 +3,7 @@
 // a helper cannot start.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { start, openPage, waitForScatter, alerts } from './helpers.mjs';
 
 let env;
@@ -51,6 +52,35 @@ test('the kNN of the agreement chart is shared with a helper worker and equals n
   assert.equal(two.scripts.length, 2, 'the worker and one helper');
   assert.ok(Math.abs(two.value - NUMPY_MEAN_AGREEMENT) < 1e-12, `${two.value} against numpy's ${NUMPY_MEAN_AGREEMENT}`);
   assert.equal(one.value, two.value);
+  assert.deepEqual([...one.problems, ...two.problems], []);
+});
+
+// scikit-learn's PCA(10) of the demo's first space (float64), items 0 and 1 on PC1, PC2.
+const SKLEARN_COORDS = [[1.9885317868679313, 4.221047572379067], [0.708770418699157, -4.412550769451543]];
+
+/** The main plot's coordinates (item, x, y per row) from its CSV export, with `?workers=N`. */
+async function pcaWith(workers) {
+  let bundles = 0;
+  const { page, problems } = await openPage(env.browser, `${env.base}?workers=${workers}`, {
+    beforeLoad: (p) => p.on('request', (r) => { if (r.url().endsWith('/rosetta-app_relaxed_bg.wasm')) bundles += 1; }),
+  });
+  await waitForScatter(page, 1797);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export-csv]').click()]);
+  const rows = readFileSync(await download.path(), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').slice(1, 3).map(Number));
+  await page.close();
+  return { rows, problems, bundles };
+}
+
+test('the covariance of the PCA is summed by two workers and equals scikit-learn', async () => {
+  const one = await pcaWith(1);
+  const two = await pcaWith(2);
+  assert.equal(two.rows.length, 1797);
+  assert.deepEqual([one.bundles, two.bundles], [1, 2], 'the worker, and with ?workers=2 one helper');
+  SKLEARN_COORDS.forEach(([x, y], i) => {
+    assert.ok(Math.abs(two.rows[i][0] - x) < 1e-4 && Math.abs(two.rows[i][1] - y) < 1e-4, `${two.rows[i]} against ${x},${y}`);
+  });
+  const diff = Math.max(...two.rows.flatMap(([x, y], i) => [Math.abs(x - one.rows[i][0]), Math.abs(y - one.rows[i][1])]));
+  assert.ok(diff < 1e-5, `largest difference between one and two workers: ${diff}`);
   assert.deepEqual([...one.problems, ...two.problems], []);
 });
 

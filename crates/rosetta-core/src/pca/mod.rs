@@ -7,6 +7,9 @@ use crate::error::CoreError;
 use crate::linalg::{centred_gram, project};
 use crate::matrix::MatView;
 
+mod randomized;
+use randomized::randomized;
+
 /// How the decomposition is computed. All are exact up to rounding except `Randomized`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PcaSolver {
@@ -46,7 +49,22 @@ impl PcaParams {
 
     /// Fit on `x`. Asks for at most min(N, D) components; fewer are returned when the data has fewer.
     pub fn fit(&self, x: MatView<'_>) -> Result<Pca, CoreError> {
+        if let Some(plan) = self.covariance_plan(x)? {
+            let gram = gram_share(x, &plan.mean);
+            return self.fit_from_gram(x, plan, &gram);
+        }
         let (n, d) = (x.n(), x.d());
+        let (k, solver) = self.checked(n, d)?;
+        let mean = x.column_means();
+        let (sq, basis, total_sq) = match solver {
+            PcaSolver::Randomized { seed } => randomized(x, &mean, k, seed)?,
+            _ => thin_svd(x, &mean)?,
+        };
+        Ok(finish((n, d, k), mean, (sq, basis, total_sq), solver))
+    }
+
+    /// Components kept and the solver `fit` uses for N × D, after checking the parameters.
+    fn checked(&self, n: usize, d: usize) -> Result<(usize, PcaSolver), CoreError> {
         if n < 2 {
             return Err(CoreError::TooFewItems {
                 needed: 2,
@@ -65,45 +83,101 @@ impl PcaParams {
             PcaSolver::Auto => PcaSolver::ThinSvd,
             s => s,
         };
-        let mean = x.column_means();
-        let (mut sq, mut basis, total_sq) = match solver {
-            PcaSolver::CovarianceEigh => {
-                // The covariance was summed from f32 block products: keep its eigenvectors and
-                // re-measure each kept component's variance and the total in f64 (a Rayleigh
-                // quotient's error is quadratic in the vector's).
-                let basis = covariance_basis(x, &mean, k)?;
-                let (sq, total) = rayleigh_sq(x, &mean, &basis, k);
-                (sq, basis, total)
-            }
-            PcaSolver::Randomized { seed } => randomized(x, &mean, k, seed)?,
-            PcaSolver::Auto | PcaSolver::ThinSvd => thin_svd(x, &mean)?,
-        };
-        sq.truncate(k);
-        basis.truncate(k * d);
-        flip_signs(&mut basis, d);
-        let dof = (n - 1) as f64;
-        let explained_variance: Vec<f64> = sq.iter().map(|s| s / dof).collect();
-        let total_variance = total_sq / dof;
-        let explained_variance_ratio = explained_variance
-            .iter()
-            .map(|v| {
-                if total_variance > 0.0 {
-                    v / total_variance
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        Ok(Pca {
-            mean,
-            components: basis,
-            d,
-            singular_values: sq.iter().map(|s| s.sqrt()).collect(),
-            explained_variance,
-            explained_variance_ratio,
-            total_variance,
+        Ok((k, solver))
+    }
+
+    /// `Some` when `fit` takes the covariance path on `x`: then the fit can be made in stages —
+    /// [`gram_share`] over row blocks (in a pool of workers), summed, then [`Self::fit_from_gram`].
+    /// Computes the column means. O(N·D).
+    pub fn covariance_plan(&self, x: MatView<'_>) -> Result<Option<CovariancePlan>, CoreError> {
+        let (k, solver) = self.checked(x.n(), x.d())?;
+        Ok(
+            (solver == PcaSolver::CovarianceEigh).then(|| CovariancePlan {
+                k,
+                mean: x.column_means(),
+            }),
+        )
+    }
+
+    /// The covariance-path fit from `gram`, the sum of [`gram_share`] over row blocks covering
+    /// `x`: `fit(x)` up to the order of the f64 block sums. The covariance was summed from f32
+    /// block products, so only its eigenvectors are kept; each kept component's variance and the
+    /// total are re-measured in f64 (a Rayleigh quotient's error is quadratic in the vector's).
+    /// O(D³ + N·D·k).
+    pub fn fit_from_gram(
+        &self,
+        x: MatView<'_>,
+        plan: CovariancePlan,
+        gram: &[f64],
+    ) -> Result<Pca, CoreError> {
+        let (n, d) = (x.n(), x.d());
+        if plan.mean.len() != d || gram.len() != d * d {
+            return Err(CoreError::InvalidParameter(format!(
+                "a plan of {} means and a Gram of {} values for {d} dimensions",
+                plan.mean.len(),
+                gram.len()
+            )));
+        }
+        let basis = covariance_basis(gram, d, plan.k)?;
+        let (sq, total) = rayleigh_sq(x, &plan.mean, &basis, plan.k);
+        let solver = PcaSolver::CovarianceEigh;
+        Ok(finish(
+            (n, d, plan.k),
+            plan.mean,
+            (sq, basis, total),
             solver,
+        ))
+    }
+}
+
+/// What the staged covariance fit carries between its stages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CovariancePlan {
+    /// Components kept.
+    pub k: usize,
+    /// Column means of all the rows.
+    pub mean: Vec<f64>,
+}
+
+/// `X̄ᵀX̄` (D×D, row-major, symmetric) of `rows` centred by `mean`: the covariance path's bulk,
+/// summed over row blocks. O(rows·D²/2) as f32 GEMM blocks summed in f64.
+pub fn gram_share(rows: MatView<'_>, mean: &[f64]) -> Vec<f64> {
+    centred_gram(rows, mean)
+}
+
+/// Truncate a decomposition (squared singular values, D-long unit rows, total sum of squares) to
+/// k components, apply scikit-learn's sign rule, and express the variances.
+fn finish(
+    (n, d, k): (usize, usize, usize),
+    mean: Vec<f64>,
+    (mut sq, mut basis, total_sq): (Vec<f64>, Vec<f64>, f64),
+    solver: PcaSolver,
+) -> Pca {
+    sq.truncate(k);
+    basis.truncate(k * d);
+    flip_signs(&mut basis, d);
+    let dof = (n - 1) as f64;
+    let explained_variance: Vec<f64> = sq.iter().map(|s| s / dof).collect();
+    let total_variance = total_sq / dof;
+    let explained_variance_ratio = explained_variance
+        .iter()
+        .map(|v| {
+            if total_variance > 0.0 {
+                v / total_variance
+            } else {
+                0.0
+            }
         })
+        .collect();
+    Pca {
+        mean,
+        components: basis,
+        d,
+        singular_values: sq.iter().map(|s| s.sqrt()).collect(),
+        explained_variance,
+        explained_variance_ratio,
+        total_variance,
+        solver,
     }
 }
 
@@ -143,11 +217,9 @@ impl Pca {
     }
 }
 
-/// The k leading eigenvectors of the covariance (k×D, row-major, by descending eigenvalue).
-/// O(N·D² + D³).
-fn covariance_basis(x: MatView<'_>, mean: &[f64], k: usize) -> Result<Vec<f64>, CoreError> {
-    let d = x.d();
-    let g = centred_gram(x, mean);
+/// The k leading eigenvectors of a D×D Gram matrix (k×D, row-major, by descending eigenvalue).
+/// O(D³).
+fn covariance_basis(g: &[f64], d: usize, k: usize) -> Result<Vec<f64>, CoreError> {
     let m = Mat::<f64>::from_fn(d, d, |i, j| g[i * d + j]);
     let eig = m
         .self_adjoint_eigen(Side::Lower)
@@ -182,7 +254,7 @@ fn thin_svd(x: MatView<'_>, mean: &[f64]) -> Result<(Vec<f64>, Vec<f64>, f64), C
 }
 
 /// ‖X − mean‖²_F in f64. O(N·D).
-fn centred_sq_sum(x: MatView<'_>, mean: &[f64]) -> f64 {
+pub(super) fn centred_sq_sum(x: MatView<'_>, mean: &[f64]) -> f64 {
     let mut total = 0.0;
     for i in 0..x.n() {
         for (&v, m) in x.row(i).iter().zip(mean) {
@@ -234,79 +306,6 @@ fn sum_sq(values: &[f64]) -> f64 {
         }
     }
     acc.iter().sum::<f64>() + tail
-}
-
-/// Halko et al.'s randomized range finder + SVD of the small projected matrix.
-fn randomized(
-    x: MatView<'_>,
-    mean: &[f64],
-    k: usize,
-    seed: u64,
-) -> Result<(Vec<f64>, Vec<f64>, f64), CoreError> {
-    let (n, d) = (x.n(), x.d());
-    let l = (k + 10).min(n.min(d));
-    let iters = if 10 * k < n.min(d) { 7 } else { 4 };
-    let mut rng = crate::rng::Rng::new(seed);
-    let omega: Vec<f64> = (0..d * l).map(|_| rng.normal()).collect();
-    let mut y = mul_centred(x, mean, &omega, l); // N × l
-    for _ in 0..iters {
-        let q = orthonormal(&y, n, l)?;
-        let z = mul_centred_t(x, mean, &q, l)?; // D × l
-        let qz = orthonormal(&z, d, l)?;
-        y = mul_centred(x, mean, &qz, l);
-    }
-    let q = orthonormal(&y, n, l)?;
-    // B = Qᵀ X̄ (l × D), as (X̄ᵀ Q)ᵀ.
-    let bt = mul_centred_t(x, mean, &q, l)?; // D × l
-    let b = Mat::<f64>::from_fn(l, d, |i, j| bt[j * l + i]);
-    let svd = b
-        .thin_svd()
-        .map_err(|e| CoreError::NoConvergence(format!("{e:?}")))?;
-    let s = svd.S().column_vector();
-    let v = svd.V();
-    let sq = (0..l).map(|i| s[i] * s[i]).collect();
-    let mut basis = Vec::with_capacity(l * d);
-    for c in 0..l {
-        basis.extend((0..d).map(|j| v[(j, c)]));
-    }
-    Ok((sq, basis, centred_sq_sum(x, mean)))
-}
-
-/// `(X − mean) · Q` for a D × l row-major Q: N × l row-major (f32 products, f64 out).
-fn mul_centred(x: MatView<'_>, mean: &[f64], q: &[f64], l: usize) -> Vec<f64> {
-    // project() multiplies by a k×D basis: Qᵀ.
-    let d = x.d();
-    let qt: Vec<f64> = (0..l)
-        .flat_map(|c| (0..d).map(move |r| (r, c)))
-        .map(|(r, c)| q[r * l + c])
-        .collect();
-    crate::linalg::project(x, mean, &qt, l)
-        .into_iter()
-        .map(f64::from)
-        .collect()
-}
-
-/// `(X − mean)ᵀ · Y` for an N × l row-major Y: D × l row-major, accumulated over row blocks in f64.
-fn mul_centred_t(x: MatView<'_>, mean: &[f64], y: &[f64], l: usize) -> Result<Vec<f64>, CoreError> {
-    let yv: Vec<f32> = y.iter().map(|&v| v as f32).collect();
-    let yview = MatView::new(&yv, x.n(), l)?;
-    Ok(crate::linalg::centred_cross(
-        x,
-        mean,
-        yview,
-        &vec![0.0; l],
-        crate::linalg::Precision::F32Blocks,
-    ))
-}
-
-/// An orthonormal basis of the columns of an r × c row-major matrix (thin QR's Q), row-major.
-fn orthonormal(a: &[f64], r: usize, c: usize) -> Result<Vec<f64>, CoreError> {
-    let m = Mat::<f64>::from_fn(r, c, |i, j| a[i * c + j]);
-    let q = m.qr().compute_thin_Q();
-    Ok((0..r)
-        .flat_map(|i| (0..c).map(move |j| (i, j)))
-        .map(|(i, j)| q[(i, j)])
-        .collect())
 }
 
 /// scikit-learn's `svd_flip(u_based_decision=False)`: the largest-|entry| of each row is positive.
@@ -393,6 +392,40 @@ mod tests {
         for (a, b) in exact.components.iter().zip(&approx.components) {
             assert!((a - b).abs() < 1e-4, "{a} vs {b}");
         }
+    }
+
+    #[test]
+    fn staged_covariance_fit_equals_fit() {
+        let mut r = crate::rng::Rng::new(11);
+        let (n, d) = (900, 12);
+        let x: Vec<f32> = (0..n * d)
+            .map(|i| (r.normal() * (1.0 + (i % d) as f64)) as f32)
+            .collect();
+        let v = MatView::new(&x, n, d).unwrap();
+        let params = PcaParams::new(4);
+        let whole = params.fit(v).unwrap();
+        let plan = params.covariance_plan(v).unwrap().unwrap();
+        let mut gram = vec![0.0; d * d];
+        // Shares that end on the Gram's 256-row blocks multiply the same f32 blocks as one pass.
+        for (r0, r1) in [(0, 256), (256, 768), (768, n)] {
+            for (g, s) in gram.iter_mut().zip(gram_share(v.rows(r0, r1), &plan.mean)) {
+                *g += s;
+            }
+        }
+        let staged = params.fit_from_gram(v, plan, &gram).unwrap();
+        for (a, b) in staged.components.iter().zip(&whole.components) {
+            assert_relative_eq!(a, b, epsilon = 1e-9);
+        }
+        for (a, b) in staged
+            .explained_variance_ratio
+            .iter()
+            .zip(&whole.explained_variance_ratio)
+        {
+            assert_relative_eq!(a, b, max_relative = 1e-12);
+        }
+        // Wide data takes another path: no plan.
+        let wide = MatView::new(&x, 12, 900).unwrap();
+        assert_eq!(params.covariance_plan(wide).unwrap(), None);
     }
 
     #[test]

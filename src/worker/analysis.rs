@@ -3,12 +3,12 @@
 //! retrieval as the number of anchors grows. Pure Rust over `rosetta-core`, tested natively.
 
 use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
-use rosetta_core::relative::{relative, RelativeParams};
+use rosetta_core::relative::RelativeParams;
 use std::rc::Rc;
 
 use rosetta_core::{MatView, Matrix, Metric};
 
-use super::jobs::{knn_rows, knn_work, Helpers};
+use super::jobs::{knn_rows, knn_work, relative_rows, retrieval_rows, Helpers};
 use super::protocol::{CollectionId, SpaceId};
 use super::store::{Store, StoredSpace};
 
@@ -84,41 +84,43 @@ impl Store {
         let (x, y) = self.pair(a, b)?;
         Ok((x.matrix.clone(), y.matrix.clone()))
     }
+}
 
-    /// Relative-space retrieval a → b (MRR, top-1) for growing numbers of random anchors (seed 0,
-    /// the same anchor items in both spaces, spaces centred first). O(Σ N·K·D + N²·K).
-    pub fn anchor_curve(&self, a: SpaceId, b: SpaceId) -> Result<AnchorCurve, String> {
-        let (x, y) = self.pair(a, b)?;
-        let n = x.matrix.n;
-        let params = RelativeParams {
-            center: true,
-            ..RelativeParams::default()
-        };
-        let (mut counts, mut mrr, mut top1) = (Vec::new(), Vec::new(), Vec::new());
-        for &count in ANCHOR_COUNTS.iter().filter(|&&c| c < n) {
-            let anchors = select_anchors(
-                view(x)?,
-                AnchorParams {
-                    strategy: AnchorStrategy::Random,
-                    k: count,
-                    seed: 0,
-                },
-                None,
-            )
-            .map_err(|e| e.to_string())?;
-            let rx = relative(view(x)?, &anchors, params).map_err(|e| e.to_string())?;
-            let ry = relative(view(y)?, &anchors, params).map_err(|e| e.to_string())?;
-            let r = rosetta_core::retrieval::retrieval(
-                MatView::new(&rx.data, rx.n, rx.d).map_err(|e| e.to_string())?,
-                MatView::new(&ry.data, ry.n, ry.d).map_err(|e| e.to_string())?,
-            )
-            .map_err(|e| e.to_string())?;
-            counts.push(count);
-            mrr.push(r.x_to_y.mrr);
-            top1.push(r.x_to_y.top1);
-        }
-        Ok((counts, mrr, top1))
+/// Relative-space retrieval x → y (MRR, top-1) for growing numbers of random anchors (seed 0, the
+/// same anchor items in both spaces, spaces centred first), the relative representations and the
+/// retrieval split among this worker and `helpers`. O(Σ N·K·D + N²·K).
+pub async fn anchor_curve(
+    helpers: &impl Helpers,
+    x: &Matrix,
+    y: &Matrix,
+) -> Result<AnchorCurve, String> {
+    let n = x.n;
+    let params = RelativeParams {
+        center: true,
+        ..RelativeParams::default()
+    };
+    let (mut counts, mut mrr, mut top1) = (Vec::new(), Vec::new(), Vec::new());
+    for &count in ANCHOR_COUNTS.iter().filter(|&&c| c < n) {
+        let anchors = select_anchors(
+            x.view(),
+            AnchorParams {
+                strategy: AnchorStrategy::Random,
+                k: count,
+                seed: 0,
+            },
+            None,
+        )
+        .map_err(|e| e.to_string())?;
+        let bx = params.fit(x.view(), &anchors).map_err(|e| e.to_string())?;
+        let by = params.fit(y.view(), &anchors).map_err(|e| e.to_string())?;
+        let rx = relative_rows(helpers, x.view(), &bx, |_, _| {}).await?;
+        let ry = relative_rows(helpers, y.view(), &by, |_, _| {}).await?;
+        let r = retrieval_rows(helpers, rx.view(), ry.view()).await?;
+        counts.push(count);
+        mrr.push(r.x_to_y.mrr);
+        top1.push(r.x_to_y.top1);
     }
+    Ok((counts, mrr, top1))
 }
 
 /// Per item: the share of its k cosine neighbours in `x` that are also among them in `y`, the
@@ -190,7 +192,7 @@ mod tests {
         let (x, y) = store.pair_matrices(ids[0], ids[1]).unwrap();
         let agree = now(agreement(&Local::new(1), &x, &y, 5, |_, _| {})).unwrap();
         assert!(agree.iter().all(|&v| (v - 1.0).abs() < 1e-12));
-        let (counts, mrr, top1) = store.anchor_curve(ids[0], ids[1]).unwrap();
+        let (counts, mrr, top1) = now(anchor_curve(&Local::new(1), &x, &y)).unwrap();
         assert_eq!(counts, vec![8, 16, 32, 64]);
         assert!(mrr.iter().chain(&top1).all(|&v| (v - 1.0).abs() < 1e-9));
     }

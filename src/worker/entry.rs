@@ -171,9 +171,8 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
                         .iter()
                         .map(|t| t.to_json()),
                 );
-                if w == "relative" && state.pool.count(f64::INFINITY) > 0 {
-                    let pooled =
-                        super::pool_bench::relative_pooled(&state.pool, &clock, scale).await;
+                if state.pool.count(f64::INFINITY) > 0 {
+                    let pooled = super::pool_bench::pooled(w, &state.pool, &clock, scale).await;
                     lines.extend(pooled.map(|t| t.to_json()));
                 }
             }
@@ -246,7 +245,12 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
         }
         Request::AnchorCurve { a, b } => {
             progress(scope, id, "retrieval vs anchors", 0.0, 1.0);
-            let reply = match state.store.borrow().anchor_curve(a, b) {
+            let pair = state.store.borrow().pair_matrices(a, b);
+            let result = match pair {
+                Ok((x, y)) => super::analysis::anchor_curve(&state.pool, &x, &y).await,
+                Err(message) => Err(message),
+            };
+            let reply = match result {
                 Ok((anchors, mrr, top1)) => Reply::Curve { anchors, mrr, top1 },
                 Err(message) => Reply::Failed { message },
             };

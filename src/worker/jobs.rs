@@ -13,6 +13,7 @@ use rosetta_core::knn::{knn_candidates, knn_merge, knn_tiles, Candidates};
 use rosetta_core::linalg::BLOCK_ROWS;
 use rosetta_core::pca::gram_share;
 use rosetta_core::relative::{RelativeBasis, Similarity};
+use rosetta_core::retrieval::{retrieval_counts, Retrieval};
 use rosetta_core::{MatView, Matrix, Metric, Neighbors, Pca, PcaParams};
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +32,13 @@ pub enum Job {
     /// Arrays: rows (n × d f32), column means (d f64). Answers the rows' centred Gram matrix
     /// (d × d f64): one share of the PCA covariance.
     CentredGram { n: usize, d: usize },
+    /// Arrays: every row of X and of Y (n × d f32 each). Answers the retrieval counts of query
+    /// rows `rows.0..rows.1` (x→y: one per row, u32) and their share of y→x (n u32).
+    RetrievalCounts {
+        n: usize,
+        d: usize,
+        rows: (usize, usize),
+    },
     /// Arrays: every row (n × d f32). Answers kNN candidate lists from score tiles
     /// `tiles.0..tiles.1` (scores n × cap f32, indices n × cap u32).
     KnnCandidates {
@@ -130,6 +138,14 @@ pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
             };
             let view = MatView::new(&rows, *n, *d).map_err(|e| e.to_string())?;
             Ok(vec![Buf::F64(gram_share(view, &mean))])
+        }
+        Job::RetrievalCounts { n, d, rows } => {
+            let x = f32s(it.next(), n * d, "x")?;
+            let y = f32s(it.next(), n * d, "y")?;
+            let vx = MatView::new(&x, *n, *d).map_err(|e| e.to_string())?;
+            let vy = MatView::new(&y, *n, *d).map_err(|e| e.to_string())?;
+            let (xb, yb) = retrieval_counts(vx, vy, rows.0..rows.1).map_err(|e| e.to_string())?;
+            Ok(vec![Buf::U32(xb), Buf::U32(yb)])
         }
         Job::KnnCandidates {
             n,
@@ -293,6 +309,53 @@ pub async fn relative_rows(
     }
     helpers.done(sent);
     Ok(Matrix { data: out, n, d: k })
+}
+
+/// `retrieval(x, y)` with the query rows split among this worker and the helpers (each helper gets
+/// both spaces; the y→x counts of the shares add up).
+pub async fn retrieval_rows(
+    helpers: &impl Helpers,
+    x: MatView<'_>,
+    y: MatView<'_>,
+) -> Result<Retrieval, String> {
+    let (n, d) = (x.n(), x.d());
+    let work = n as f64 * n as f64 * d as f64;
+    let shares = split(n, helpers.count(work) + 1);
+    let mut waiting = Vec::new();
+    for (h, rows) in shares[1..].iter().enumerate() {
+        let job = Job::RetrievalCounts {
+            n,
+            d,
+            rows: (rows.start, rows.end),
+        };
+        let arrays = [BufRef::F32(x.data()), BufRef::F32(y.data())];
+        waiting.push((rows.clone(), helpers.submit(h, &job, &arrays)));
+    }
+    let (mut x_better, mut y_better) =
+        retrieval_counts(x, y, shares[0].clone()).map_err(|e| e.to_string())?;
+    for (rows, answer) in waiting {
+        let part = match answer.await {
+            Ok(Ok(bufs)) => match <[Buf; 2]>::try_from(bufs) {
+                Ok([Buf::U32(xb), Buf::U32(yb)]) if xb.len() == rows.len() && yb.len() == n => {
+                    Some((xb, yb))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let (xb, yb) = match part {
+            Some(p) => p,
+            None => retrieval_counts(x, y, rows).map_err(|e| e.to_string())?,
+        };
+        x_better.extend(xb);
+        y_better.iter_mut().zip(yb).for_each(|(t, v)| *t += v);
+    }
+    helpers.done(if shares.len() > 1 {
+        8 * x.data().len()
+    } else {
+        0
+    });
+    Ok(Retrieval::from_counts(x_better, y_better))
 }
 
 /// `knn(x, k, metric)` with the score tiles split among this worker and the helpers (each helper
@@ -512,6 +575,27 @@ mod tests {
         let helpers = Local::new(2);
         now(pca_fit(&helpers, wide, params, |_, _| {})).unwrap();
         assert_eq!(helpers.jobs.get(), 0);
+    }
+
+    #[test]
+    fn pooled_retrieval_equals_retrieval() {
+        let (n, d) = (1200, 5);
+        let x = data(n, d);
+        let mut r = Rng::new(9);
+        let y: Vec<f32> = x.iter().map(|&v| v + r.normal() as f32).collect();
+        let (vx, vy) = (
+            MatView::new(&x, n, d).unwrap(),
+            MatView::new(&y, n, d).unwrap(),
+        );
+        let whole = rosetta_core::retrieval::retrieval(vx, vy).unwrap();
+        for (count, broken) in [(0, vec![]), (1, vec![]), (3, vec![1])] {
+            let helpers = Local {
+                count,
+                broken,
+                jobs: Cell::new(0),
+            };
+            assert_eq!(now(retrieval_rows(&helpers, vx, vy)).unwrap(), whole);
+        }
     }
 
     #[test]

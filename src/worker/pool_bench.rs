@@ -1,12 +1,54 @@
-//! The benchmark of the relative representation split among the pool (`?bench=relative` runs
-//! it after the one-thread timing, when the pool has helpers): the same data and anchors as
-//! `rosetta_bench::relative_rep`, so the two lines compare directly.
+//! Benchmarks of kernels split among the pool (`?bench=pca,relative` runs them after the
+//! one-worker timings, when the pool has helpers): the same data as `rosetta_bench::pca` and
+//! `rosetta_bench::relative_rep`, so the lines compare directly.
 
-use rosetta_bench::{relative_inputs, Timing, REPEATS};
+use rosetta_bench::{pca_inputs, relative_inputs, Timing, REPEATS};
 use rosetta_core::relative::RelativeParams;
-use rosetta_core::MatView;
+use rosetta_core::{MatView, PcaParams};
 
-use super::jobs::{relative_rows, Helpers};
+use super::jobs::{pca_fit, relative_rows, Helpers};
+
+/// The pooled timing of workload `which` ("pca" or "relative"), if it has one.
+pub async fn pooled(
+    which: &str,
+    helpers: &impl Helpers,
+    clock: &dyn Fn() -> f64,
+    scale: f64,
+) -> Option<Timing> {
+    match which {
+        "pca" => pca_pooled(helpers, clock, scale).await,
+        "relative" => relative_pooled(helpers, clock, scale).await,
+        _ => None,
+    }
+}
+
+/// Fastest of `REPEATS` pooled PCA fits (10 components) with the coordinates on 2.
+pub async fn pca_pooled(
+    helpers: &impl Helpers,
+    clock: &dyn Fn() -> f64,
+    scale: f64,
+) -> Option<Timing> {
+    let (x, n, d) = pca_inputs(scale);
+    let workers = helpers.count((n * d * d) as f64) + 1;
+    let view = MatView::new(&x, n, d).ok()?;
+    let mut best = f64::INFINITY;
+    let mut check = f64::NAN;
+    for _ in 0..REPEATS {
+        let t0 = clock();
+        let pca = pca_fit(helpers, view, PcaParams::new(10), |_, _| {})
+            .await
+            .ok()?;
+        let coords = pca.transform(view, 2).ok()?;
+        best = best.min(clock() - t0);
+        check = pca.explained_variance_ratio[0] + f64::from(coords[0]);
+    }
+    Some(Timing {
+        name: format!("pca {n}x{d} k=10, {workers} workers"),
+        ms: best,
+        bytes: None,
+        check,
+    })
+}
 
 /// Fastest of `REPEATS` pooled runs (fit + transform), named like the one-thread line plus the
 /// number of workers.
@@ -47,7 +89,10 @@ mod tests {
     fn pooled_timing_checks_the_same_value_as_one_thread() {
         let clock = || 0.0;
         let one = rosetta_bench::run("relative", &clock, 0.01);
-        let pooled = now(relative_pooled(&Local::new(2), &clock, 0.01)).unwrap();
+        // (The pooled PCA is checked in `jobs`: natively, in a debug build, its 7,680-row minimum
+        // for the covariance path would take a minute here.)
+        assert!(now(pooled("parse", &Local::new(2), &clock, 0.01)).is_none());
+        let pooled = now(pooled("relative", &Local::new(2), &clock, 0.01)).unwrap();
         assert_eq!(pooled.name, format!("{}, 3 workers", one[0].name));
         assert!((pooled.check - one[0].check).abs() < 1e-6);
     }

@@ -54,7 +54,7 @@ fn time(clock: &dyn Fn() -> f64, f: impl FnOnce() -> f64) -> (f64, f64) {
 /// numpy's harness does the same).
 pub const REPEATS: usize = 3;
 
-/// The fastest of `REPEATS` runs of `f`.
+/// The fastest of `REPEATS` runs of `f`: (ms, check value).
 fn best_of(clock: &dyn Fn() -> f64, f: impl Fn() -> f64) -> (f64, f64) {
     (0..REPEATS)
         .map(|_| time(clock, &f))
@@ -134,9 +134,15 @@ fn parse_against_copy(
     ]
 }
 
-/// Exact PCA (10 components, coordinates on 2) of n × d.
-pub fn pca(clock: &dyn Fn() -> f64, n: usize, d: usize) -> Vec<Timing> {
-    let x = embeddings(n, d, 3);
+/// The `pca` workload's data at `scale` (100,000 × 768 at 1): (values, n, d).
+pub fn pca_inputs(scale: f64) -> (Vec<f32>, usize, usize) {
+    let (n, d) = (scaled(100_000, scale), 768);
+    (embeddings(n, d, 3), n, d)
+}
+
+/// Exact PCA (10 components, coordinates on 2) of n × 768.
+pub fn pca(clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
+    let (x, n, d) = pca_inputs(scale);
     let (ms, check) = best_of(clock, || {
         let v = MatView::new(&x, n, d).ok();
         v.and_then(|v| {
@@ -274,7 +280,7 @@ pub fn run(which: &str, clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
             t.extend(parse_tsv(clock, s(20_000), 128));
             t
         }
-        "pca" => pca(clock, s(100_000), 768),
+        "pca" => pca(clock, scale),
         "pca-steps" => pca_steps(clock, s(100_000), 768),
         "relative" => relative_rep(clock, scale),
         "compare" => full_compare(clock, s(20_000), 384),

@@ -44,6 +44,32 @@ const TILE: usize = 512;
 /// Cosine retrieval X → Y and Y → X (equal dims). Exact: tile scores within the f32 error bound of
 /// the true match's score are re-checked in f64. O(N²·D) time, O(N + TILE²) memory.
 pub fn retrieval(x: MatView<'_>, y: MatView<'_>) -> Result<Retrieval, CoreError> {
+    let (x_better, y_better) = retrieval_counts(x, y, 0..x.n())?;
+    Ok(Retrieval::from_counts(x_better, y_better))
+}
+
+impl Retrieval {
+    /// Scores from the counts of [`retrieval_counts`] (the shares' `x_better` joined in row order,
+    /// their `y_better` summed).
+    pub fn from_counts(x_better: Vec<u32>, y_better: Vec<u32>) -> Self {
+        Self {
+            x_to_y: RetrievalScores::from_better_counts(&x_better),
+            y_to_x: RetrievalScores::from_better_counts(&y_better),
+            x_better,
+            y_better,
+        }
+    }
+}
+
+/// One share of [`retrieval`]: rows `rows` of X against every row of Y. Returns the better-counts
+/// of those rows querying Y (`rows.len()` values) and, for every item j, how many of those rows'
+/// x_i beat x_j when querying X with y_j (N values; the shares' counts add up).
+/// O(|rows|·N·D + N·D).
+pub fn retrieval_counts(
+    x: MatView<'_>,
+    y: MatView<'_>,
+    rows: std::ops::Range<usize>,
+) -> Result<(Vec<u32>, Vec<u32>), CoreError> {
     let n = x.n();
     if y.n() != n {
         return Err(CoreError::ItemCountMismatch(n, y.n()));
@@ -55,8 +81,16 @@ pub fn retrieval(x: MatView<'_>, y: MatView<'_>) -> Result<Retrieval, CoreError>
             y.d()
         )));
     }
+    if rows.start > rows.end || rows.end > n {
+        return Err(CoreError::InvalidParameter(format!(
+            "rows {rows:?} out of 0..{n}"
+        )));
+    }
     let d = x.d();
-    let (ux, uy) = (normalized_rows(x), normalized_rows(y));
+    let (ux, uy) = (
+        normalized_rows(x.rows(rows.start, rows.end)),
+        normalized_rows(y),
+    );
     let inv = |m: MatView<'_>| -> Vec<f64> {
         (0..m.n())
             .map(|i| {
@@ -73,16 +107,17 @@ pub fn retrieval(x: MatView<'_>, y: MatView<'_>) -> Result<Retrieval, CoreError>
     let exact = |i: usize, j: usize| dot64(x.row(i), y.row(j)) * ix[i] * iy[j];
     let diag: Vec<f64> = (0..n).map(|i| exact(i, i)).collect();
     let eps = 2.0 * (d as f64 + 8.0) * f64::from(f32::EPSILON);
-    let mut x_better = vec![0u32; n];
+    let mut x_better = vec![0u32; rows.len()];
     let mut y_better = vec![0u32; n];
     let mut tile = Vec::new();
-    for r0 in (0..n).step_by(TILE) {
-        let r1 = (r0 + TILE).min(n);
+    for r0 in rows.clone().step_by(TILE) {
+        let r1 = (r0 + TILE).min(rows.end);
+        let local = r0 - rows.start..r1 - rows.start;
         for c0 in (0..n).step_by(TILE) {
             let c1 = (c0 + TILE).min(n);
             let w = c1 - c0;
             dot_tile(
-                &ux.data[r0 * d..r1 * d],
+                &ux.data[local.start * d..local.end * d],
                 r1 - r0,
                 &uy.data[c0 * d..c1 * d],
                 w,
@@ -99,7 +134,7 @@ pub fn retrieval(x: MatView<'_>, y: MatView<'_>) -> Result<Retrieval, CoreError>
                     let s = f64::from(s);
                     // Row i: candidate y_j against the match y_i.
                     if s > diag[i] + eps || (s > diag[i] - eps && exact(i, j) > diag[i]) {
-                        x_better[i] += 1;
+                        x_better[i - rows.start] += 1;
                     }
                     // Column j: candidate x_i against the match x_j, querying with y_j.
                     if s > diag[j] + eps || (s > diag[j] - eps && exact(i, j) > diag[j]) {
@@ -109,12 +144,7 @@ pub fn retrieval(x: MatView<'_>, y: MatView<'_>) -> Result<Retrieval, CoreError>
             }
         }
     }
-    Ok(Retrieval {
-        x_to_y: RetrievalScores::from_better_counts(&x_better),
-        y_to_x: RetrievalScores::from_better_counts(&y_better),
-        x_better,
-        y_better,
-    })
+    Ok((x_better, y_better))
 }
 
 /// Mean cosine between matching rows of two spaces of equal dims. O(N·D).
@@ -157,6 +187,27 @@ mod tests {
             .map(|j| (0..n).filter(|&i| cos(i, j) > cos(j, j)).count() as u32)
             .collect();
         (xb, yb)
+    }
+
+    #[test]
+    fn shares_of_the_rows_give_the_same_ranks() {
+        let mut r = crate::rng::Rng::new(21);
+        let (n, d) = (1300, 6);
+        let x: Vec<f32> = (0..n * d).map(|_| r.normal() as f32).collect();
+        let y: Vec<f32> = x.iter().map(|&v| v + 0.8 * r.normal() as f32).collect();
+        let (vx, vy) = (
+            MatView::new(&x, n, d).unwrap(),
+            MatView::new(&y, n, d).unwrap(),
+        );
+        let whole = retrieval(vx, vy).unwrap();
+        let (mut xb, mut yb) = (Vec::new(), vec![0u32; n]);
+        for (r0, r1) in [(0, 700), (700, 701), (701, n)] {
+            let (a, b) = retrieval_counts(vx, vy, r0..r1).unwrap();
+            xb.extend(a);
+            yb.iter_mut().zip(b).for_each(|(t, v)| *t += v);
+        }
+        assert_eq!(Retrieval::from_counts(xb, yb), whole);
+        assert!(retrieval_counts(vx, vy, 5..n + 1).is_err());
     }
 
     #[test]

@@ -8,8 +8,9 @@ use std::rc::Rc;
 
 use rosetta_core::{MatView, Matrix, Metric};
 
-use super::jobs::{knn_rows, knn_work, relative_rows, retrieval_rows, Helpers};
+use super::jobs::Helpers;
 use super::protocol::{CollectionId, SpaceId};
+use super::shares::{knn_rows, knn_work, relative_rows, retrieval_rows};
 use super::store::{Store, StoredSpace};
 
 /// Retrieval a → b per anchor count: (anchor counts, MRR, top-1).

@@ -13,9 +13,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
-use super::jobs::{pca_fit, Helpers};
+use super::jobs::Helpers;
 use super::pool::Pool;
 use super::protocol::{CollectionId, ColumnOverride, Reply, Request, SpaceId};
+use super::shares::pca_fit;
 use super::store::{projection_with, Store, PCA_COMPONENTS};
 use crate::web::files::{fetch_bytes, read_file, url_file_name, ReadError};
 

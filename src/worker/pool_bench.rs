@@ -6,7 +6,8 @@ use rosetta_bench::{pca_inputs, relative_inputs, Timing, REPEATS};
 use rosetta_core::relative::RelativeParams;
 use rosetta_core::{MatView, PcaParams};
 
-use super::jobs::{pca_fit, relative_rows, Helpers};
+use super::jobs::Helpers;
+use super::shares::{pca_fit, relative_rows};
 
 /// The pooled timing of workload `which` ("pca" or "relative"), if it has one.
 pub async fn pooled(

@@ -261,6 +261,20 @@ pub fn norm64(a: &[f32]) -> f64 {
     dot64(a, a).sqrt()
 }
 
+/// 1/‖row‖ for every row, in f64 (0 for a zero row). O(N·D).
+pub fn inverse_norms(x: MatView<'_>) -> Vec<f64> {
+    (0..x.n())
+        .map(|i| {
+            let norm = norm64(x.row(i));
+            if norm > 0.0 {
+                1.0 / norm
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
 /// Rows scaled to unit length (zero rows stay zero), f32. O(N·D).
 pub fn normalized_rows(x: MatView<'_>) -> crate::Matrix {
     let d = x.d();

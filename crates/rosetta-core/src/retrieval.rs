@@ -2,7 +2,7 @@
 //! `rank_i = 1 + #{j : s(i, j) > s(i, i)}`. Both directions come from one pass over the tiles.
 
 use crate::error::CoreError;
-use crate::linalg::{dot64, dot_tile, norm64, normalized_rows};
+use crate::linalg::{dot64, dot_tile, inverse_norms, norm64, normalized_rows};
 use crate::matrix::MatView;
 
 /// Mean reciprocal rank and hit rates of one direction.
@@ -91,19 +91,7 @@ pub fn retrieval_counts(
         normalized_rows(x.rows(rows.start, rows.end)),
         normalized_rows(y),
     );
-    let inv = |m: MatView<'_>| -> Vec<f64> {
-        (0..m.n())
-            .map(|i| {
-                let v = norm64(m.row(i));
-                if v > 0.0 {
-                    1.0 / v
-                } else {
-                    0.0
-                }
-            })
-            .collect()
-    };
-    let (ix, iy) = (inv(x), inv(y));
+    let (ix, iy) = (inverse_norms(x), inverse_norms(y));
     let exact = |i: usize, j: usize| dot64(x.row(i), y.row(j)) * ix[i] * iy[j];
     let diag: Vec<f64> = (0..n).map(|i| exact(i, i)).collect();
     let eps = 2.0 * (d as f64 + 8.0) * f64::from(f32::EPSILON);

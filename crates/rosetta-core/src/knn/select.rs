@@ -1,6 +1,6 @@
 //! Candidate lists and the exact pass: each row keeps its best f32 candidates, re-scored in f64.
 
-use crate::linalg::{dot64, norm64, normalized_rows};
+use crate::linalg::{dot64, inverse_norms, normalized_rows};
 use crate::matrix::MatView;
 
 use super::{Metric, Neighbors};
@@ -69,16 +69,7 @@ impl<'a> Scorer<'a> {
         let (rows, norm) = match metric {
             Metric::Cosine => {
                 let unit = normalized_rows(x);
-                let inv = (0..x.n())
-                    .map(|i| {
-                        let n = norm64(x.row(i));
-                        if n > 0.0 {
-                            1.0 / n
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect();
+                let inv = inverse_norms(x);
                 (unit.data, inv)
             }
             Metric::Euclidean => (

@@ -10,6 +10,8 @@ use rosetta_core::{MatView, Matrix, Metric};
 
 use super::jobs::Helpers;
 use super::protocol::{CollectionId, SpaceId};
+#[cfg(test)]
+use super::shares::cka_matrix;
 use super::shares::{knn_rows, knn_work, relative_rows, retrieval_rows};
 use super::store::{Store, StoredSpace};
 
@@ -57,23 +59,17 @@ impl Store {
         Ok(rows.into_iter().map(|r| r as u32).collect())
     }
 
-    /// Linear CKA of every pair of spaces in a collection: (names, k × k row-major). O(k²·N·D²).
-    pub fn cka_matrix(&self, id: CollectionId) -> Result<(Vec<String>, Vec<f64>), String> {
+    /// Names and vectors of the spaces of a collection, held apart from the store (for
+    /// `shares::cka_matrix`).
+    pub fn collection_matrices(
+        &self,
+        id: CollectionId,
+    ) -> Result<(Vec<String>, Vec<Rc<Matrix>>), String> {
         let c = self
             .collection(id)
             .ok_or_else(|| format!("no collection with id {id}"))?;
-        let k = c.spaces.len();
-        let mut values = vec![1.0; k * k];
-        for i in 0..k {
-            for j in i + 1..k {
-                let v = rosetta_core::cka::linear_cka(view(&c.spaces[i])?, view(&c.spaces[j])?)
-                    .map_err(|e| e.to_string())?
-                    .cka;
-                values[i * k + j] = v;
-                values[j * k + i] = v;
-            }
-        }
-        Ok((c.spaces.iter().map(|s| s.name.clone()).collect(), values))
+        let names = c.spaces.iter().map(|s| s.name.clone()).collect();
+        Ok((names, c.spaces.iter().map(|s| s.matrix.clone()).collect()))
     }
 
     /// The vectors of two spaces of the same items, held apart from the store (for `agreement`).
@@ -184,7 +180,9 @@ mod tests {
             .collect();
         let scaled: Vec<f32> = x.iter().map(|v| v * 3.0).collect();
         let (store, ids) = store_with(vec![("a", x, n, d), ("b", scaled, n, d)]);
-        let (names, m) = store.cka_matrix(store.collections[0].id).unwrap();
+        let (names, mats) = store.collection_matrices(store.collections[0].id).unwrap();
+        let views: Vec<MatView<'_>> = mats.iter().map(|m| m.view()).collect();
+        let m = now(cka_matrix(&Local::new(1), &views, |_, _| {})).unwrap();
         assert_eq!(names.len(), 2);
         assert!(
             (m[1] - 1.0).abs() < 1e-6 && (m[2] - 1.0).abs() < 1e-6,

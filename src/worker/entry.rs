@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use js_sys::{Array, Float32Array, Object, Reflect};
-use rosetta_core::PcaParams;
+use rosetta_core::{MatView, PcaParams};
 use rosetta_io::{FileKind, LoadError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -16,7 +16,7 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 use super::jobs::Helpers;
 use super::pool::Pool;
 use super::protocol::{CollectionId, ColumnOverride, Reply, Request, SpaceId};
-use super::shares::pca_fit;
+use super::shares::{cka_matrix, pca_fit};
 use super::store::{projection_with, Store, PCA_COMPONENTS};
 use crate::web::files::{fetch_bytes, read_file, url_file_name, ReadError};
 
@@ -219,7 +219,20 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
         }
         Request::CkaMatrix { collection } => {
             progress(scope, id, "CKA between spaces", 0.0, 1.0);
-            let reply = match state.store.borrow().cka_matrix(collection) {
+            let got = state.store.borrow().collection_matrices(collection);
+            let result = match got {
+                Ok((names, mats)) => {
+                    let views: Vec<MatView<'_>> = mats.iter().map(|m| m.view()).collect();
+                    let shown = |done: usize, total: usize| {
+                        progress(scope, id, "CKA between spaces", done as f64, total as f64)
+                    };
+                    cka_matrix(&state.pool, &views, shown)
+                        .await
+                        .map(|values| (names, values))
+                }
+                Err(message) => Err(message),
+            };
+            let reply = match result {
                 Ok((names, values)) => Reply::Matrix { names, values },
                 Err(message) => Reply::Failed { message },
             };

@@ -4,6 +4,7 @@
 
 use futures_channel::oneshot;
 use rosetta_core::knn::knn_candidates;
+use rosetta_core::linalg::{centred_cross, Precision};
 use rosetta_core::pca::gram_share;
 use rosetta_core::relative::{RelativeBasis, Similarity};
 use rosetta_core::retrieval::retrieval_counts;
@@ -25,6 +26,10 @@ pub enum Job {
     /// Arrays: rows (n × d f32), column means (d f64). Answers the rows' centred Gram matrix
     /// (d × d f64): one share of the PCA covariance.
     CentredGram { n: usize, d: usize },
+    /// Arrays: rows of X (n × dx f32) and the same rows of Y (n × dy f32), the column means of
+    /// X (dx f64) and of Y (dy f64). Answers `X̄ᵀȲ` of those rows (dx × dy f64): one share of a
+    /// CKA cross product.
+    CentredCross { n: usize, dx: usize, dy: usize },
     /// Arrays: every row of X and of Y (n × d f32 each). Answers the retrieval counts of query
     /// rows `rows.0..rows.1` (x→y: one per row, u32) and their share of y→x (n u32).
     RetrievalCounts {
@@ -132,6 +137,20 @@ pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
             let view = MatView::new(&rows, *n, *d).map_err(|e| e.to_string())?;
             Ok(vec![Buf::F64(gram_share(view, &mean))])
         }
+        Job::CentredCross { n, dx, dy } => {
+            let x = f32s(it.next(), n * dx, "x")?;
+            let y = f32s(it.next(), n * dy, "y")?;
+            let (Some(Buf::F64(mx)), Some(Buf::F64(my))) = (it.next(), it.next()) else {
+                return Err("cross: the column means are missing".into());
+            };
+            if mx.len() != *dx || my.len() != *dy {
+                return Err("cross: column means of the wrong length".into());
+            }
+            let vx = MatView::new(&x, *n, *dx).map_err(|e| e.to_string())?;
+            let vy = MatView::new(&y, *n, *dy).map_err(|e| e.to_string())?;
+            let cross = centred_cross(vx, &mx, vy, &my, Precision::F32Blocks);
+            Ok(vec![Buf::F64(cross)])
+        }
         Job::RetrievalCounts { n, d, rows } => {
             let x = f32s(it.next(), n * d, "x")?;
             let y = f32s(it.next(), n * d, "y")?;
@@ -215,6 +234,12 @@ pub(crate) mod testing {
             Poll::Ready(v) => v,
             Poll::Pending => panic!("a local job did not finish at once"),
         }
+    }
+
+    /// n × d seeded normal values plus an offset.
+    pub(crate) fn data(n: usize, d: usize) -> Vec<f32> {
+        let mut r = rosetta_core::Rng::new(3);
+        (0..n * d).map(|_| r.normal() as f32 + 0.3).collect()
     }
 
     impl Local {

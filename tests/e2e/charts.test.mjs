@@ -4,22 +4,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { start, openPage, waitForScatter, paintedPixels, shots } from './helpers.mjs';
+import { start, openPage, waitForScatter, paintedPixels, shots, NUMPY_CKA, downloadMetrics } from './helpers.mjs';
 
 let env;
 before(async () => { env = await start(); });
 after(async () => { await env?.close(); });
-
-// Linear CKA of the demo's spaces computed with numpy in float64:
-//   x, y = (np.load(f).astype(np.float64) for f in pair); x -= x.mean(0); y -= y.mean(0)
-//   cka = np.linalg.norm(x.T @ y)**2 / (np.linalg.norm(x.T @ x) * np.linalg.norm(y.T @ y))
-// The tab computes them in the worker with the packed SIMD GEMM (the relaxed-simd build in
-// Chromium, f32 blocks summed in f64): they must agree to 1e-6.
-const NUMPY_CKA = {
-  'digits-mlp-relu-seed0.npy|digits-mlp-relu-seed1.npy': 0.9888263846190589,
-  'digits-mlp-relu-seed0.npy|digits-mlp-tanh-64.npy': 0.9492422269441915,
-  'digits-mlp-relu-seed1.npy|digits-mlp-tanh-64.npy': 0.9486334715191912,
-};
 
 test('the demo gets a scree plot, a CKA heatmap, and agreement charts against a chosen space', async () => {
   const wasm = [];
@@ -41,8 +30,7 @@ test('the demo gets a scree plot, a CKA heatmap, and agreement charts against a 
   await chart('color-by').selectOption({ label: 'kNN@10 agreement with digits-mlp-tanh-64.npy' });
   await chart('colorbar').waitFor();
   // Metrics CSV: the 3 × 3 CKA table (diagonal 1) and the curve.
-  const [download] = await Promise.all([page.waitForEvent('download'), chart('export-metrics').click()]);
-  const rows = readFileSync(await download.path(), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const rows = await downloadMetrics(page);
   assert.deepEqual(rows[0], ['metric', 'space_a', 'space_b', 'value']);
   const cka = rows.filter((r) => r[0] === 'linear_cka');
   assert.equal(cka.length, 9);

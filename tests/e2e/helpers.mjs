@@ -118,3 +118,23 @@ export async function alerts(page) {
 export async function spaces(page) {
   return page.locator('[data-testid=space]').allInnerTexts();
 }
+
+// Linear CKA of the demo's spaces computed with numpy in float64:
+//   x, y = (np.load(f).astype(np.float64) for f in pair); x -= x.mean(0); y -= y.mean(0)
+//   cka = np.linalg.norm(x.T @ y)**2 / (np.linalg.norm(x.T @ x) * np.linalg.norm(y.T @ y))
+// The tab computes them in the worker with the packed SIMD GEMM (the relaxed-simd build in
+// Chromium, f32 blocks summed in f64): they must agree to 1e-6.
+export const NUMPY_CKA = {
+  'digits-mlp-relu-seed0.npy|digits-mlp-relu-seed1.npy': 0.9888263846190589,
+  'digits-mlp-relu-seed0.npy|digits-mlp-tanh-64.npy': 0.9492422269441915,
+  'digits-mlp-relu-seed1.npy|digits-mlp-tanh-64.npy': 0.9486334715191912,
+};
+
+/** The rows of the *Metrics CSV* download (header first), split on commas. */
+export async function downloadMetrics(page) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('[data-testid=export-metrics]').click(),
+  ]);
+  return readFileSync(await download.path(), 'utf8').trim().split('\n').map((l) => l.split(','));
+}

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { start, openPage, waitForScatter, alerts } from './helpers.mjs';
+import { start, openPage, waitForScatter, alerts, NUMPY_CKA, downloadMetrics } from './helpers.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -67,11 +67,13 @@ async function pcaWith(workers) {
   await waitForScatter(page, 1797);
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export-csv]').click()]);
   const rows = readFileSync(await download.path(), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').slice(1, 3).map(Number));
+  await page.waitForFunction(() => document.querySelector('[data-testid=chart-heatmap]')?.dataset.ready === 'true', null, { timeout: 60000 });
+  const cka = (await downloadMetrics(page)).filter((r) => r[0] === 'linear_cka' && r[1] !== r[2]);
   await page.close();
-  return { rows, problems, bundles };
+  return { rows, problems, bundles, cka };
 }
 
-test('the covariance of the PCA is summed by two workers and equals scikit-learn', async () => {
+test('the PCA and the CKA matrix are summed by two workers and equal scikit-learn and numpy', async () => {
   const one = await pcaWith(1);
   const two = await pcaWith(2);
   assert.equal(two.rows.length, 1797);
@@ -79,6 +81,11 @@ test('the covariance of the PCA is summed by two workers and equals scikit-learn
   SKLEARN_COORDS.forEach(([x, y], i) => {
     assert.ok(Math.abs(two.rows[i][0] - x) < 1e-4 && Math.abs(two.rows[i][1] - y) < 1e-4, `${two.rows[i]} against ${x},${y}`);
   });
+  assert.equal(two.cka.length, 6);
+  for (const r of two.cka) {
+    const want = NUMPY_CKA[[r[1], r[2]].sort().join('|')];
+    assert.ok(Math.abs(Number(r[3]) - want) < 1e-6, `${r.join(',')} against numpy's ${want}`);
+  }
   const diff = Math.max(...two.rows.flatMap(([x, y], i) => [Math.abs(x - one.rows[i][0]), Math.abs(y - one.rows[i][1])]));
   assert.ok(diff < 1e-5, `largest difference between one and two workers: ${diff}`);
   assert.deepEqual([...one.problems, ...two.problems], []);

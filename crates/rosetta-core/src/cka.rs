@@ -30,9 +30,8 @@ pub fn linear_cka(x: MatView<'_>, y: MatView<'_>) -> Result<LinearCka, CoreError
     let gxx = centred_gram(x, &mx);
     let gyy = centred_gram(y, &my);
     let gxy = centred_cross(x, &mx, y, &my, Precision::F32Blocks);
-    let sq = |m: &[f64]| m.iter().map(|v| v * v).sum::<f64>();
-    let (xty, xtx, yty) = (sq(&gxy), sq(&gxx), sq(&gyy));
-    let cka = ratio(xty, xtx.sqrt() * yty.sqrt());
+    let (xty, xtx, yty) = (sum_sq(&gxy), sum_sq(&gxx), sum_sq(&gyy));
+    let cka = linear_cka_from(&gxy, xtx.sqrt(), yty.sqrt());
 
     let debiased = (n >= 4).then(|| {
         let a = row_sq_norms(x, &mx);
@@ -49,6 +48,22 @@ pub fn linear_cka(x: MatView<'_>, y: MatView<'_>) -> Result<LinearCka, CoreError
         ratio(hxy, (hxx * hyy).max(0.0).sqrt())
     });
     Ok(LinearCka { cka, debiased })
+}
+
+/// Linear CKA from its parts: the cross product `X̄ᵀȲ` and the Frobenius norms of `X̄ᵀX̄` and
+/// `ȲᵀȲ` ([`frobenius`]). A collection of k spaces needs k Grams and k(k−1)/2 cross products
+/// this way, not k(k−1) Grams. O(Dx·Dy).
+pub fn linear_cka_from(cross: &[f64], gram_norm_x: f64, gram_norm_y: f64) -> f64 {
+    ratio(sum_sq(cross), gram_norm_x * gram_norm_y)
+}
+
+/// The Frobenius norm of a matrix given as its values. O(len).
+pub fn frobenius(m: &[f64]) -> f64 {
+    sum_sq(m).sqrt()
+}
+
+fn sum_sq(m: &[f64]) -> f64 {
+    m.iter().map(|v| v * v).sum()
 }
 
 fn ratio(num: f64, den: f64) -> f64 {

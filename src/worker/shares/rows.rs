@@ -1,121 +1,12 @@
-//! Kernels cut into shares: the worker that holds the data (the coordinator) sends all shares but
-//! the first to helpers (`Helpers::submit`: the arrays are copied, no SharedArrayBuffer), computes
-//! its own meanwhile, then joins the answers. A share whose helper fails, or answers something
-//! malformed, is computed here instead, so a kernel never depends on a helper being alive.
-
-use std::ops::Range;
+//! Row- and tile-separable kernels: relative rows, retrieval counts, kNN candidate lists.
 
 use rosetta_core::knn::{knn_candidates, knn_merge, knn_tiles, Candidates};
-use rosetta_core::linalg::BLOCK_ROWS;
-use rosetta_core::pca::gram_share;
 use rosetta_core::relative::RelativeBasis;
 use rosetta_core::retrieval::{retrieval_counts, Retrieval};
-use rosetta_core::{MatView, Matrix, Metric, Neighbors, Pca, PcaParams};
+use rosetta_core::{MatView, Matrix, Metric, Neighbors};
 
-use super::jobs::{Buf, BufRef, Helpers, Job};
-
-/// `0..n` cut into `parts` ranges whose lengths differ by at most one.
-pub fn split(n: usize, parts: usize) -> Vec<Range<usize>> {
-    let parts = parts.max(1);
-    (0..parts)
-        .map(|p| n * p / parts..n * (p + 1) / parts)
-        .collect()
-}
-
-/// `0..n` cut into `parts` ranges at multiples of `align` (the last takes the rest): shares of a
-/// blocked kernel that sum the same blocks as one pass.
-pub fn split_aligned(n: usize, parts: usize, align: usize) -> Vec<Range<usize>> {
-    let blocks = n.div_ceil(align.max(1));
-    split(blocks, parts)
-        .into_iter()
-        .map(|b| (b.start * align).min(n)..(b.end * align).min(n))
-        .collect()
-}
-
-/// Multiply-adds of `knn` on N × D (half the N² products, by symmetry).
-pub fn knn_work(n: usize, d: usize) -> f64 {
-    n as f64 * n as f64 * d as f64 / 2.0
-}
-
-/// One kernel in shares: `shares[0]` here, `shares[h + 1]` on helper h. `job(share)` is a
-/// helper's job and arrays, `local(share)` computes a share here (the first, and any whose helper
-/// failed), `decode(share, arrays)` reads a helper's answer (`None`: malformed). The parts come
-/// back in share order; `on_share(done, total)` reports each.
-async fn in_shares<'a, T>(
-    helpers: &impl Helpers,
-    shares: &[Range<usize>],
-    job: impl Fn(&Range<usize>) -> (Job, Vec<BufRef<'a>>),
-    local: impl Fn(Range<usize>) -> Result<T, String>,
-    decode: impl Fn(&Range<usize>, Vec<Buf>) -> Option<T>,
-    on_share: impl Fn(usize, usize),
-) -> Result<Vec<T>, String> {
-    let mut sent = 0;
-    let mut waiting = Vec::new();
-    for (h, share) in shares[1..].iter().enumerate() {
-        let (job, arrays) = job(share);
-        sent = sent.max(arrays.iter().map(|a| a.byte_len()).sum::<usize>());
-        waiting.push((share.clone(), helpers.submit(h, &job, &arrays)));
-    }
-    let mut parts = vec![local(shares[0].clone())?];
-    on_share(1, shares.len());
-    for (share, answer) in waiting {
-        let part = match answer.await {
-            Ok(Ok(arrays)) => decode(&share, arrays),
-            _ => None,
-        };
-        parts.push(match part {
-            Some(p) => p,
-            None => local(share)?,
-        });
-        on_share(parts.len(), shares.len());
-    }
-    helpers.done(sent);
-    Ok(parts)
-}
-
-/// `params.fit(x)` with the covariance path's Gram matrix summed over row shares computed by this
-/// worker and the helpers (shares end on the Gram's block boundaries, so the f32 block products
-/// are those of one pass; only the order of their f64 sum differs). Other solvers run here.
-pub async fn pca_fit(
-    helpers: &impl Helpers,
-    x: MatView<'_>,
-    params: PcaParams,
-    on_share: impl Fn(usize, usize),
-) -> Result<Pca, String> {
-    let Some(plan) = params.covariance_plan(x).map_err(|e| e.to_string())? else {
-        return params.fit(x).map_err(|e| e.to_string());
-    };
-    let (n, d) = (x.n(), x.d());
-    let work = n as f64 * (d * d) as f64 / 2.0;
-    let shares = split_aligned(n, helpers.count(work) + 1, BLOCK_ROWS);
-    let mean = &plan.mean;
-    let parts = in_shares(
-        helpers,
-        &shares,
-        |rows| {
-            let job = Job::CentredGram { n: rows.len(), d };
-            let arrays = vec![
-                BufRef::F32(x.rows(rows.start, rows.end).data()),
-                BufRef::F64(mean),
-            ];
-            (job, arrays)
-        },
-        |rows| Ok(gram_share(x.rows(rows.start, rows.end), mean)),
-        |_, arrays| match <[Buf; 1]>::try_from(arrays) {
-            Ok([Buf::F64(g)]) if g.len() == d * d => Some(g),
-            _ => None,
-        },
-        on_share,
-    )
-    .await?;
-    let mut gram = vec![0.0f64; d * d];
-    for part in parts {
-        gram.iter_mut().zip(part).for_each(|(g, p)| *g += p);
-    }
-    params
-        .fit_from_gram(x, plan, &gram)
-        .map_err(|e| e.to_string())
-}
+use super::{in_shares, knn_work, split};
+use crate::worker::jobs::{Buf, BufRef, Helpers, Job};
 
 /// `basis.transform(x)` with the rows split among this worker and the helpers.
 pub async fn relative_rows(
@@ -251,19 +142,7 @@ mod tests {
     use rosetta_core::Rng;
 
     use super::*;
-    use crate::worker::jobs::testing::{now, Local};
-
-    fn data(n: usize, d: usize) -> Vec<f32> {
-        let mut r = Rng::new(3);
-        (0..n * d).map(|_| r.normal() as f32 + 0.3).collect()
-    }
-
-    #[test]
-    fn split_covers_every_row_once() {
-        assert_eq!(split(10, 3), vec![0..3, 3..6, 6..10]);
-        assert_eq!(split(2, 4), vec![0..0, 0..1, 1..1, 1..2]);
-        assert_eq!(split(5, 0), vec![0..5]);
-    }
+    use crate::worker::jobs::testing::{data, now, Local};
 
     #[test]
     fn pooled_relative_rows_equal_one_pass() {
@@ -308,37 +187,6 @@ mod tests {
                 assert_eq!(got, whole, "{metric:?}, {count} helpers");
             }
         }
-    }
-
-    #[test]
-    fn aligned_split_ends_on_block_boundaries() {
-        assert_eq!(split_aligned(1000, 2, 256), vec![0..512, 512..1000]);
-        assert_eq!(split_aligned(100, 3, 256), vec![0..0, 0..0, 0..100]);
-    }
-
-    #[test]
-    fn pooled_pca_equals_fit() {
-        let (n, d) = (2000, 9);
-        let x = data(n, d);
-        let v = MatView::new(&x, n, d).unwrap();
-        let params = PcaParams::new(3);
-        let whole = params.fit(v).unwrap();
-        for (count, broken) in [(0, vec![]), (2, vec![]), (2, vec![0])] {
-            let helpers = Local::with_broken(count, broken);
-            let got = now(pca_fit(&helpers, v, params, |_, _| {})).unwrap();
-            assert_eq!(helpers.jobs.get(), count);
-            for (a, b) in got.components.iter().zip(&whole.components) {
-                assert!((a - b).abs() < 1e-9, "{a} {b}");
-            }
-            for (a, b) in got.singular_values.iter().zip(&whole.singular_values) {
-                assert!((a - b).abs() <= 1e-12 * b, "{a} {b}");
-            }
-        }
-        // Wide data is not the covariance path: it runs here.
-        let wide = MatView::new(&x, 9, 2000).unwrap();
-        let helpers = Local::new(2);
-        now(pca_fit(&helpers, wide, params, |_, _| {})).unwrap();
-        assert_eq!(helpers.jobs.get(), 0);
     }
 
     #[test]

@@ -1,0 +1,206 @@
+//! Gram matrices and cross products summed over row shares: PCA's covariance and the CKA matrix.
+
+use rosetta_core::cka::{frobenius, linear_cka_from};
+use rosetta_core::linalg::{centred_cross, Precision, BLOCK_ROWS};
+use rosetta_core::pca::gram_share;
+use rosetta_core::{CoreError, MatView, Pca, PcaParams};
+
+use super::{in_shares, split_aligned};
+use crate::worker::jobs::{Buf, BufRef, Helpers, Job};
+
+/// `X̄ᵀX̄` of `x` centred by `mean` (D×D f64), summed over row shares that end on the Gram's
+/// 256-row blocks: the f32 block products are those of one pass, only the order of their f64 sum
+/// differs.
+pub async fn gram(
+    helpers: &impl Helpers,
+    x: MatView<'_>,
+    mean: &[f64],
+    on_share: impl Fn(usize, usize),
+) -> Result<Vec<f64>, String> {
+    let (n, d) = (x.n(), x.d());
+    let work = n as f64 * (d * d) as f64 / 2.0;
+    let shares = split_aligned(n, helpers.count(work) + 1, BLOCK_ROWS);
+    let parts = in_shares(
+        helpers,
+        &shares,
+        |rows| {
+            let job = Job::CentredGram { n: rows.len(), d };
+            let arrays = vec![
+                BufRef::F32(x.rows(rows.start, rows.end).data()),
+                BufRef::F64(mean),
+            ];
+            (job, arrays)
+        },
+        |rows| Ok(gram_share(x.rows(rows.start, rows.end), mean)),
+        |_, arrays| match <[Buf; 1]>::try_from(arrays) {
+            Ok([Buf::F64(g)]) if g.len() == d * d => Some(g),
+            _ => None,
+        },
+        on_share,
+    )
+    .await?;
+    Ok(sum_parts(parts, d * d))
+}
+
+/// `X̄ᵀȲ` of two spaces of the same items (Dx×Dy f64), summed over row shares on the same
+/// 256-row blocks as one pass.
+pub async fn cross(
+    helpers: &impl Helpers,
+    (x, mean_x): (MatView<'_>, &[f64]),
+    (y, mean_y): (MatView<'_>, &[f64]),
+) -> Result<Vec<f64>, String> {
+    let (n, dx, dy) = (x.n(), x.d(), y.d());
+    let work = n as f64 * dx as f64 * dy as f64;
+    let shares = split_aligned(n, helpers.count(work) + 1, BLOCK_ROWS);
+    let parts = in_shares(
+        helpers,
+        &shares,
+        |rows| {
+            let job = Job::CentredCross {
+                n: rows.len(),
+                dx,
+                dy,
+            };
+            let arrays = vec![
+                BufRef::F32(x.rows(rows.start, rows.end).data()),
+                BufRef::F32(y.rows(rows.start, rows.end).data()),
+                BufRef::F64(mean_x),
+                BufRef::F64(mean_y),
+            ];
+            (job, arrays)
+        },
+        |rows| {
+            let (xs, ys) = (x.rows(rows.start, rows.end), y.rows(rows.start, rows.end));
+            Ok(centred_cross(xs, mean_x, ys, mean_y, Precision::F32Blocks))
+        },
+        |_, arrays| match <[Buf; 1]>::try_from(arrays) {
+            Ok([Buf::F64(c)]) if c.len() == dx * dy => Some(c),
+            _ => None,
+        },
+        |_, _| {},
+    )
+    .await?;
+    Ok(sum_parts(parts, dx * dy))
+}
+
+/// The element-wise sum of equally long parts.
+fn sum_parts(parts: Vec<Vec<f64>>, len: usize) -> Vec<f64> {
+    let mut sum = vec![0.0f64; len];
+    for part in parts {
+        sum.iter_mut().zip(part).for_each(|(s, p)| *s += p);
+    }
+    sum
+}
+
+/// Linear CKA of every pair of `spaces` (the same items): k × k, row-major, diagonal 1. Each
+/// space's Gram is computed once; Grams and cross products are summed over row shares.
+/// `on_step(done, total)` reports each Gram and cross product. O(k·N·D²/2 + k²·N·D²/2).
+pub async fn cka_matrix(
+    helpers: &impl Helpers,
+    spaces: &[MatView<'_>],
+    on_step: impl Fn(usize, usize),
+) -> Result<Vec<f64>, String> {
+    let k = spaces.len();
+    if let Some(bad) = spaces.iter().find(|s| s.n() != spaces[0].n()) {
+        return Err(CoreError::ItemCountMismatch(spaces[0].n(), bad.n()).to_string());
+    }
+    let steps = k + k * k.saturating_sub(1) / 2;
+    let means: Vec<Vec<f64>> = spaces.iter().map(|s| s.column_means()).collect();
+    let mut norms = Vec::with_capacity(k);
+    for (s, m) in spaces.iter().zip(&means) {
+        norms.push(frobenius(&gram(helpers, *s, m, |_, _| {}).await?));
+        on_step(norms.len(), steps);
+    }
+    let mut values = vec![1.0; k * k];
+    let mut done = k;
+    for i in 0..k {
+        for j in i + 1..k {
+            let c = cross(helpers, (spaces[i], &means[i]), (spaces[j], &means[j])).await?;
+            let v = linear_cka_from(&c, norms[i], norms[j]);
+            values[i * k + j] = v;
+            values[j * k + i] = v;
+            done += 1;
+            on_step(done, steps);
+        }
+    }
+    Ok(values)
+}
+
+/// `params.fit(x)` with the covariance path's Gram summed over row shares by this worker and the
+/// helpers ([`gram`]). Other solvers run here.
+pub async fn pca_fit(
+    helpers: &impl Helpers,
+    x: MatView<'_>,
+    params: PcaParams,
+    on_share: impl Fn(usize, usize),
+) -> Result<Pca, String> {
+    let Some(plan) = params.covariance_plan(x).map_err(|e| e.to_string())? else {
+        return params.fit(x).map_err(|e| e.to_string());
+    };
+    let g = gram(helpers, x, &plan.mean, on_share).await?;
+    params.fit_from_gram(x, plan, &g).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use rosetta_core::Rng;
+
+    use super::*;
+    use crate::worker::jobs::testing::{data, now, Local};
+
+    #[test]
+    fn pooled_pca_equals_fit() {
+        let (n, d) = (2000, 9);
+        let x = data(n, d);
+        let v = MatView::new(&x, n, d).unwrap();
+        let params = PcaParams::new(3);
+        let whole = params.fit(v).unwrap();
+        for (count, broken) in [(0, vec![]), (2, vec![]), (2, vec![0])] {
+            let helpers = Local::with_broken(count, broken);
+            let got = now(pca_fit(&helpers, v, params, |_, _| {})).unwrap();
+            assert_eq!(helpers.jobs.get(), count);
+            for (a, b) in got.components.iter().zip(&whole.components) {
+                assert!((a - b).abs() < 1e-9, "{a} {b}");
+            }
+            for (a, b) in got.singular_values.iter().zip(&whole.singular_values) {
+                assert!((a - b).abs() <= 1e-12 * b, "{a} {b}");
+            }
+        }
+        // Wide data is not the covariance path: it runs here.
+        let wide = MatView::new(&x, 9, 2000).unwrap();
+        let helpers = Local::new(2);
+        now(pca_fit(&helpers, wide, params, |_, _| {})).unwrap();
+        assert_eq!(helpers.jobs.get(), 0);
+    }
+
+    #[test]
+    fn pooled_cka_matrix_equals_pairwise_cka() {
+        let n = 1500;
+        let a = data(n, 6);
+        let mut r = Rng::new(4);
+        let b: Vec<f32> = a.iter().map(|&v| v * 2.0 + r.normal() as f32).collect();
+        let c: Vec<f32> = (0..n * 3).map(|_| r.normal() as f32).collect();
+        let views = [
+            MatView::new(&a, n, 6).unwrap(),
+            MatView::new(&b, n, 6).unwrap(),
+            MatView::new(&c, n, 3).unwrap(),
+        ];
+        for (count, broken) in [(0, vec![]), (2, vec![]), (2, vec![1])] {
+            let helpers = Local::with_broken(count, broken);
+            let m = now(cka_matrix(&helpers, &views, |_, _| {})).unwrap();
+            for i in 0..3 {
+                assert_eq!(m[i * 3 + i], 1.0);
+                for j in 0..3 {
+                    if i != j {
+                        let want = rosetta_core::cka::linear_cka(views[i], views[j])
+                            .unwrap()
+                            .cka;
+                        assert!((m[i * 3 + j] - want).abs() <= 1e-12, "{i},{j}");
+                    }
+                }
+            }
+        }
+        let short = MatView::new(&c[..30], 10, 3).unwrap();
+        assert!(now(cka_matrix(&Local::new(0), &[views[0], short], |_, _| {})).is_err());
+    }
+}

@@ -93,7 +93,8 @@ test('the PCA and the CKA matrix are summed by two workers and equal scikit-lear
 
 test('a helper that cannot start leaves the work to the worker: same numbers', async () => {
   const r = await agreementWith(3, { failHelpers: true });
-  assert.equal(r.scripts.length, 3, 'the worker and two refused helpers');
+  // The first refusal stops the pool, so the second helper may be gone before it fetches.
+  assert.ok(r.scripts.length >= 2, `the worker and at least one refused helper: ${r.scripts.length}`);
   assert.ok(r.warnings.some((w) => w.includes('working on one thread')), r.warnings.join('\n'));
   assert.ok(Math.abs(r.value - NUMPY_MEAN_AGREEMENT) < 1e-12, `${r.value}`);
   assert.deepEqual(r.problems, []);

@@ -174,15 +174,6 @@ impl Store {
             .ok_or_else(|| format!("no space with id {id}"))?;
         Ok((space.matrix.clone(), space.name.clone()))
     }
-
-    /// Exact PCA of one space in this worker alone (the worker pools it: `jobs::pca_fit`).
-    pub fn project(&self, id: SpaceId) -> Result<Projection, String> {
-        let (m, name) = self.space_matrix(id)?;
-        let pca = PcaParams::new(PCA_COMPONENTS)
-            .fit(m.view())
-            .map_err(|e| format!("{name}: PCA: {e}"))?;
-        projection_with(&pca, &m)
-    }
 }
 
 impl Store {
@@ -321,6 +312,16 @@ pub fn info(c: &StoredCollection) -> CollectionInfo {
 #[cfg(test)]
 mod aligned_tests {
     use super::*;
+    use crate::worker::jobs::testing::{now, Local};
+    use crate::worker::shares::pca_fit;
+
+    /// The projection as the worker makes it (`shares::pca_fit`), here without helpers.
+    pub(super) fn project(store: &Store, id: SpaceId) -> Projection {
+        let (m, _) = store.space_matrix(id).unwrap();
+        let params = PcaParams::new(PCA_COMPONENTS);
+        let pca = now(pca_fit(&Local::new(0), m.view(), params, |_, _| {})).unwrap();
+        projection_with(&pca, &m).unwrap()
+    }
 
     /// A rotated, rescaled copy of a space lands exactly on the original in aligned mode.
     #[test]
@@ -362,7 +363,7 @@ mod aligned_tests {
         };
         let out = store.load(vec![parsed("a.npy", a, d), parsed("b.npy", b, d + 1)], None);
         let ids = out.added;
-        let plain = store.project(ids[0]).unwrap();
+        let plain = project(&store, ids[0]);
         let aligned = store.project_aligned(ids[1], ids[0]).unwrap();
         for (p, q) in plain.coords.iter().zip(&aligned.coords) {
             assert!((p - q).abs() < 1e-3, "{p} vs {q}");
@@ -372,6 +373,7 @@ mod aligned_tests {
 
 #[cfg(test)]
 mod tests {
+    use super::aligned_tests::project;
     use super::*;
     use rosetta_io::parse_file;
 
@@ -452,7 +454,7 @@ mod tests {
     fn projection_has_one_point_per_item() {
         let mut s = Store::default();
         let out = s.load(vec![file("a.npy", &npy(50, 6))], None);
-        let p = s.project(out.added[0]).unwrap();
+        let p = project(&s, out.added[0]);
         assert_eq!(p.n, 50);
         assert_eq!(p.coords.len(), 100);
         assert!(p.explained_variance_ratio[0] >= p.explained_variance_ratio[1]);

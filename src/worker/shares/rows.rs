@@ -48,11 +48,12 @@ pub async fn relative_rows(
         on_share,
     )
     .await?;
-    Ok(Matrix {
-        data: parts.concat(),
-        n,
-        d: k,
-    })
+    // The own share is the first part: extend it in place rather than copy every part again.
+    let mut parts = parts.into_iter();
+    let mut data = parts.next().unwrap_or_default();
+    data.reserve_exact(n * k - data.len());
+    parts.for_each(|p| data.extend_from_slice(&p));
+    Ok(Matrix { data, n, d: k })
 }
 
 /// `retrieval(x, y)` with the query rows split among this worker and the helpers (each helper gets

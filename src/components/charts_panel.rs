@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::components::anchor_picker::AnchorPicker;
+use crate::components::pair_report::PairReport;
 use crate::render::charts;
 use crate::state::export::csv_field;
 use crate::state::{AlertLevel, AppState, ProjectionState};
@@ -266,6 +267,7 @@ pub fn ChartsPanel() -> impl IntoView {
                     "Metrics JSON"
                 </button>
             </div>
+            <PairReport a=Signal::derive(move || main.get()) b=Signal::derive(move || other.get().filter(|b| main.get() != Some(*b))) />
             <div class="charts">
                 <canvas class="chart" node_ref=scree_ref data-testid="chart-scree"></canvas>
                 <canvas class="chart" node_ref=heatmap_ref data-testid="chart-heatmap"

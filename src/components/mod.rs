@@ -9,6 +9,7 @@ pub mod drop_zone;
 pub mod file_picker;
 pub mod legend;
 pub mod neighbor_list;
+pub mod pair_report;
 pub mod pane_view;
 pub mod panes;
 pub mod progress_bar;

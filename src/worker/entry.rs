@@ -19,6 +19,7 @@ use super::protocol::{CollectionId, ColumnOverride, Reply, Request, SpaceId};
 use super::shares::{cka_matrix, pca_fit};
 use super::store::{projection_with, Store, PCA_COMPONENTS};
 use crate::web::files::{fetch_bytes, read_file, url_file_name, ReadError};
+use rosetta_core::compare::CompareParams;
 
 struct State {
     store: RefCell<Store>,
@@ -174,7 +175,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
                 );
                 if state.pool.count(f64::INFINITY) > 0 {
                     let pooled = super::pool_bench::pooled(w, &state.pool, &clock, scale).await;
-                    lines.extend(pooled.map(|t| t.to_json()));
+                    lines.extend(pooled.iter().map(|t| t.to_json()));
                 }
             }
             post(scope, id, &Reply::Bench { lines }, None);
@@ -253,6 +254,45 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
             };
             let reply = match result {
                 Ok(values) => Reply::Values { values },
+                Err(message) => Reply::Failed { message },
+            };
+            post(scope, id, &reply, None);
+        }
+        Request::Compare {
+            a,
+            b,
+            k,
+            anchors,
+            center,
+            labels,
+        } => {
+            let pair = state.store.borrow().pair_matrices(a, b);
+            let shown = |step: &str, done: f64| progress(scope, id, step, done, 1.0);
+            let result = match pair {
+                Ok((x, y)) => {
+                    let params = CompareParams {
+                        k,
+                        center,
+                        ..CompareParams::default()
+                    };
+                    let anchors: Vec<usize> = anchors.into_iter().map(|r| r as usize).collect();
+                    super::compare::full_report(
+                        &state.pool,
+                        (&x, &y),
+                        anchors,
+                        params,
+                        labels.as_deref(),
+                        shown,
+                    )
+                    .await
+                }
+                Err(message) => Err(message),
+            };
+            let reply = match result {
+                Ok(rows) => {
+                    let (names, values) = rows.into_iter().unzip();
+                    Reply::Metrics { names, values }
+                }
                 Err(message) => Reply::Failed { message },
             };
             post(scope, id, &reply, None);

@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod client;
+pub mod compare;
 pub mod entry;
 pub mod helper;
 pub mod jobs;

@@ -2,24 +2,41 @@
 //! one-worker timings, when the pool has helpers): the same data as `rosetta_bench::pca` and
 //! `rosetta_bench::relative_rep`, so the lines compare directly.
 
-use rosetta_bench::{pca_inputs, relative_inputs, Timing, REPEATS};
+use rosetta_bench::{compare_check, compare_inputs, pca_inputs, relative_inputs, Timing, REPEATS};
+use rosetta_core::compare::CompareParams;
 use rosetta_core::relative::RelativeParams;
 use rosetta_core::{MatView, PcaParams};
 
-use super::jobs::Helpers;
-use super::shares::{pca_fit, relative_rows};
+use std::cell::RefCell;
 
-/// The pooled timing of workload `which` ("pca" or "relative"), if it has one.
+use super::compare::compare_pooled;
+use super::jobs::Helpers;
+use super::shares::{knn_work, pca_fit, relative_rows};
+
+/// The pooled timings of workload `which` ("pca", "relative", "compare", "compare-steps"), if it
+/// has any.
 pub async fn pooled(
     which: &str,
     helpers: &impl Helpers,
     clock: &dyn Fn() -> f64,
     scale: f64,
-) -> Option<Timing> {
+) -> Vec<Timing> {
     match which {
-        "pca" => pca_pooled(helpers, clock, scale).await,
-        "relative" => relative_pooled(helpers, clock, scale).await,
-        _ => None,
+        "pca" => pca_pooled(helpers, clock, scale)
+            .await
+            .into_iter()
+            .collect(),
+        "relative" => relative_pooled(helpers, clock, scale)
+            .await
+            .into_iter()
+            .collect(),
+        "compare" => compare_timed(helpers, clock, scale)
+            .await
+            .into_iter()
+            .take(1)
+            .collect(),
+        "compare-steps" => compare_timed(helpers, clock, scale).await,
+        _ => Vec::new(),
     }
 }
 
@@ -81,6 +98,50 @@ pub async fn relative_pooled(
     })
 }
 
+/// One pooled run of the full comparison (like the one-thread line, a single run: it is long),
+/// then the time of each of its steps.
+pub async fn compare_timed(
+    helpers: &impl Helpers,
+    clock: &dyn Fn() -> f64,
+    scale: f64,
+) -> Vec<Timing> {
+    let inp = compare_inputs(scale);
+    let (n, d) = (inp.n, inp.d);
+    let workers = helpers.count(knn_work(n, d)) + 1;
+    let (Ok(vx), Ok(vy)) = (MatView::new(&inp.x, n, d), MatView::new(&inp.y, n, d)) else {
+        return Vec::new();
+    };
+    let marks = RefCell::new(Vec::new());
+    let t0 = clock();
+    let report = compare_pooled(
+        helpers,
+        (vx, vy),
+        &inp.anchors,
+        CompareParams::default(),
+        Some(&inp.labels),
+        |step, _| marks.borrow_mut().push((step.to_owned(), clock())),
+    )
+    .await;
+    let ms = clock() - t0;
+    let Ok(rep) = report else {
+        return Vec::new();
+    };
+    let line = |name: String, ms: f64| Timing {
+        name,
+        ms,
+        bytes: None,
+        check: compare_check(&rep),
+    };
+    let mut out = vec![line(format!("compare {n}x{d} k=10, {workers} workers"), ms)];
+    out.extend(marks.borrow().windows(2).map(|w| {
+        line(
+            format!("compare {n}x{d}, {workers} workers, step: {}", w[0].0),
+            w[1].1 - w[0].1,
+        )
+    }));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,9 +153,16 @@ mod tests {
         let one = rosetta_bench::run("relative", &clock, 0.01);
         // (The pooled PCA is checked in `jobs`: natively, in a debug build, its 7,680-row minimum
         // for the covariance path would take a minute here.)
-        assert!(now(pooled("parse", &Local::new(2), &clock, 0.01)).is_none());
-        let pooled = now(pooled("relative", &Local::new(2), &clock, 0.01)).unwrap();
+        assert!(now(pooled("parse", &Local::new(2), &clock, 0.01)).is_empty());
+        let pooled = now(pooled("relative", &Local::new(2), &clock, 0.01)).remove(0);
         assert_eq!(pooled.name, format!("{}, 3 workers", one[0].name));
         assert!((pooled.check - one[0].check).abs() < 1e-6);
+        let one = rosetta_bench::run("compare", &clock, 0.01);
+        let two = now(super::pooled("compare", &Local::new(1), &clock, 0.01));
+        assert_eq!(two.len(), 1);
+        assert_eq!(two[0].name, format!("{}, 2 workers", one[0].name));
+        assert!((two[0].check - one[0].check).abs() < 1e-9);
+        let steps = now(super::pooled("compare-steps", &Local::new(1), &clock, 0.01));
+        assert_eq!(steps.len(), 1 + rosetta_core::compare::COMPARE_STEPS.len());
     }
 }

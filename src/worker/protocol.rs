@@ -89,6 +89,17 @@ pub enum Request {
         /// "cosine" or "euclidean".
         metric: String,
     },
+    /// The full comparison of two spaces of the same items (every metric of `rosetta compare`),
+    /// split among the pool. `anchors`: rows (empty: the CLI's default, max(dims) random, seed 0);
+    /// `labels`: one per item, for the stitching probe. Answers `Metrics`.
+    Compare {
+        a: SpaceId,
+        b: SpaceId,
+        k: usize,
+        anchors: Vec<u32>,
+        center: bool,
+        labels: Option<Vec<String>>,
+    },
     /// Stop request `request` (a load) at its next slice; it answers `Cancelled`.
     Cancel { request: u32 },
     /// Run benchmark workloads (`rosetta_bench::WORKLOADS`) in the worker.
@@ -130,6 +141,11 @@ pub enum Reply {
         values: Vec<f64>,
     },
     Values {
+        values: Vec<f64>,
+    },
+    /// Named numbers, in order (`Compare`: the dotted keys of `rosetta compare --json`).
+    Metrics {
+        names: Vec<String>,
         values: Vec<f64>,
     },
     Curve {

@@ -3,7 +3,7 @@
 //! `performance.now()` in a tab), next to a baseline measured in the same run.
 
 use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
-use rosetta_core::compare::{compare, CompareParams};
+use rosetta_core::compare::{compare, CompareParams, CompareReport};
 use rosetta_core::relative::{relative, RelativeParams};
 use rosetta_core::{MatView, PcaParams, Rng};
 
@@ -235,40 +235,83 @@ pub fn relative_rep(clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
     }]
 }
 
-/// The full comparison of two n × d spaces (k = 10, d random anchors).
-pub fn full_compare(clock: &dyn Fn() -> f64, n: usize, d: usize) -> Vec<Timing> {
+/// The inputs of the `compare` workload: two n × d spaces (y = x + noise), labels of 10 classes,
+/// and d random anchors (seed 0).
+pub struct CompareInputs {
+    pub x: Vec<f32>,
+    pub y: Vec<f32>,
+    pub n: usize,
+    pub d: usize,
+    pub labels: Vec<String>,
+    pub anchors: Vec<usize>,
+}
+
+/// The `compare` workload's data at `scale` (20,000 × 384 at 1).
+pub fn compare_inputs(scale: f64) -> CompareInputs {
+    let (n, d) = (scaled(20_000, scale), 384);
     let x = embeddings(n, d, 6);
     let mut r = Rng::new(7);
     let y: Vec<f32> = x.iter().map(|&v| v + 0.5 * r.normal() as f32).collect();
     let labels: Vec<String> = (0..n).map(|i| format!("c{}", i % 10)).collect();
+    let params = AnchorParams {
+        strategy: AnchorStrategy::Random,
+        k: d,
+        seed: 0,
+    };
+    let anchors = MatView::new(&x, n, d)
+        .ok()
+        .and_then(|v| select_anchors(v, params, None).ok())
+        .unwrap_or_default();
+    CompareInputs {
+        x,
+        y,
+        n,
+        d,
+        labels,
+        anchors,
+    }
+}
+
+/// The check value of a comparison (same in every implementation).
+pub fn compare_check(rep: &CompareReport) -> f64 {
+    rep.mutual_knn + rep.cka_linear + rep.relative.retrieval.x_to_y.mrr + rep.procrustes.mrr
+}
+
+/// The full comparison of two n × d spaces (k = 10, d random anchors); with `steps`, also the time
+/// of each of its steps (as `compare` reports them).
+pub fn full_compare(clock: &dyn Fn() -> f64, scale: f64, steps: bool) -> Vec<Timing> {
+    let inp = compare_inputs(scale);
+    let (n, d) = (inp.n, inp.d);
+    let mut marks: Vec<(String, f64)> = Vec::new();
     let (ms, check) = time(clock, || {
-        let (Ok(vx), Ok(vy)) = (MatView::new(&x, n, d), MatView::new(&y, n, d)) else {
-            return f64::NAN;
-        };
-        let params = AnchorParams {
-            strategy: AnchorStrategy::Random,
-            k: d,
-            seed: 0,
-        };
-        let Ok(anchors) = select_anchors(vx, params, None) else {
+        let (Ok(vx), Ok(vy)) = (MatView::new(&inp.x, n, d), MatView::new(&inp.y, n, d)) else {
             return f64::NAN;
         };
         compare(
             vx,
             vy,
-            &anchors,
+            &inp.anchors,
             CompareParams::default(),
-            Some(&labels),
-            &mut |_, _| {},
+            Some(&inp.labels),
+            &mut |step, _| marks.push((step.to_owned(), clock())),
         )
-        .map_or(f64::NAN, |rep| rep.mutual_knn + rep.cka_linear)
+        .map_or(f64::NAN, |rep| compare_check(&rep))
     });
-    vec![Timing {
+    let mut out = vec![Timing {
         name: format!("compare {n}x{d} k=10"),
         ms,
         bytes: None,
         check,
-    }]
+    }];
+    if steps {
+        out.extend(marks.windows(2).map(|w| Timing {
+            name: format!("compare {n}x{d} step: {}", w[0].0),
+            ms: w[1].1 - w[0].1,
+            bytes: None,
+            check,
+        }));
+    }
+    out
 }
 
 /// Every workload by name; `scale` < 1 shrinks the sizes (for a quick smoke run).
@@ -283,7 +326,8 @@ pub fn run(which: &str, clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
         "pca" => pca(clock, scale),
         "pca-steps" => pca_steps(clock, s(100_000), 768),
         "relative" => relative_rep(clock, scale),
-        "compare" => full_compare(clock, s(20_000), 384),
+        "compare" => full_compare(clock, scale, false),
+        "compare-steps" => full_compare(clock, scale, true),
         _ => Vec::new(),
     }
 }

@@ -2,10 +2,10 @@
 //! and what the page's comparison view shows).
 
 use crate::agreement::{jaccard, mutual_knn, overlap_per_item};
-use crate::cka::linear_cka;
+use crate::cka::{linear_cka, LinearCka};
 use crate::error::CoreError;
-use crate::knn::{knn, Metric};
-use crate::matrix::MatView;
+use crate::knn::{knn, Metric, Neighbors};
+use crate::matrix::{MatView, Matrix};
 use crate::procrustes::{procrustes_report, ProcrustesReport};
 use crate::relative::{relative, RelativeParams, Similarity};
 use crate::retrieval::{mean_row_cosine, retrieval, Retrieval};
@@ -65,6 +65,51 @@ pub struct CompareReport {
     pub stitching: Option<StitchingReport>,
 }
 
+impl CompareReport {
+    /// Every numeric metric under the dotted name of its key in `rosetta compare --json`
+    /// (`relative.x_to_y.mrr`, …), in the order of that output; absent metrics are left out.
+    pub fn metrics(&self) -> Vec<(String, f64)> {
+        let mut out: Vec<(String, f64)> = vec![("cka_linear".into(), self.cka_linear)];
+        out.extend(self.cka_debiased.map(|v| ("cka_debiased".into(), v)));
+        out.push(("mutual_knn".into(), self.mutual_knn));
+        out.push(("jaccard_abs".into(), self.jaccard_abs));
+        let mut scores = |prefix: &str, r: &Retrieval| {
+            for (dir, s) in [("x_to_y", &r.x_to_y), ("y_to_x", &r.y_to_x)] {
+                for (name, v) in [("mrr", s.mrr), ("top1", s.top1), ("top5", s.top5)] {
+                    out.push((format!("{prefix}.{dir}.{name}"), v));
+                }
+            }
+        };
+        if let Some(a) = &self.absolute_retrieval {
+            scores("absolute", a);
+        }
+        scores("relative", &self.relative.retrieval);
+        out.push(("relative.jaccard".into(), self.relative.jaccard));
+        out.push(("relative.mean_cosine".into(), self.relative.mean_cosine));
+        let p = &self.procrustes;
+        out.push(("procrustes.residual".into(), p.residual));
+        out.push(("procrustes.residual_optscale".into(), p.residual_optscale));
+        out.push(("procrustes.top1".into(), p.top1));
+        out.push(("procrustes.mrr".into(), p.mrr));
+        if let Some(h) = &p.heldout {
+            out.push(("procrustes.heldout.residual".into(), h.residual));
+            out.push(("procrustes.heldout.top1".into(), h.top1));
+            out.push(("procrustes.heldout.mrr".into(), h.mrr));
+        }
+        if let Some(s) = &self.stitching {
+            out.push(("stitching.a_to_b".into(), s.a_to_b));
+            out.push(("stitching.a_to_a".into(), s.a_to_a));
+            out.push(("stitching.b_to_b".into(), s.b_to_b));
+            out.push(("stitching.b_to_a".into(), s.b_to_a));
+            out.extend(
+                s.absolute_a_to_b
+                    .map(|v| ("stitching.absolute_a_to_b".into(), v)),
+            );
+        }
+        out
+    }
+}
+
 /// A seeded split of 0..n into two halves (train gets the extra item when n is odd).
 pub fn half_split(n: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
     let mut order: Vec<usize> = (0..n).collect();
@@ -77,17 +122,33 @@ pub fn half_split(n: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
     (train, test)
 }
 
-/// Compare `x` and `y` (rows = the same items) with the given anchor rows.
-/// `progress(step, fraction)` is called between steps. O(N²·(Dx + Dy + K)) for the neighbour and
-/// retrieval steps; O(N·(Dx + Dy)²) for CKA and Procrustes.
-pub fn compare(
+impl CompareParams {
+    /// The relative representation a comparison uses (cosine, centred as asked).
+    pub fn relative_params(&self) -> RelativeParams {
+        RelativeParams {
+            similarity: Similarity::Cosine,
+            center: self.center,
+        }
+    }
+}
+
+/// The steps of a comparison as `progress` names them, in order.
+pub const COMPARE_STEPS: [&str; 7] = [
+    "linear CKA",
+    "neighbours in the first space",
+    "neighbours in the second space",
+    "relative representations",
+    "relative retrieval",
+    "Procrustes",
+    "stitching",
+];
+
+/// Checks a comparison's inputs before any work: the same items, at least 4, one label per item.
+pub fn check_compare_inputs(
     x: MatView<'_>,
     y: MatView<'_>,
-    anchors: &[usize],
-    params: CompareParams,
     labels: Option<&[String]>,
-    progress: &mut dyn FnMut(&str, f64),
-) -> Result<CompareReport, CoreError> {
+) -> Result<(), CoreError> {
     let n = x.n();
     if y.n() != n {
         return Err(CoreError::ItemCountMismatch(n, y.n()));
@@ -98,79 +159,141 @@ pub fn compare(
             found: n,
         });
     }
-    if let Some(l) = labels {
-        if l.len() != n {
-            return Err(CoreError::InvalidParameter(format!(
-                "{} labels for {n} items",
-                l.len()
-            )));
-        }
+    match labels {
+        Some(l) if l.len() != n => Err(CoreError::InvalidParameter(format!(
+            "{} labels for {n} items",
+            l.len()
+        ))),
+        _ => Ok(()),
     }
-    let steps = 7.0;
-    progress("linear CKA", 0.0);
-    let cka = linear_cka(x, y)?;
+}
 
-    progress("neighbours in the first space", 1.0 / steps);
+/// The O(N²) pieces of a comparison: computed in one thread by [`compare`], or split among
+/// workers by the page; [`CompareParts::finish`] makes the report of either.
+#[derive(Debug, Clone)]
+pub struct CompareParts {
+    pub cka: LinearCka,
+    /// Cosine neighbours (k) in each absolute space.
+    pub nx: Neighbors,
+    pub ny: Neighbors,
+    /// `retrieval(x, y)` when the dims match.
+    pub absolute_retrieval: Option<Retrieval>,
+    /// Relative representations (`params.relative_params()`, the same anchors).
+    pub rx: Matrix,
+    pub ry: Matrix,
+    /// Cosine neighbours (k) in each relative space.
+    pub rnx: Neighbors,
+    pub rny: Neighbors,
+    pub relative_retrieval: Retrieval,
+    pub procrustes: ProcrustesReport,
+}
+
+impl CompareParts {
+    /// The report: agreement scores from the neighbour lists, the mean relative cosine, and the
+    /// stitching probe (given labels) fitted on `split.0` and scored on `split.1`. O(N·k + N·K²).
+    pub fn finish(
+        self,
+        (x, y): (MatView<'_>, MatView<'_>),
+        anchors: usize,
+        params: CompareParams,
+        labels: Option<&[String]>,
+        (train, test): (&[usize], &[usize]),
+    ) -> Result<CompareReport, CoreError> {
+        let (rx, ry) = (self.rx.view(), self.ry.view());
+        let stitching = match labels {
+            Some(l) => Some(stitching(
+                rx,
+                ry,
+                l,
+                train,
+                test,
+                params.ridge_alpha,
+                Some((x, y)),
+            )?),
+            None => None,
+        };
+        Ok(CompareReport {
+            n: x.n(),
+            dims: [x.d(), y.d()],
+            k: self.nx.k,
+            cka_linear: self.cka.cka,
+            cka_debiased: self.cka.debiased,
+            mutual_knn: mutual_knn(&self.nx, &self.ny)?,
+            jaccard_abs: jaccard(&self.nx, &self.ny)?,
+            overlap_per_item: overlap_per_item(&self.nx, &self.ny)?,
+            absolute_retrieval: self.absolute_retrieval,
+            relative: RelativeReport {
+                anchors,
+                centered: params.center,
+                jaccard: jaccard(&self.rnx, &self.rny)?,
+                mean_cosine: mean_row_cosine(rx, ry)?,
+                retrieval: self.relative_retrieval,
+            },
+            procrustes: self.procrustes,
+            stitching,
+        })
+    }
+}
+
+/// Compare `x` and `y` (rows = the same items) with the given anchor rows, in this thread.
+/// `progress(step, fraction)` is called before each of [`COMPARE_STEPS`] and with "done".
+/// O(N²·(Dx + Dy + K)) for the neighbour and retrieval steps; O(N·(Dx + Dy)²) for CKA and
+/// Procrustes.
+pub fn compare(
+    x: MatView<'_>,
+    y: MatView<'_>,
+    anchors: &[usize],
+    params: CompareParams,
+    labels: Option<&[String]>,
+    progress: &mut dyn FnMut(&str, f64),
+) -> Result<CompareReport, CoreError> {
+    check_compare_inputs(x, y, labels)?;
+    let mut step = 0;
+    let mut next = |progress: &mut dyn FnMut(&str, f64)| {
+        progress(
+            COMPARE_STEPS[step],
+            step as f64 / COMPARE_STEPS.len() as f64,
+        );
+        step += 1;
+    };
+    next(progress);
+    let cka = linear_cka(x, y)?;
+    next(progress);
     let nx = knn(x, params.k, Metric::Cosine)?;
-    progress("neighbours in the second space", 2.0 / steps);
+    next(progress);
     let ny = knn(y, params.k, Metric::Cosine)?;
-    let overlap = overlap_per_item(&nx, &ny)?;
     let absolute_retrieval = if x.d() == y.d() {
         Some(retrieval(x, y)?)
     } else {
         None
     };
-
-    progress("relative representations", 3.0 / steps);
-    let rp = RelativeParams {
-        similarity: Similarity::Cosine,
-        center: params.center,
-    };
+    next(progress);
+    let rp = params.relative_params();
     let rx = relative(x, anchors, rp)?;
     let ry = relative(y, anchors, rp)?;
     let rnx = knn(rx.view(), params.k, Metric::Cosine)?;
     let rny = knn(ry.view(), params.k, Metric::Cosine)?;
-    progress("relative retrieval", 4.0 / steps);
-    let rel_retrieval = retrieval(rx.view(), ry.view())?;
-
-    progress("Procrustes", 5.0 / steps);
-    let (train, test) = half_split(n, params.seed);
+    next(progress);
+    let relative_retrieval = retrieval(rx.view(), ry.view())?;
+    next(progress);
+    let (train, test) = half_split(x.n(), params.seed);
     let procrustes = procrustes_report(x, y, Some((&train, &test)))?;
-
-    progress("stitching", 6.0 / steps);
-    let stitching = match labels {
-        Some(l) => Some(stitching(
-            rx.view(),
-            ry.view(),
-            l,
-            &train,
-            &test,
-            params.ridge_alpha,
-            Some((x, y)),
-        )?),
-        None => None,
-    };
-    progress("done", 1.0);
-    Ok(CompareReport {
-        n,
-        dims: [x.d(), y.d()],
-        k: nx.k,
-        cka_linear: cka.cka,
-        cka_debiased: cka.debiased,
-        mutual_knn: mutual_knn(&nx, &ny)?,
-        jaccard_abs: jaccard(&nx, &ny)?,
-        overlap_per_item: overlap,
+    next(progress);
+    let parts = CompareParts {
+        cka,
+        nx,
+        ny,
         absolute_retrieval,
-        relative: RelativeReport {
-            anchors: anchors.len(),
-            centered: params.center,
-            jaccard: jaccard(&rnx, &rny)?,
-            mean_cosine: mean_row_cosine(rx.view(), ry.view())?,
-            retrieval: rel_retrieval,
-        },
+        rx,
+        ry,
+        rnx,
+        rny,
+        relative_retrieval,
         procrustes,
-        stitching,
-    })
+    };
+    let report = parts.finish((x, y), anchors.len(), params, labels, (&train, &test))?;
+    progress("done", 1.0);
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -180,39 +180,87 @@ pub fn procrustes_report(
     y: MatView<'_>,
     split: Option<(&[usize], &[usize])>,
 ) -> Result<ProcrustesReport, CoreError> {
+    let aligned = procrustes_alignments(x, y, split)?;
+    let in_sample = aligned_retrieval(aligned.in_sample())?;
+    let heldout = aligned.heldout().map(aligned_retrieval).transpose()?;
+    Ok(aligned.report(in_sample, heldout))
+}
+
+/// The fits behind a [`ProcrustesReport`] with the aligned pairs their retrievals score, so that
+/// the O(N²·d) retrievals can run elsewhere (the page splits them among workers).
+#[derive(Debug, Clone)]
+pub struct ProcrustesAlignments {
+    fit: ProcrustesFit,
+    /// X·R and Ŷ on every item.
+    in_sample: (Matrix, Matrix),
+    /// Fitted on the training items, on the test items: (residual, X·R, Ŷ).
+    heldout: Option<(f64, Matrix, Matrix)>,
+}
+
+/// Fit on every item and, given a split with at least two items on each side, on `train` (the
+/// pairs to score on `test`). O(N·Dx·Dy + d³ + N·d²).
+pub fn procrustes_alignments(
+    x: MatView<'_>,
+    y: MatView<'_>,
+    split: Option<(&[usize], &[usize])>,
+) -> Result<ProcrustesAlignments, CoreError> {
     let fit = fit_procrustes(x, y)?;
-    let r = aligned_retrieval(&fit, x, y)?;
+    let in_sample = (fit.align_x(x), fit.normalize_y(y));
     let heldout = match split {
         Some((train, test)) if train.len() >= 2 && test.len() >= 2 => {
             let (xt, yt) = (x.gather(train), y.gather(train));
             let (xs, ys) = (x.gather(test), y.gather(test));
             let f = fit_procrustes(xt.view(), yt.view())?;
-            let s = aligned_retrieval(&f, xs.view(), ys.view())?;
-            Some(HeldOut {
-                residual: f.residual_on(xs.view(), ys.view()),
-                top1: s.top1,
-                mrr: s.mrr,
-            })
+            let residual = f.residual_on(xs.view(), ys.view());
+            Some((residual, f.align_x(xs.view()), f.normalize_y(ys.view())))
         }
         _ => None,
     };
-    Ok(ProcrustesReport {
-        residual: fit.residual(),
-        residual_optscale: fit.residual_optscale(),
-        top1: r.top1,
-        mrr: r.mrr,
+    Ok(ProcrustesAlignments {
+        fit,
+        in_sample,
         heldout,
     })
 }
 
-fn aligned_retrieval(
-    fit: &ProcrustesFit,
-    x: MatView<'_>,
-    y: MatView<'_>,
-) -> Result<RetrievalScores, CoreError> {
-    let ax = fit.align_x(x);
-    let ny = fit.normalize_y(y);
-    Ok(retrieval(ax.view(), ny.view())?.x_to_y)
+impl ProcrustesAlignments {
+    /// X·R and Ŷ of every item: their cosine retrieval X·R → Y is the in-sample score.
+    pub fn in_sample(&self) -> (MatView<'_>, MatView<'_>) {
+        (self.in_sample.0.view(), self.in_sample.1.view())
+    }
+
+    /// The test items aligned by the fit on the training items, if there is a split.
+    pub fn heldout(&self) -> Option<(MatView<'_>, MatView<'_>)> {
+        self.heldout.as_ref().map(|(_, a, b)| (a.view(), b.view()))
+    }
+
+    /// The report from the retrievals of [`Self::in_sample`] and [`Self::heldout`] (x → y).
+    pub fn report(
+        &self,
+        in_sample: RetrievalScores,
+        heldout: Option<RetrievalScores>,
+    ) -> ProcrustesReport {
+        let heldout = self
+            .heldout
+            .as_ref()
+            .zip(heldout)
+            .map(|((residual, _, _), s)| HeldOut {
+                residual: *residual,
+                top1: s.top1,
+                mrr: s.mrr,
+            });
+        ProcrustesReport {
+            residual: self.fit.residual(),
+            residual_optscale: self.fit.residual_optscale(),
+            top1: in_sample.top1,
+            mrr: in_sample.mrr,
+            heldout,
+        }
+    }
+}
+
+fn aligned_retrieval((ax, ny): (MatView<'_>, MatView<'_>)) -> Result<RetrievalScores, CoreError> {
+    Ok(retrieval(ax, ny)?.x_to_y)
 }
 
 #[cfg(test)]

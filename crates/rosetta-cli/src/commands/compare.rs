@@ -195,3 +195,45 @@ pub fn to_json(r: &CompareReport) -> Value {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use rosetta_core::Rng;
+
+    use super::*;
+
+    /// The page's metric table names its rows by `CompareReport::metrics`: every name must be a
+    /// key of this JSON holding the same value.
+    #[test]
+    fn every_metric_name_is_a_json_key_with_its_value() {
+        let (n, d) = (60, 4);
+        let mut r = Rng::new(2);
+        let x: Vec<f32> = (0..n * d).map(|_| r.normal() as f32).collect();
+        let y: Vec<f32> = x.iter().map(|&v| v + 0.2 * r.normal() as f32).collect();
+        let labels: Vec<String> = (0..n).map(|i| format!("c{}", i % 2)).collect();
+        let (vx, vy) = (
+            MatView::new(&x, n, d).unwrap(),
+            MatView::new(&y, n, d).unwrap(),
+        );
+        let rep = compare(
+            vx,
+            vy,
+            &[0, 5, 9],
+            CompareParams::default(),
+            Some(&labels),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        let json = to_json(&rep);
+        let metrics = rep.metrics();
+        assert!(metrics.len() >= 30, "{}", metrics.len());
+        for (name, value) in metrics {
+            let pointer = format!("/{}", name.replace('.', "/"));
+            assert_eq!(
+                json.pointer(&pointer).and_then(Value::as_f64),
+                Some(value),
+                "{name}"
+            );
+        }
+    }
+}

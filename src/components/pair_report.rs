@@ -1,0 +1,156 @@
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::state::{AlertLevel, AppState};
+use crate::worker::client::WorkerClient;
+use crate::worker::protocol::{Reply, Request, SpaceId};
+
+/// Neighbours per item of the full comparison (`rosetta compare`'s default).
+const COMPARE_K: usize = 10;
+
+/// What the table says about a metric (its name is the key of `rosetta compare --json`).
+fn describe(name: &str) -> String {
+    let parts: Vec<&str> = name.split('.').collect();
+    let last = parts.last().copied().unwrap_or(name);
+    let measure = match last {
+        "mrr" => "MRR",
+        "top1" => "top-1",
+        "top5" => "top-5",
+        _ => "",
+    };
+    if !measure.is_empty() {
+        let direction = if name.contains("y_to_x") {
+            "B → A"
+        } else {
+            "A → B"
+        };
+        return match parts[0] {
+            "absolute" => format!("retrieval {measure}, absolute {direction}"),
+            "relative" => format!("retrieval {measure}, relative {direction}"),
+            _ if name.contains("heldout") => {
+                format!("retrieval {measure} after Procrustes, held-out half")
+            }
+            _ => format!("retrieval {measure} after Procrustes, in-sample"),
+        };
+    }
+    match last {
+        "cka_linear" => "linear CKA",
+        "cka_debiased" => "debiased linear CKA",
+        "cka_rbf" => "RBF CKA (subsample)",
+        "rsa" => "RSA, Spearman (subsample)",
+        "mutual_knn" => "mutual kNN@k, absolute",
+        "jaccard_abs" => "kNN Jaccard@k, absolute",
+        "jaccard" => "kNN Jaccard@k, relative",
+        "mean_cosine" => "mean cosine of matching relative rows",
+        "residual" if name.contains("heldout") => "Procrustes residual, held-out half",
+        "residual" => "Procrustes residual ‖XR − Y‖",
+        "residual_optscale" => "Procrustes residual, optimal scale",
+        "a_to_b" => "stitching: probe on A, scored on B",
+        "a_to_a" => "stitching baseline A → A",
+        "b_to_b" => "stitching baseline B → B",
+        "b_to_a" => "stitching: probe on B, scored on A",
+        "absolute_a_to_b" => "stitching on absolute vectors A → B",
+        _ => "",
+    }
+    .to_owned()
+}
+
+/// The full comparison of the pair (every metric of `rosetta compare`), on demand: it is
+/// O(N²·D), so it runs when asked, split among the worker pool, with its progress shown. Uses
+/// the anchors on screen (else the CLI's default: max(dims) random anchors, seed 0) and the
+/// colour column as labels for the stitching probe.
+#[component]
+pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let client = expect_context::<WorkerClient>();
+    let metrics = RwSignal::new(None::<Vec<(String, f64)>>);
+    let phase = RwSignal::new(None::<String>);
+    let center = RwSignal::new(false);
+    // A new pair (or new anchors) makes the shown numbers stale.
+    Effect::new(move |_| {
+        a.track();
+        b.track();
+        center.track();
+        state.anchors.track();
+        metrics.set(None);
+    });
+    let run = move |_| {
+        let (Some(a), Some(b)) = (a.get_untracked(), b.get_untracked()) else {
+            return;
+        };
+        let labels = state.color_by.get_untracked().and_then(|column| {
+            state
+                .current_collection()?
+                .metadata
+                .into_iter()
+                .find(|m| m.name == column)
+                .map(|m| m.values)
+        });
+        let request = Request::Compare {
+            a,
+            b,
+            k: COMPARE_K,
+            anchors: state.anchors.get_untracked().to_vec(),
+            center: center.get_untracked(),
+            labels,
+        };
+        let client = client.clone();
+        metrics.set(None);
+        phase.set(Some("starting".into()));
+        spawn_local(async move {
+            let answer = client
+                .request(&request, None, move |p, _, _| phase.set(Some(p.to_owned())))
+                .await;
+            phase.set(None);
+            match answer.map(|r| r.reply) {
+                Ok(Reply::Metrics { names, values }) => {
+                    metrics.set(Some(names.into_iter().zip(values).collect()))
+                }
+                Ok(Reply::Failed { message }) | Err(message) => {
+                    state.alert(AlertLevel::Error, message)
+                }
+                Ok(other) => state.alert(AlertLevel::Error, format!("unexpected reply {other:?}")),
+            }
+        });
+    };
+    let anchors_text = move || match state.anchors.with(|v| v.len()) {
+        0 => "anchors: max(dims) random (as the CLI)".to_owned(),
+        k => format!("anchors: the {k} shown"),
+    };
+    view! {
+        <div class="pair-report" data-testid="pair-report">
+            <div class="charts-controls">
+                <button class="button" data-testid="run-compare"
+                    disabled=move || a.get().is_none() || b.get().is_none() || phase.get().is_some()
+                    on:click=run>
+                    "Full comparison"
+                </button>
+                <label>
+                    <input type="checkbox" data-testid="compare-center"
+                        prop:checked=move || center.get()
+                        on:change=move |ev| center.set(event_target_checked(&ev)) />
+                    " centre before the relative representation"
+                </label>
+                <span class="muted">{anchors_text}</span>
+                <span class="muted" data-testid="compare-phase">{move || phase.get()}</span>
+            </div>
+            <Show when=move || metrics.with(Option::is_some)>
+                <table class="metric-table" data-testid="compare-table">
+                    <tbody>
+                        {move || metrics.get().unwrap_or_default().into_iter().map(|(name, value)| {
+                            let about = describe(&name);
+                            view! {
+                                <tr>
+                                    <td>{about}</td>
+                                    <td><code>{name.clone()}</code></td>
+                                    <td class="number" data-testid=format!("metric-{name}")
+                                        data-value=value.to_string()>{format!("{value:.4}")}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,225 @@
+//! The full comparison of two spaces (`rosetta compare`'s report) with its O(N²) steps — kNN in
+//! each space, retrievals, relative representations, Procrustes retrievals — split among this
+//! worker and the helpers. The same steps as `rosetta_core::compare::compare` (the CLI's
+//! one-thread path); `CompareParts::finish` makes the report of both.
+
+use rosetta_core::anchors::{check_indices, select_anchors, AnchorParams, AnchorStrategy};
+use rosetta_core::cka::linear_cka;
+use rosetta_core::cka::{rbf_cka, RbfParams};
+use rosetta_core::compare::{
+    check_compare_inputs, half_split, CompareParams, CompareParts, CompareReport, COMPARE_STEPS,
+};
+use rosetta_core::procrustes::procrustes_alignments;
+use rosetta_core::rsa::rsa;
+use rosetta_core::{MatView, Matrix, Metric};
+
+use super::jobs::Helpers;
+use super::shares::{knn_rows, relative_rows, retrieval_rows};
+
+/// `compare(x, y, anchors, params, labels)` in shares. `progress(step, fraction)` is called
+/// before each of `COMPARE_STEPS`. O(N²·(Dx + Dy + K)) multiply-adds, split among the workers.
+pub async fn compare_pooled(
+    helpers: &impl Helpers,
+    (x, y): (MatView<'_>, MatView<'_>),
+    anchors: &[usize],
+    params: CompareParams,
+    labels: Option<&[String]>,
+    progress: impl Fn(&str, f64),
+) -> Result<CompareReport, String> {
+    let text = |e: rosetta_core::CoreError| e.to_string();
+    check_compare_inputs(x, y, labels).map_err(text)?;
+    let step = |i: usize| progress(COMPARE_STEPS[i], i as f64 / COMPARE_STEPS.len() as f64);
+
+    step(0);
+    let cka = linear_cka(x, y).map_err(text)?;
+    step(1);
+    let nx = knn_rows(helpers, x, params.k, Metric::Cosine, |_, _| {}).await?;
+    step(2);
+    let ny = knn_rows(helpers, y, params.k, Metric::Cosine, |_, _| {}).await?;
+    let absolute_retrieval = if x.d() == y.d() {
+        Some(retrieval_rows(helpers, x, y).await?)
+    } else {
+        None
+    };
+    step(3);
+    let rp = params.relative_params();
+    let bx = rp.fit(x, anchors).map_err(text)?;
+    let by = rp.fit(y, anchors).map_err(text)?;
+    let rx = relative_rows(helpers, x, &bx, |_, _| {}).await?;
+    let ry = relative_rows(helpers, y, &by, |_, _| {}).await?;
+    let rnx = knn_rows(helpers, rx.view(), params.k, Metric::Cosine, |_, _| {}).await?;
+    let rny = knn_rows(helpers, ry.view(), params.k, Metric::Cosine, |_, _| {}).await?;
+    step(4);
+    let relative_retrieval = retrieval_rows(helpers, rx.view(), ry.view()).await?;
+    step(5);
+    let (train, test) = half_split(x.n(), params.seed);
+    let aligned = procrustes_alignments(x, y, Some((&train, &test))).map_err(text)?;
+    let (ax, ny_hat) = aligned.in_sample();
+    let in_sample = retrieval_rows(helpers, ax, ny_hat).await?.x_to_y;
+    let heldout = match aligned.heldout() {
+        Some((ax, ny_hat)) => Some(retrieval_rows(helpers, ax, ny_hat).await?.x_to_y),
+        None => None,
+    };
+    let procrustes = aligned.report(in_sample, heldout);
+    step(6);
+    let parts = CompareParts {
+        cka,
+        nx,
+        ny,
+        absolute_retrieval,
+        rx,
+        ry,
+        rnx,
+        rny,
+        relative_retrieval,
+        procrustes,
+    };
+    let report = parts
+        .finish((x, y), anchors.len(), params, labels, (&train, &test))
+        .map_err(text)?;
+    progress("done", 1.0);
+    Ok(report)
+}
+
+/// What the page's pair report shows: `compare_pooled`'s metrics plus RBF CKA and RSA on
+/// subsamples (as `rosetta compare` prints them), with the CLI's default anchors when `anchors`
+/// is empty (max(dims) random, seed 0). Anchor rows are checked first.
+pub async fn full_report(
+    helpers: &impl Helpers,
+    (x, y): (&Matrix, &Matrix),
+    anchors: Vec<usize>,
+    params: CompareParams,
+    labels: Option<&[String]>,
+    progress: impl Fn(&str, f64),
+) -> Result<Vec<(String, f64)>, String> {
+    let text = |e: rosetta_core::CoreError| e.to_string();
+    let anchors = if anchors.is_empty() {
+        let default = AnchorParams {
+            strategy: AnchorStrategy::Random,
+            k: x.d.max(y.d).min(x.n),
+            seed: params.seed,
+        };
+        select_anchors(x.view(), default, None).map_err(text)?
+    } else {
+        check_indices(&anchors, x.n).map_err(|e| format!("anchors: {e}"))?;
+        anchors
+    };
+    let pair = (x.view(), y.view());
+    let report = compare_pooled(helpers, pair, &anchors, params, labels, &progress).await?;
+    let mut rows = report.metrics();
+    progress("RBF CKA and RSA (subsamples)", 1.0);
+    let rbf = RbfParams {
+        seed: params.seed,
+        ..RbfParams::default()
+    };
+    rows.push((
+        "cka_rbf".into(),
+        rbf_cka(pair.0, pair.1, rbf).map_err(text)?,
+    ));
+    rows.push((
+        "rsa".into(),
+        rsa(pair.0, pair.1, 1000, params.seed).map_err(text)?,
+    ));
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use rosetta_core::compare::compare;
+    use rosetta_core::Rng;
+
+    use super::*;
+    use crate::worker::jobs::testing::{data, now, Local};
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * (1.0 + a.abs())
+    }
+
+    #[test]
+    fn pooled_compare_equals_the_one_thread_compare() {
+        let (n, d) = (900, 6);
+        let x = data(n, d);
+        let mut r = Rng::new(4);
+        let y: Vec<f32> = x.iter().map(|&v| v + 0.3 * r.normal() as f32).collect();
+        let labels: Vec<String> = (0..n).map(|i| format!("c{}", i % 3)).collect();
+        let (vx, vy) = (
+            MatView::new(&x, n, d).unwrap(),
+            MatView::new(&y, n, d).unwrap(),
+        );
+        let anchors: Vec<usize> = (0..n).step_by(60).collect();
+        for center in [false, true] {
+            let params = CompareParams {
+                center,
+                ..CompareParams::default()
+            };
+            let mut steps = Vec::new();
+            let one = compare(vx, vy, &anchors, params, Some(&labels), &mut |s, _| {
+                steps.push(s.to_owned())
+            })
+            .unwrap();
+            for (count, broken) in [(0, vec![]), (2, vec![]), (3, vec![1])] {
+                let helpers = Local::with_broken(count, broken);
+                let seen = RefCell::new(Vec::new());
+                let got = now(compare_pooled(
+                    &helpers,
+                    (vx, vy),
+                    &anchors,
+                    params,
+                    Some(&labels),
+                    |s, _| seen.borrow_mut().push(s.to_owned()),
+                ))
+                .unwrap();
+                assert_eq!(seen.into_inner(), steps);
+                // Exact counts and neighbour lists: equal; f64 sums: equal to rounding.
+                assert_eq!(got.overlap_per_item, one.overlap_per_item);
+                assert_eq!(got.absolute_retrieval, one.absolute_retrieval);
+                assert_eq!(got.relative.retrieval, one.relative.retrieval);
+                assert_eq!(got.stitching, one.stitching);
+                for (a, b) in [
+                    (got.cka_linear, one.cka_linear),
+                    (got.mutual_knn, one.mutual_knn),
+                    (got.jaccard_abs, one.jaccard_abs),
+                    (got.relative.jaccard, one.relative.jaccard),
+                    (got.relative.mean_cosine, one.relative.mean_cosine),
+                    (got.procrustes.mrr, one.procrustes.mrr),
+                    (got.procrustes.top1, one.procrustes.top1),
+                    (got.procrustes.residual, one.procrustes.residual),
+                ] {
+                    assert!(close(a, b), "{a} vs {b} ({count} helpers)");
+                }
+                assert_eq!(got.procrustes.heldout, one.procrustes.heldout);
+            }
+        }
+    }
+
+    #[test]
+    fn pooled_compare_refuses_bad_inputs_before_any_work() {
+        let x = data(10, 3);
+        let v = MatView::new(&x, 10, 3).unwrap();
+        let short = MatView::new(&x[..27], 9, 3).unwrap();
+        let helpers = Local::new(2);
+        let params = CompareParams::default();
+        let err = now(compare_pooled(
+            &helpers,
+            (v, short),
+            &[0],
+            params,
+            None,
+            |_, _| {},
+        ));
+        assert!(err.unwrap_err().contains("10"));
+        let labels = vec!["a".to_owned(); 3];
+        let err = now(compare_pooled(
+            &helpers,
+            (v, v),
+            &[0],
+            params,
+            Some(&labels),
+            |_, _| {},
+        ));
+        assert!(err.unwrap_err().contains("3 labels for 10 items"));
+        assert_eq!(helpers.jobs.get(), 0);
+    }
+}

@@ -1,0 +1,89 @@
+// The pair report: every metric of `rosetta compare` for the main space against a chosen one,
+// computed in the tab (split among the worker pool) — the same numbers the native CLI prints.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { start, openPage, waitForScatter, root, shots } from './helpers.mjs';
+
+let env;
+before(async () => { env = await start(); });
+after(async () => { await env?.close(); });
+
+// The native CLI's output on the same pair (default anchors: 128 random, seed 0; k = 10; labels
+// from the demo's `label` column, the page's default colouring), regenerate with:
+//   target/release/rosetta compare public/demo/digits-mlp-relu-seed0.npy \
+//     public/demo/digits-mlp-relu-seed1.npy --meta public/demo/metadata.tsv --label label --json \
+//     > tests/e2e/reference/demo-compare-cli.json
+const CLI = JSON.parse(readFileSync(join(root, 'tests', 'e2e', 'reference', 'demo-compare-cli.json'), 'utf8'));
+
+/** Every number of the CLI's JSON that is a metric, as dotted key → value. */
+function cliMetrics(value = CLI, prefix = '') {
+  const out = {};
+  for (const [key, v] of Object.entries(value)) {
+    const name = prefix ? `${prefix}.${key}` : key;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, cliMetrics(v, name));
+    else if (typeof v === 'number' && !['n', 'k', 'relative.anchors', 'stitching.train', 'stitching.test', 'stitching.classes'].includes(name)) out[name] = v;
+  }
+  return out;
+}
+
+/** Open the demo with `?workers=N`, run the full comparison against relu-seed1, read the table. */
+async function reportWith(workers) {
+  const { page, problems } = await openPage(env.browser, `${env.base}?workers=${workers}`);
+  await waitForScatter(page, 1797);
+  const run = page.locator('[data-testid=run-compare]');
+  assert.equal(await run.isDisabled(), true, 'no second space chosen yet');
+  await page.locator('[data-testid=compare-with]').selectOption({ label: 'digits-mlp-relu-seed1.npy' });
+  await run.click();
+  await page.locator('[data-testid=compare-table]').waitFor({ timeout: 120000 });
+  const cells = await page.locator('[data-testid^=metric-]').evaluateAll((els) => els.map((e) => [e.dataset.testid.slice(7), Number(e.dataset.value), e.textContent]));
+  if (workers > 1) await page.screenshot({ path: join(shots, 'pair-report.png'), fullPage: true });
+  await page.close();
+  return { metrics: Object.fromEntries(cells.map(([k, v]) => [k, v])), texts: cells.map((c) => c[2]), problems };
+}
+
+test('the pair report shows every metric of `rosetta compare`, equal to the native CLI, with one worker and with two', async () => {
+  const want = cliMetrics();
+  assert.ok(Object.keys(want).length >= 30, Object.keys(want).join(', '));
+  const two = await reportWith(2);
+  const one = await reportWith(1);
+  for (const got of [one, two]) {
+    assert.deepEqual(Object.keys(got.metrics).sort(), Object.keys(want).sort());
+    for (const [key, value] of Object.entries(want)) {
+      // Counts (retrieval, neighbours, accuracies) are exact; sums of f32 products agree to ~1e-7.
+      assert.ok(Math.abs(got.metrics[key] - value) <= 1e-6 * Math.max(1, Math.abs(value)),
+        `${key}: tab ${got.metrics[key]}, CLI ${value}`);
+    }
+    assert.ok(got.texts.every((t) => /^-?\d+\.\d{4}$/.test(t)), got.texts.join(' '));
+    assert.deepEqual(got.problems, []);
+  }
+  // Neighbour lists and retrieval ranks do not depend on how the work was split.
+  for (const key of ['mutual_knn', 'jaccard_abs', 'absolute.x_to_y.mrr', 'relative.y_to_x.top5', 'procrustes.mrr']) {
+    assert.equal(one.metrics[key], two.metrics[key], key);
+  }
+});
+
+test('shown anchors drive the relative metrics, and a new choice clears the stale table', async () => {
+  const { page, problems } = await openPage(env.browser, env.base);
+  await waitForScatter(page, 1797);
+  await page.locator('[data-testid=compare-with]').selectOption({ label: 'digits-mlp-relu-seed1.npy' });
+  await page.locator('[data-testid=run-compare]').click();
+  const table = page.locator('[data-testid=compare-table]');
+  await table.waitFor({ timeout: 120000 });
+  const cell = (key) => page.locator(`[data-testid="metric-${key}"]`).getAttribute('data-value').then(Number);
+  const defaultMrr = await cell('relative.x_to_y.mrr');
+  const cka = await cell('cka_linear');
+  // Eight farthest-point anchors: the table goes, and the next run uses them.
+  await page.locator('[data-testid=anchor-count]').fill('8');
+  await page.locator('[data-testid=anchor-count]').dispatchEvent('change');
+  await page.locator('[data-testid=show-anchors]').click();
+  await table.waitFor({ state: 'detached' });
+  assert.match(await page.locator('[data-testid=pair-report]').innerText(), /the 8 shown/);
+  await page.locator('[data-testid=run-compare]').click();
+  await table.waitFor({ timeout: 120000 });
+  assert.notEqual(await cell('relative.x_to_y.mrr'), defaultMrr, 'eight anchors retrieve worse than 128');
+  assert.equal(await cell('cka_linear'), cka, 'absolute metrics do not depend on anchors');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -66,13 +66,27 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
     let metrics = RwSignal::new(None::<Vec<(String, f64)>>);
     let phase = RwSignal::new(None::<String>);
     let center = RwSignal::new(false);
-    // A new pair (or new anchors) makes the shown numbers stale.
-    Effect::new(move |_| {
-        a.track();
-        b.track();
-        center.track();
-        state.anchors.track();
-        metrics.set(None);
+    // The id of the comparison under way.
+    let running = RwSignal::new(None::<u32>);
+    let stop = {
+        let client = client.clone();
+        move || {
+            if let Some(id) = running.get_untracked() {
+                client.cancel(id);
+            }
+        }
+    };
+    // A new pair (or new anchors) makes the shown numbers stale and a running comparison moot.
+    Effect::new({
+        let stop = stop.clone();
+        move |_| {
+            a.track();
+            b.track();
+            center.track();
+            state.anchors.track();
+            metrics.set(None);
+            stop();
+        }
     });
     let run = move |_| {
         let (Some(a), Some(b)) = (a.get_untracked(), b.get_untracked()) else {
@@ -94,21 +108,30 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
             center: center.get_untracked(),
             labels,
         };
-        let client = client.clone();
         metrics.set(None);
         phase.set(Some("starting".into()));
+        let started = client.start(&request, None, move |p, _, _| phase.set(Some(p.to_owned())));
+        let reply = match started {
+            Ok((id, reply)) => {
+                running.set(Some(id));
+                reply
+            }
+            Err(message) => {
+                phase.set(None);
+                return state.alert(AlertLevel::Error, message);
+            }
+        };
         spawn_local(async move {
-            let answer = client
-                .request(&request, None, move |p, _, _| phase.set(Some(p.to_owned())))
-                .await;
+            let answer = reply.await;
+            running.set(None);
             phase.set(None);
             match answer.map(|r| r.reply) {
                 Ok(Reply::Metrics { names, values }) => {
                     metrics.set(Some(names.into_iter().zip(values).collect()))
                 }
-                Ok(Reply::Failed { message }) | Err(message) => {
-                    state.alert(AlertLevel::Error, message)
-                }
+                Ok(Reply::Cancelled) => {}
+                Ok(Reply::Failed { message }) => state.alert(AlertLevel::Error, message),
+                Err(_) => state.alert(AlertLevel::Error, "the worker stopped before answering"),
                 Ok(other) => state.alert(AlertLevel::Error, format!("unexpected reply {other:?}")),
             }
         });
@@ -121,10 +144,16 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
         <div class="pair-report" data-testid="pair-report">
             <div class="charts-controls">
                 <button class="button" data-testid="run-compare"
-                    disabled=move || a.get().is_none() || b.get().is_none() || phase.get().is_some()
+                    disabled=move || a.get().is_none() || b.get().is_none() || running.get().is_some()
                     on:click=run>
                     "Full comparison"
                 </button>
+                <Show when=move || running.get().is_some()>
+                    <button class="button" data-testid="cancel-compare" on:click={
+                        let stop = stop.clone();
+                        move |_| stop()
+                    }>"Cancel"</button>
+                </Show>
                 <label>
                     <input type="checkbox" data-testid="compare-center"
                         prop:checked=move || center.get()

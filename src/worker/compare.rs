@@ -16,8 +16,27 @@ use rosetta_core::{MatView, Matrix, Metric};
 use super::jobs::Helpers;
 use super::shares::{knn_rows, relative_rows, retrieval_rows};
 
+/// Why a comparison did not finish.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stopped {
+    /// `cancelled()` said so (checked before each kernel).
+    Cancelled,
+    Failed(String),
+}
+
+impl From<String> for Stopped {
+    fn from(message: String) -> Self {
+        Self::Failed(message)
+    }
+}
+
+fn failed(e: rosetta_core::CoreError) -> Stopped {
+    Stopped::Failed(e.to_string())
+}
+
 /// `compare(x, y, anchors, params, labels)` in shares. `progress(step, fraction)` is called
-/// before each of `COMPARE_STEPS`. O(N²·(Dx + Dy + K)) multiply-adds, split among the workers.
+/// before each of `COMPARE_STEPS`; `cancelled()` is asked before each kernel (a kernel runs to
+/// its end). O(N²·(Dx + Dy + K)) multiply-adds, split among the workers.
 pub async fn compare_pooled(
     helpers: &impl Helpers,
     (x, y): (MatView<'_>, MatView<'_>),
@@ -25,43 +44,59 @@ pub async fn compare_pooled(
     params: CompareParams,
     labels: Option<&[String]>,
     progress: impl Fn(&str, f64),
-) -> Result<CompareReport, String> {
-    let text = |e: rosetta_core::CoreError| e.to_string();
+    cancelled: impl Fn() -> bool,
+) -> Result<CompareReport, Stopped> {
+    let text = failed;
     check_compare_inputs(x, y, labels).map_err(text)?;
-    let step = |i: usize| progress(COMPARE_STEPS[i], i as f64 / COMPARE_STEPS.len() as f64);
+    let go = || {
+        if cancelled() {
+            Err(Stopped::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
+    let step = |i: usize| {
+        progress(COMPARE_STEPS[i], i as f64 / COMPARE_STEPS.len() as f64);
+        go()
+    };
 
-    step(0);
+    step(0)?;
     let cka = linear_cka(x, y).map_err(text)?;
-    step(1);
+    step(1)?;
     let nx = knn_rows(helpers, x, params.k, Metric::Cosine, |_, _| {}).await?;
-    step(2);
+    step(2)?;
     let ny = knn_rows(helpers, y, params.k, Metric::Cosine, |_, _| {}).await?;
+    go()?;
     let absolute_retrieval = if x.d() == y.d() {
         Some(retrieval_rows(helpers, x, y).await?)
     } else {
         None
     };
-    step(3);
+    step(3)?;
     let rp = params.relative_params();
     let bx = rp.fit(x, anchors).map_err(text)?;
     let by = rp.fit(y, anchors).map_err(text)?;
     let rx = relative_rows(helpers, x, &bx, |_, _| {}).await?;
+    go()?;
     let ry = relative_rows(helpers, y, &by, |_, _| {}).await?;
+    go()?;
     let rnx = knn_rows(helpers, rx.view(), params.k, Metric::Cosine, |_, _| {}).await?;
+    go()?;
     let rny = knn_rows(helpers, ry.view(), params.k, Metric::Cosine, |_, _| {}).await?;
-    step(4);
+    step(4)?;
     let relative_retrieval = retrieval_rows(helpers, rx.view(), ry.view()).await?;
-    step(5);
+    step(5)?;
     let (train, test) = half_split(x.n(), params.seed);
     let aligned = procrustes_alignments(x, y, Some((&train, &test))).map_err(text)?;
     let (ax, ny_hat) = aligned.in_sample();
     let in_sample = retrieval_rows(helpers, ax, ny_hat).await?.x_to_y;
+    go()?;
     let heldout = match aligned.heldout() {
         Some((ax, ny_hat)) => Some(retrieval_rows(helpers, ax, ny_hat).await?.x_to_y),
         None => None,
     };
     let procrustes = aligned.report(in_sample, heldout);
-    step(6);
+    step(6)?;
     let parts = CompareParts {
         cka,
         nx,
@@ -91,8 +126,9 @@ pub async fn full_report(
     params: CompareParams,
     labels: Option<&[String]>,
     progress: impl Fn(&str, f64),
-) -> Result<Vec<(String, f64)>, String> {
-    let text = |e: rosetta_core::CoreError| e.to_string();
+    cancelled: impl Fn() -> bool,
+) -> Result<Vec<(String, f64)>, Stopped> {
+    let text = failed;
     let anchors = if anchors.is_empty() {
         let default = AnchorParams {
             strategy: AnchorStrategy::Random,
@@ -101,11 +137,14 @@ pub async fn full_report(
         };
         select_anchors(x.view(), default, None).map_err(text)?
     } else {
-        check_indices(&anchors, x.n).map_err(|e| format!("anchors: {e}"))?;
+        check_indices(&anchors, x.n).map_err(|e| Stopped::Failed(format!("anchors: {e}")))?;
         anchors
     };
     let pair = (x.view(), y.view());
-    let report = compare_pooled(helpers, pair, &anchors, params, labels, &progress).await?;
+    let report = compare_pooled(
+        helpers, pair, &anchors, params, labels, &progress, cancelled,
+    )
+    .await?;
     let mut rows = report.metrics();
     progress("RBF CKA and RSA (subsamples)", 1.0);
     let rbf = RbfParams {
@@ -169,6 +208,7 @@ mod tests {
                     params,
                     Some(&labels),
                     |s, _| seen.borrow_mut().push(s.to_owned()),
+                    || false,
                 ))
                 .unwrap();
                 assert_eq!(seen.into_inner(), steps);
@@ -201,25 +241,63 @@ mod tests {
         let short = MatView::new(&x[..27], 9, 3).unwrap();
         let helpers = Local::new(2);
         let params = CompareParams::default();
-        let err = now(compare_pooled(
+        let run = |pair, labels| {
+            now(compare_pooled(
+                &helpers,
+                pair,
+                &[0],
+                params,
+                labels,
+                |_, _| {},
+                || false,
+            ))
+        };
+        let message = |r: Result<_, Stopped>| match r {
+            Err(Stopped::Failed(m)) => m,
+            Err(Stopped::Cancelled) => panic!("cancelled"),
+            Ok(_) => panic!("a report from bad inputs"),
+        };
+        assert!(message(run((v, short), None)).contains("10"));
+        let labels = vec!["a".to_owned(); 3];
+        assert!(message(run((v, v), Some(&labels))).contains("3 labels for 10 items"));
+        assert_eq!(helpers.jobs.get(), 0);
+        let m = Matrix {
+            data: x.clone(),
+            n: 10,
+            d: 3,
+        };
+        let bad = now(full_report(
             &helpers,
-            (v, short),
-            &[0],
+            (&m, &m),
+            vec![10],
             params,
             None,
             |_, _| {},
+            || false,
         ));
-        assert!(err.unwrap_err().contains("10"));
-        let labels = vec!["a".to_owned(); 3];
-        let err = now(compare_pooled(
+        assert!(matches!(bad, Err(Stopped::Failed(m)) if m.contains("anchors")));
+    }
+
+    #[test]
+    fn a_cancelled_comparison_stops_before_its_next_kernel() {
+        let (n, d) = (300, 4);
+        let x = data(n, d);
+        let v = MatView::new(&x, n, d).unwrap();
+        let helpers = Local::new(1);
+        let steps = RefCell::new(Vec::new());
+        // Cancelled once the neighbours of the second space are under way.
+        let got = now(compare_pooled(
             &helpers,
             (v, v),
-            &[0],
-            params,
-            Some(&labels),
-            |_, _| {},
+            &[0, 1, 2],
+            CompareParams::default(),
+            None,
+            |s, _| steps.borrow_mut().push(s.to_owned()),
+            || steps.borrow().len() >= 3,
         ));
-        assert!(err.unwrap_err().contains("3 labels for 10 items"));
-        assert_eq!(helpers.jobs.get(), 0);
+        assert_eq!(got.unwrap_err(), Stopped::Cancelled);
+        assert_eq!(steps.into_inner(), COMPARE_STEPS[..3].to_vec());
+        // kNN of the first space only: one helper share.
+        assert_eq!(helpers.jobs.get(), 1);
     }
 }

@@ -7,19 +7,20 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use js_sys::{Array, Float32Array, Object, Reflect};
+use rosetta_core::compare::CompareParams;
 use rosetta_core::{MatView, PcaParams};
 use rosetta_io::{FileKind, LoadError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
+use super::compare::Stopped;
 use super::jobs::Helpers;
 use super::pool::Pool;
 use super::protocol::{CollectionId, ColumnOverride, Reply, Request, SpaceId};
 use super::shares::{cka_matrix, pca_fit};
 use super::store::{projection_with, Store, PCA_COMPONENTS};
 use crate::web::files::{fetch_bytes, read_file, url_file_name, ReadError};
-use rosetta_core::compare::CompareParams;
 
 struct State {
     store: RefCell<Store>,
@@ -283,17 +284,19 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
                         params,
                         labels.as_deref(),
                         shown,
+                        &cancelled,
                     )
                     .await
                 }
-                Err(message) => Err(message),
+                Err(message) => Err(Stopped::Failed(message)),
             };
             let reply = match result {
                 Ok(rows) => {
                     let (names, values) = rows.into_iter().unzip();
                     Reply::Metrics { names, values }
                 }
-                Err(message) => Reply::Failed { message },
+                Err(Stopped::Cancelled) => return finish_cancelled(scope, state, id),
+                Err(Stopped::Failed(message)) => Reply::Failed { message },
             };
             post(scope, id, &reply, None);
         }

@@ -92,6 +92,12 @@ pub trait Helpers {
     /// Called once a kernel is joined, with the largest share sent to one helper: a pool may let
     /// helpers go that now hold much memory.
     fn done(&self, _bytes_per_helper: usize) {}
+    /// While a helper is still starting: a signal that all have started (or the pool gave up).
+    /// The coordinator waits for it before computing its own share: a share computed first would
+    /// hold the thread, so a starting helper's "ready" (and its job) would wait until after it.
+    fn until_started(&self) -> Option<oneshot::Receiver<()>> {
+        None
+    }
 }
 
 /// Run one job (in a helper). Errors name the problem; they never panic.
@@ -207,6 +213,9 @@ pub(crate) mod testing {
         pub count: usize,
         pub broken: Vec<usize>,
         pub jobs: Cell<usize>,
+        /// `until_started`: None (all started), Some(true) (started by the time it is asked),
+        /// Some(false) (the pool gave up starting them).
+        pub starting: Option<bool>,
     }
 
     impl Helpers for Local {
@@ -224,6 +233,15 @@ pub(crate) mod testing {
             };
             let _ = tx.send(answer);
             rx
+        }
+
+        fn until_started(&self) -> Option<oneshot::Receiver<()>> {
+            let started = self.starting?;
+            let (tx, rx) = oneshot::channel();
+            if started {
+                let _ = tx.send(());
+            }
+            Some(rx)
         }
     }
 
@@ -253,6 +271,7 @@ pub(crate) mod testing {
                 count,
                 broken,
                 jobs: Cell::new(0),
+                starting: None,
             }
         }
     }

@@ -50,6 +50,8 @@ struct Inner {
     next_job: Cell<u32>,
     /// Job id → where its answer goes.
     pending: RefCell<HashMap<u32, oneshot::Sender<Answer>>>,
+    /// Told when every helper has started (dropped when the pool lets its helpers go).
+    starting: RefCell<Vec<oneshot::Sender<()>>>,
 }
 
 /// The helpers of this worker. Cheap to clone.
@@ -77,6 +79,7 @@ impl Pool {
             broken: Cell::new(false),
             next_job: Cell::new(1),
             pending: RefCell::new(HashMap::new()),
+            starting: RefCell::new(Vec::new()),
         }))
     }
 
@@ -129,6 +132,11 @@ impl Inner {
                     post(&h.worker, &msg, &transfer, self, index);
                 }
             }
+            if self.all_started() {
+                for tx in self.starting.borrow_mut().drain(..) {
+                    let _ = tx.send(());
+                }
+            }
             return;
         }
         if let Some(why) = Reflect::get(&data, &"failed".into())
@@ -160,7 +168,12 @@ impl Inner {
         self.let_go(why);
     }
 
+    fn all_started(&self) -> bool {
+        self.helpers.borrow().iter().all(|h| h.ready.get())
+    }
+
     fn let_go(&self, why: &str) {
+        self.starting.borrow_mut().clear();
         for h in self.helpers.borrow_mut().drain(..) {
             h.worker.terminate();
         }
@@ -229,6 +242,15 @@ impl Helpers for Pool {
             helper.queue.borrow_mut().push((msg.into(), transfer));
         }
         rx
+    }
+
+    fn until_started(&self) -> Option<oneshot::Receiver<()>> {
+        if self.0.all_started() {
+            return None;
+        }
+        let (tx, rx) = oneshot::channel();
+        self.0.starting.borrow_mut().push(tx);
+        Some(rx)
     }
 
     fn done(&self, bytes_per_helper: usize) {

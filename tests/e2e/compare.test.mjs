@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { start, openPage, waitForScatter, root, shots } from './helpers.mjs';
+import { start, openPage, waitForScatter, dropFiles, npyF32, alerts, root, shots } from './helpers.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -84,6 +84,32 @@ test('shown anchors drive the relative metrics, and a new choice clears the stal
   await table.waitFor({ timeout: 120000 });
   assert.notEqual(await cell('relative.x_to_y.mrr'), defaultMrr, 'eight anchors retrieve worse than 128');
   assert.equal(await cell('cka_linear'), cka, 'absolute metrics do not depend on anchors');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a running comparison can be cancelled: no table, no alert, and the worker goes on serving', async () => {
+  const { page, problems } = await openPage(env.browser, env.base);
+  await waitForScatter(page, 1797);
+  // Two spaces of 10,000 items: seconds of work, long enough to cancel mid-way.
+  await dropFiles(page, [
+    { name: 'big-a.npy', bytes: npyF32(10000, 64) },
+    { name: 'big-b.npy', bytes: npyF32(10000, 64, (r, c) => Math.cos(r * 0.11 + c * 0.7) + (r % 5)) },
+  ]);
+  await waitForScatter(page, 10000, 60000);
+  await page.locator('[data-testid=compare-with]').selectOption({ label: 'big-b.npy' });
+  await page.locator('[data-testid=run-compare]').click();
+  const phase = page.locator('[data-testid=compare-phase]');
+  await page.waitForFunction(() => /neighbours/.test(document.querySelector('[data-testid=compare-phase]')?.textContent ?? ''), null, { timeout: 60000 });
+  await page.locator('[data-testid=cancel-compare]').click();
+  await page.locator('[data-testid=cancel-compare]').waitFor({ state: 'detached', timeout: 60000 });
+  assert.equal(await phase.innerText(), '');
+  assert.equal(await page.locator('[data-testid=run-compare]').isDisabled(), false);
+  assert.equal(await page.locator('[data-testid=compare-table]').count(), 0);
+  assert.deepEqual(await alerts(page), []);
+  // The worker goes on serving: the next run finishes.
+  await page.locator('[data-testid=run-compare]').click();
+  await page.locator('[data-testid=compare-table]').waitFor({ timeout: 180000 });
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -56,6 +56,10 @@ async fn in_shares<'a, T>(
         sent = sent.max(arrays.iter().map(|a| a.byte_len()).sum::<usize>());
         waiting.push((share.clone(), helpers.submit(h, &job, &arrays)));
     }
+    if let Some(started) = helpers.until_started() {
+        // Cancelled (the pool gave up) reads the same: go on, failed shares are computed here.
+        let _ = started.await;
+    }
     let mut parts = vec![local(shares[0].clone())?];
     on_share(1, shares.len());
     for (share, answer) in waiting {

@@ -205,5 +205,13 @@ mod tests {
             let helpers = Local::with_broken(count, broken);
             assert_eq!(now(retrieval_rows(&helpers, vx, vy)).unwrap(), whole);
         }
+        // Helpers still starting are waited for; a pool that gave up leaves every share here.
+        for started in [true, false] {
+            let helpers = Local {
+                starting: Some(started),
+                ..Local::new(2)
+            };
+            assert_eq!(now(retrieval_rows(&helpers, vx, vy)).unwrap(), whole);
+        }
     }
 }

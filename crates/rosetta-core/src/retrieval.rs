@@ -95,6 +95,11 @@ pub fn retrieval_counts(
     let exact = |i: usize, j: usize| dot64(x.row(i), y.row(j)) * ix[i] * iy[j];
     let diag: Vec<f64> = (0..n).map(|i| exact(i, i)).collect();
     let eps = 2.0 * (d as f64 + 8.0) * f64::from(f32::EPSILON);
+    // f32 bounds around each match's exact score: a tile score ≤ lo[i] cannot beat it (its exact
+    // value is within eps), one > hi[i] surely does; only those between are checked in f64. The
+    // sure counts are branch-free, so the scan over a tile vectorises.
+    let lo: Vec<f32> = diag.iter().map(|&v| f32_at_most(v - eps)).collect();
+    let hi: Vec<f32> = diag.iter().map(|&v| f32_at_least(v + eps)).collect();
     let mut x_better = vec![0u32; rows.len()];
     let mut y_better = vec![0u32; n];
     let mut tile = Vec::new();
@@ -112,20 +117,37 @@ pub fn retrieval_counts(
                 d,
                 &mut tile,
             );
+            let (lo_c, hi_c) = (&lo[c0..c1], &hi[c0..c1]);
             for i in r0..r1 {
                 let row = &tile[(i - r0) * w..(i - r0 + 1) * w];
+                let (lo_i, hi_i) = (lo[i], hi[i]);
+                // Row i: candidate y_j against the match y_i; column j: candidate x_i against the
+                // match x_j, querying with y_j. (The diagonal s(i, i) is never sure: |error| ≤ eps.)
+                let mut sure = 0u32;
+                let mut unsure = 0u32;
+                for (((&s, &l), &h), yb) in
+                    row.iter().zip(lo_c).zip(hi_c).zip(&mut y_better[c0..c1])
+                {
+                    sure += u32::from(s > hi_i);
+                    *yb += u32::from(s > h);
+                    unsure += u32::from((s > lo_i) & (s <= hi_i)) | u32::from((s > l) & (s <= h));
+                }
+                x_better[i - rows.start] += sure;
+                if unsure == 0 {
+                    continue;
+                }
                 for (jj, &s) in row.iter().enumerate() {
                     let j = c0 + jj;
-                    if i == j {
+                    let for_row = s > lo_i && s <= hi_i;
+                    let for_col = s > lo[j] && s <= hi[j];
+                    if i == j || !(for_row || for_col) {
                         continue;
                     }
-                    let s = f64::from(s);
-                    // Row i: candidate y_j against the match y_i.
-                    if s > diag[i] + eps || (s > diag[i] - eps && exact(i, j) > diag[i]) {
+                    let e = exact(i, j);
+                    if for_row && e > diag[i] {
                         x_better[i - rows.start] += 1;
                     }
-                    // Column j: candidate x_i against the match x_j, querying with y_j.
-                    if s > diag[j] + eps || (s > diag[j] - eps && exact(i, j) > diag[j]) {
+                    if for_col && e > diag[j] {
                         y_better[j] += 1;
                     }
                 }
@@ -133,6 +155,26 @@ pub fn retrieval_counts(
         }
     }
     Ok((x_better, y_better))
+}
+
+/// The largest f32 that is ≤ v.
+fn f32_at_most(v: f64) -> f32 {
+    let f = v as f32;
+    if f64::from(f) > v {
+        f.next_down()
+    } else {
+        f
+    }
+}
+
+/// The smallest f32 that is ≥ v.
+fn f32_at_least(v: f64) -> f32 {
+    let f = v as f32;
+    if f64::from(f) < v {
+        f.next_up()
+    } else {
+        f
+    }
 }
 
 /// Mean cosine between matching rows of two spaces of equal dims. O(N·D).
@@ -213,6 +255,28 @@ mod tests {
         assert_eq!(got.x_better, xb);
         assert_eq!(got.y_better, yb);
         assert!(got.x_to_y.top1 > 0.1 && got.x_to_y.top1 <= got.x_to_y.top5);
+    }
+
+    #[test]
+    fn near_ties_are_settled_exactly_across_tiles() {
+        // Groups of four rows a few 1e-4 apart: their cosines differ by ~1e-7, inside the f32
+        // error bound (~3e-6 at d = 5) but far above f64 rounding, so the f64 check decides.
+        let (n, d) = (1100, 5);
+        let mut r = Rng::new(8);
+        let base: Vec<f32> = (0..(n / 4 + 1) * d).map(|_| r.normal() as f32).collect();
+        let x: Vec<f32> = (0..n * d)
+            .map(|e| base[(e / d / 4) * d + e % d] + 3e-4 * r.normal() as f32)
+            .collect();
+        let y: Vec<f32> = x.iter().map(|&v| v + 3e-4 * r.normal() as f32).collect();
+        let got = retrieval(
+            MatView::new(&x, n, d).unwrap(),
+            MatView::new(&y, n, d).unwrap(),
+        )
+        .unwrap();
+        let (xb, yb) = brute(&x, &y, n, d);
+        assert_eq!(got.x_better, xb);
+        assert_eq!(got.y_better, yb);
+        assert!(xb.iter().any(|&b| b > 0) && xb.contains(&0));
     }
 
     #[test]

@@ -177,9 +177,20 @@ fn checked_k(n: usize, k: usize) -> Result<(usize, usize), CoreError> {
 }
 
 /// Offer the scores of tiles `tiles` (upper triangle, row-major order) to every row's list.
+/// Each tile row is first screened branch-free (it vectorises) against the lists' floors: once
+/// the lists are full, few scores beat them, and only rows with such a score are walked.
 fn scan(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) -> Vec<Best> {
     let (n, d) = (scorer.x.n(), scorer.x.d());
     let mut best = vec![Best::new(cap); n];
+    // best[j].floor, kept beside the lists so that a tile row reads its columns' floors in a run.
+    let mut floors = vec![f32::NEG_INFINITY; n];
+    // Euclidean scores are 2a·b − ‖b‖² (f32, as `tile_score` computes them); cosine: a·b.
+    let euclid = scorer.metric == Metric::Euclidean;
+    let norms: Vec<f32> = if euclid {
+        scorer.norm.iter().map(|&v| v as f32).collect()
+    } else {
+        vec![0.0; n]
+    };
     let mut tile = Vec::new();
     let mut t = 0;
     for r0 in (0..n).step_by(TILE) {
@@ -201,21 +212,37 @@ fn scan(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) -> Vec<B
             );
             let w = c1 - c0;
             for i in r0..r1 {
-                let t = &tile[(i - r0) * w..(i - r0 + 1) * w];
-                for (jj, &dot) in t.iter().enumerate() {
-                    let j = c0 + jj;
-                    if j == i || (c0 == r0 && j < i) {
-                        continue;
-                    }
+                // Only j > i: the diagonal tile's lower half is the upper half's mirror.
+                let start = if c0 == r0 { i - r0 + 1 } else { 0 };
+                let row = &tile[(i - r0) * w + start..(i - r0 + 1) * w];
+                let cols = c0 + start..c1;
+                let (floor_i, norm_i) = (best[i].floor, norms[i]);
+                let hits: u32 = if euclid {
+                    row.iter()
+                        .zip(&norms[cols.clone()])
+                        .zip(&floors[cols.clone()])
+                        .map(|((&dot, &nj), &fj)| {
+                            u32::from((2.0 * dot - nj > floor_i) | (2.0 * dot - norm_i > fj))
+                        })
+                        .sum()
+                } else {
+                    row.iter()
+                        .zip(&floors[cols.clone()])
+                        .map(|(&dot, &fj)| u32::from((dot > floor_i) | (dot > fj)))
+                        .sum()
+                };
+                if hits == 0 {
+                    continue;
+                }
+                for (j, &dot) in cols.zip(row) {
                     best[i].offer(scorer.tile_score(dot, j), j as u32);
-                    if c0 != r0 || j > i {
-                        let s_ji = match scorer.metric {
-                            Metric::Cosine => dot,
-                            Metric::Euclidean => 2.0 * dot - scorer.norm[i] as f32,
-                        };
+                    let s_ji = if euclid { 2.0 * dot - norm_i } else { dot };
+                    if s_ji > floors[j] {
                         best[j].offer(s_ji, i as u32);
+                        floors[j] = best[j].floor;
                     }
                 }
+                floors[i] = best[i].floor;
             }
         }
     }

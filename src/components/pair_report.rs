@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::state::colors::distinct;
 use crate::state::{AlertLevel, AppState};
 use crate::worker::client::WorkerClient;
 use crate::worker::protocol::{Reply, Request, SpaceId};
@@ -55,6 +56,25 @@ fn describe(name: &str) -> String {
     .to_owned()
 }
 
+/// Classes the stitching probe takes from the colour column at most: an id or a continuous
+/// column would make a class of nearly every item (and a probe of as many outputs).
+const MAX_CLASSES: usize = 100;
+
+/// The colour column (name, values) when it can label the stitching probe: 2 to `MAX_CLASSES`
+/// distinct values.
+fn stitching_labels(state: &AppState) -> Option<(String, Vec<String>)> {
+    let column = state.color_by.get()?;
+    let values = state
+        .current_collection()?
+        .metadata
+        .into_iter()
+        .find(|m| m.name == column)?
+        .values;
+    (2..=MAX_CLASSES)
+        .contains(&distinct(&values, MAX_CLASSES + 1))
+        .then_some((column, values))
+}
+
 /// The full comparison of the pair (every metric of `rosetta compare`), on demand: it is
 /// O(N²·D), so it runs when asked, split among the worker pool, with its progress shown. Uses
 /// the anchors on screen (else the CLI's default: max(dims) random anchors, seed 0) and the
@@ -92,14 +112,7 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
         let (Some(a), Some(b)) = (a.get_untracked(), b.get_untracked()) else {
             return;
         };
-        let labels = state.color_by.get_untracked().and_then(|column| {
-            state
-                .current_collection()?
-                .metadata
-                .into_iter()
-                .find(|m| m.name == column)
-                .map(|m| m.values)
-        });
+        let labels = stitching_labels(&state).map(|(_, values)| values);
         let request = Request::Compare {
             a,
             b,
@@ -140,6 +153,10 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
         0 => "anchors: max(dims) random (as the CLI)".to_owned(),
         k => format!("anchors: the {k} shown"),
     };
+    let labels_text = move || match stitching_labels(&state) {
+        Some((column, _)) => format!("stitching labels: {column}"),
+        None => format!("no stitching: colour by a column of 2–{MAX_CLASSES} classes"),
+    };
     view! {
         <div class="pair-report" data-testid="pair-report">
             <div class="charts-controls">
@@ -161,6 +178,7 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
                     " centre before the relative representation"
                 </label>
                 <span class="muted">{anchors_text}</span>
+                <span class="muted" data-testid="compare-labels">{labels_text}</span>
                 <span class="muted" data-testid="compare-phase">{move || phase.get()}</span>
             </div>
             <Show when=move || metrics.with(Option::is_some)>

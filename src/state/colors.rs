@@ -136,7 +136,8 @@ pub fn default_color_column(columns: &[MetaColumn]) -> Option<String> {
         .map(|c| c.name.clone())
 }
 
-fn distinct(values: &[String], cap: usize) -> usize {
+/// How many distinct values `values` holds, counting up to `cap` at most.
+pub fn distinct(values: &[String], cap: usize) -> usize {
     let mut seen = std::collections::HashSet::new();
     for v in values {
         seen.insert(v.as_str());

@@ -84,6 +84,18 @@ test('shown anchors drive the relative metrics, and a new choice clears the stal
   await table.waitFor({ timeout: 120000 });
   assert.notEqual(await cell('relative.x_to_y.mrr'), defaultMrr, 'eight anchors retrieve worse than 128');
   assert.equal(await cell('cka_linear'), cka, 'absolute metrics do not depend on anchors');
+  // Stitching takes its labels from the colour column — not from an id column (a class per item).
+  const labels = page.locator('[data-testid=compare-labels]');
+  assert.equal(await labels.innerText(), 'stitching labels: label');
+  assert.ok(await page.locator('[data-testid="metric-stitching.a_to_b"]').count() === 1);
+  await page.locator('[data-testid=color-by]').selectOption({ label: 'id' });
+  assert.match(await labels.innerText(), /^no stitching/);
+  await page.locator('[data-testid=run-compare]').click();
+  // The new table: every metric but stitching's.
+  await page.waitForFunction(() => document.querySelector('[data-testid=compare-table]')
+    && !document.querySelector('[data-testid^="metric-stitching."]')
+    && document.querySelector('[data-testid="metric-procrustes.mrr"]'), null, { timeout: 120000 });
+  assert.equal(await cell('cka_linear'), cka);
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -16,11 +16,10 @@ node_modules/.bin/wasm-opt "${WASM_OPT_LEVEL:--Oz}" \
   dist.tmp/rosetta-app_bg.wasm -o dist.tmp/rosetta-app_bg.wasm
 # The same app again with relaxed-simd (the GEMM kernel's fused multiply-add, rosetta-core gemm.rs):
 # public/worker.js loads it where the browser validates relaxed-simd (Chromium since 114), the plain
-# bundle elsewhere (Safari). Its own target dir: other RUSTFLAGS would rebuild the main one.
-RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" cargo build --release \
-  --target wasm32-unknown-unknown --bin rosetta-app --target-dir target/relaxed
+# bundle elsewhere (Safari). A cargo feature, so only rosetta-core and the app compile again.
+cargo build --release --target wasm32-unknown-unknown --bin rosetta-app --features relaxed-simd
 wasm-bindgen --target web --no-typescript --out-dir dist.tmp/relaxed \
-  target/relaxed/wasm32-unknown-unknown/release/rosetta-app.wasm
+  target/wasm32-unknown-unknown/release/rosetta-app.wasm
 # One JS glue serves both bundles: they must import and export the same things.
 if ! cmp -s dist.tmp/relaxed/rosetta-app.js dist.tmp/rosetta-app.js; then
   echo "build: the relaxed-simd bundle's wasm-bindgen glue differs from the plain one's" >&2

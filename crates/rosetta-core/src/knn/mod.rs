@@ -45,6 +45,9 @@ impl Neighbors {
 
 /// Square tile edge: 512×512 f32 = 1 MB, small enough for cache-friendly selection.
 const TILE: usize = 512;
+/// Scores screened together: a chunk is walked one score at a time only when one of them beats
+/// a floor. Short enough that most chunks of a row with a few hits are skipped.
+const CHUNK: usize = 32;
 
 /// The k nearest neighbours of every row of `x` among the other rows (the item itself excluded).
 /// `k` is clamped to N − 1. O(N²·D) time (half of it, by symmetry), O(N·k + TILE²) memory.
@@ -177,8 +180,8 @@ fn checked_k(n: usize, k: usize) -> Result<(usize, usize), CoreError> {
 }
 
 /// Offer the scores of tiles `tiles` (upper triangle, row-major order) to every row's list.
-/// Each tile row is first screened branch-free (it vectorises) against the lists' floors: once
-/// the lists are full, few scores beat them, and only rows with such a score are walked.
+/// Each tile row is screened in chunks, branch-free (it vectorises), against the lists' floors:
+/// once the lists are full, few scores beat them, and only chunks with such a score are walked.
 fn scan(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) -> Vec<Best> {
     let (n, d) = (scorer.x.n(), scorer.x.d());
     let mut best = vec![Best::new(cap); n];
@@ -215,31 +218,39 @@ fn scan(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) -> Vec<B
                 // Only j > i: the diagonal tile's lower half is the upper half's mirror.
                 let start = if c0 == r0 { i - r0 + 1 } else { 0 };
                 let row = &tile[(i - r0) * w + start..(i - r0 + 1) * w];
-                let cols = c0 + start..c1;
-                let (floor_i, norm_i) = (best[i].floor, norms[i]);
-                let hits: u32 = if euclid {
-                    row.iter()
-                        .zip(&norms[cols.clone()])
-                        .zip(&floors[cols.clone()])
-                        .map(|((&dot, &nj), &fj)| {
-                            u32::from((2.0 * dot - nj > floor_i) | (2.0 * dot - norm_i > fj))
-                        })
-                        .sum()
-                } else {
-                    row.iter()
-                        .zip(&floors[cols.clone()])
-                        .map(|(&dot, &fj)| u32::from((dot > floor_i) | (dot > fj)))
-                        .sum()
-                };
-                if hits == 0 {
-                    continue;
-                }
-                for (j, &dot) in cols.zip(row) {
-                    best[i].offer(scorer.tile_score(dot, j), j as u32);
-                    let s_ji = if euclid { 2.0 * dot - norm_i } else { dot };
-                    if s_ji > floors[j] {
-                        best[j].offer(s_ji, i as u32);
-                        floors[j] = best[j].floor;
+                let norm_i = norms[i];
+                for (q, chunk) in row.chunks(CHUNK).enumerate() {
+                    let j0 = c0 + start + q * CHUNK;
+                    let cols = j0..j0 + chunk.len();
+                    // Screened against the current floors: a chunk with no score above them
+                    // offers nothing (the common case once the lists are full) and is skipped.
+                    let floor_i = best[i].floor;
+                    let hits: u32 = if euclid {
+                        chunk
+                            .iter()
+                            .zip(&norms[cols.clone()])
+                            .zip(&floors[cols.clone()])
+                            .map(|((&dot, &nj), &fj)| {
+                                u32::from((2.0 * dot - nj > floor_i) | (2.0 * dot - norm_i > fj))
+                            })
+                            .sum()
+                    } else {
+                        chunk
+                            .iter()
+                            .zip(&floors[cols.clone()])
+                            .map(|(&dot, &fj)| u32::from((dot > floor_i) | (dot > fj)))
+                            .sum()
+                    };
+                    if hits == 0 {
+                        continue;
+                    }
+                    for (j, &dot) in cols.zip(chunk) {
+                        best[i].offer(scorer.tile_score(dot, j), j as u32);
+                        let s_ji = if euclid { 2.0 * dot - norm_i } else { dot };
+                        if s_ji > floors[j] {
+                            best[j].offer(s_ji, i as u32);
+                            floors[j] = best[j].floor;
+                        }
                     }
                 }
                 floors[i] = best[i].floor;
@@ -371,6 +382,26 @@ mod tests {
         assert!(knn_candidates(v, k, Metric::Cosine, 0..tiles + 1).is_err());
         let bad = Candidates::from_parts(10, vec![0.0; 10], vec![0; 10]);
         assert!(knn_merge(v, k, Metric::Cosine, &[bad]).is_err());
+    }
+
+    #[test]
+    fn near_ties_are_ranked_exactly() {
+        // Groups of 5 rows a hair apart (their scores within each other's f32 error bound), the
+        // groups far apart: each row's list holds its 4 group-mates, which only the f64 pass can
+        // order, and two far rows that prove nothing outside the list matters (no re-scan).
+        let (n, d, k) = (1000, 24, 3);
+        let mut r = Rng::new(12);
+        let mut x = Vec::with_capacity(n * d);
+        for _ in 0..n / 5 {
+            let centre: Vec<f32> = (0..d).map(|_| r.normal() as f32).collect();
+            for _ in 0..5 {
+                x.extend(centre.iter().map(|&c| c + 1e-4 * r.normal() as f32));
+            }
+        }
+        for metric in [Metric::Cosine, Metric::Euclidean] {
+            let got = knn(MatView::new(&x, n, d).unwrap(), k, metric).unwrap();
+            assert_eq!(got.indices, brute(&x, n, d, k, metric), "{metric:?}");
+        }
     }
 
     #[test]

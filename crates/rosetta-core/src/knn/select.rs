@@ -164,9 +164,20 @@ pub(super) fn exact_row(
     k: usize,
     max_norm: f64,
 ) -> (Vec<u32>, Vec<f64>) {
+    let eps = scorer.eps(i, max_norm);
+    // Only candidates that may reach the exact top k are re-scored: one whose f32 score is more
+    // than 2·eps below the k-th best f32 score is beaten, exactly, by each of those k.
+    let mut f32_scores: Vec<f32> = b.items.iter().map(|&(s, _)| s).collect();
+    let cut = if f32_scores.len() > k {
+        let (_, kth, _) = f32_scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+        f64::from(*kth) - 2.0 * eps
+    } else {
+        f64::NEG_INFINITY
+    };
     let mut cand: Vec<(f64, u32)> = b
         .items
         .iter()
+        .filter(|&&(s, _)| f64::from(s) >= cut)
         .map(|&(_, j)| (scorer.exact(i, j as usize), j))
         .collect();
     sort_best_first(&mut cand);
@@ -174,7 +185,7 @@ pub(super) fn exact_row(
     let complete = b.items.len() >= n - 1;
     let kth = cand.get(k - 1).map_or(f64::NEG_INFINITY, |c| c.0);
     let floor = f64::from(b.floor);
-    if !complete && floor + scorer.eps(i, max_norm) >= kth {
+    if !complete && floor + eps >= kth {
         cand = (0..n)
             .filter(|&j| j != i)
             .map(|j| (scorer.exact(i, j), j as u32))

@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::state::colors::distinct;
+use crate::state::export::{compare_json, file_stem, CompareContext};
 use crate::state::{AlertLevel, AppState};
+use crate::web::download::download_text;
 use crate::worker::client::WorkerClient;
 use crate::worker::protocol::{Reply, Request, SpaceId};
 
@@ -75,6 +77,34 @@ fn stitching_labels(state: &AppState) -> Option<(String, Vec<String>)> {
         .then_some((column, values))
 }
 
+/// What the comparison of spaces `a` and `b` runs on, for the report's JSON export.
+fn context(
+    state: &AppState,
+    (a, b): (SpaceId, SpaceId),
+    anchors: usize,
+    centered: bool,
+    label: Option<(String, usize)>,
+) -> Option<CompareContext> {
+    let collection = state.current_collection()?;
+    let find = |id| collection.spaces.iter().find(|s| s.id == id);
+    let (sa, sb) = (find(a)?, find(b)?);
+    let n = collection.n;
+    Some(CompareContext {
+        spaces: [sa.name.clone(), sb.name.clone()],
+        n,
+        dims: [sa.d, sb.d],
+        k: COMPARE_K.min(n.saturating_sub(1)),
+        // The worker's default when none are shown: max(dims) random, at most N.
+        anchors: if anchors == 0 {
+            sa.d.max(sb.d).min(n)
+        } else {
+            anchors
+        },
+        centered,
+        label,
+    })
+}
+
 /// The full comparison of the pair (every metric of `rosetta compare`), on demand: it is
 /// O(N²·D), so it runs when asked, split among the worker pool, with its progress shown. Uses
 /// the anchors on screen (else the CLI's default: max(dims) random anchors, seed 0) and the
@@ -84,6 +114,8 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
     let state = expect_context::<AppState>();
     let client = expect_context::<WorkerClient>();
     let metrics = RwSignal::new(None::<Vec<(String, f64)>>);
+    // What the shown metrics were computed on (set with them).
+    let computed_on = RwSignal::new(None::<CompareContext>);
     let phase = RwSignal::new(None::<String>);
     let center = RwSignal::new(false);
     // The id of the comparison under way.
@@ -112,14 +144,19 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
         let (Some(a), Some(b)) = (a.get_untracked(), b.get_untracked()) else {
             return;
         };
-        let labels = stitching_labels(&state).map(|(_, values)| values);
+        let labels = stitching_labels(&state);
+        let anchors = state.anchors.get_untracked().to_vec();
+        let label = labels
+            .as_ref()
+            .map(|(column, values)| (column.clone(), distinct(values, MAX_CLASSES + 1)));
+        let on = context(&state, (a, b), anchors.len(), center.get_untracked(), label);
         let request = Request::Compare {
             a,
             b,
             k: COMPARE_K,
-            anchors: state.anchors.get_untracked().to_vec(),
+            anchors,
             center: center.get_untracked(),
-            labels,
+            labels: labels.map(|(_, values)| values),
         };
         metrics.set(None);
         phase.set(Some("starting".into()));
@@ -140,6 +177,7 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
             phase.set(None);
             match answer.map(|r| r.reply) {
                 Ok(Reply::Metrics { names, values }) => {
+                    computed_on.set(on);
                     metrics.set(Some(names.into_iter().zip(values).collect()))
                 }
                 Ok(Reply::Cancelled) => {}
@@ -148,6 +186,23 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
                 Ok(other) => state.alert(AlertLevel::Error, format!("unexpected reply {other:?}")),
             }
         });
+    };
+    let export = move |_| {
+        let (Some(on), Some(rows)) = (computed_on.get_untracked(), metrics.get_untracked()) else {
+            return;
+        };
+        let text = serde_json::to_string_pretty(&compare_json(&on, &rows)).unwrap_or_default();
+        let name = format!(
+            "rosetta-compare-{}-{}.json",
+            file_stem(&on.spaces[0]),
+            file_stem(&on.spaces[1])
+        );
+        if let Err(e) = download_text(&text, &name, "application/json") {
+            state.alert(
+                AlertLevel::Error,
+                format!("could not export the report: {e}"),
+            );
+        }
     };
     let anchors_text = move || match state.anchors.with(|v| v.len()) {
         0 => "anchors: max(dims) random (as the CLI)".to_owned(),
@@ -182,6 +237,10 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
                 <span class="muted" data-testid="compare-phase">{move || phase.get()}</span>
             </div>
             <Show when=move || metrics.with(Option::is_some)>
+                <button class="button" data-testid="export-compare" on:click=export
+                    title="The report as `rosetta compare --json` prints it">
+                    "Report JSON"
+                </button>
                 <table class="metric-table" data-testid="compare-table">
                     <tbody>
                         {move || metrics.get().unwrap_or_default().into_iter().map(|(name, value)| {

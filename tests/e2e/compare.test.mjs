@@ -38,9 +38,15 @@ async function reportWith(workers) {
   await run.click();
   await page.locator('[data-testid=compare-table]').waitFor({ timeout: 120000 });
   const cells = await page.locator('[data-testid^=metric-]').evaluateAll((els) => els.map((e) => [e.dataset.testid.slice(7), Number(e.dataset.value), e.textContent]));
-  if (workers > 1) await page.screenshot({ path: join(shots, 'pair-report.png'), fullPage: true });
+  let exported = null;
+  if (workers > 1) {
+    await page.screenshot({ path: join(shots, 'pair-report.png'), fullPage: true });
+    const [file] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export-compare]').click()]);
+    assert.equal(file.suggestedFilename(), 'rosetta-compare-digits-mlp-relu-seed0.npy-digits-mlp-relu-seed1.npy.json');
+    exported = JSON.parse(readFileSync(await file.path(), 'utf8'));
+  }
   await page.close();
-  return { metrics: Object.fromEntries(cells.map(([k, v]) => [k, v])), texts: cells.map((c) => c[2]), problems };
+  return { metrics: Object.fromEntries(cells.map(([k, v]) => [k, v])), texts: cells.map((c) => c[2]), problems, exported };
 }
 
 test('the pair report shows every metric of `rosetta compare`, equal to the native CLI, with one worker and with two', async () => {
@@ -58,6 +64,21 @@ test('the pair report shows every metric of `rosetta compare`, equal to the nati
     assert.ok(got.texts.every((t) => /^-?\d+\.\d{4}$/.test(t)), got.texts.join(' '));
     assert.deepEqual(got.problems, []);
   }
+  // *Report JSON* is the CLI's JSON (numbers to rounding), plus the spaces and the label column.
+  const { spaces, label, ...rest } = two.exported;
+  assert.deepEqual(spaces, ['digits-mlp-relu-seed0.npy', 'digits-mlp-relu-seed1.npy']);
+  assert.equal(label, 'label');
+  const same = (got, want, at) => {
+    if (typeof want === 'number') {
+      assert.ok(Math.abs(got - want) <= 1e-6 * Math.max(1, Math.abs(want)), `${at}: ${got} vs ${want}`);
+    } else if (want !== null && typeof want === 'object' && !Array.isArray(want)) {
+      assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort(), at);
+      for (const key of Object.keys(want)) same(got[key], want[key], at ? `${at}.${key}` : key);
+    } else {
+      assert.deepEqual(got, want, at);
+    }
+  };
+  same(rest, CLI, '');
   // Neighbour lists and retrieval ranks do not depend on how the work was split.
   for (const key of ['mutual_knn', 'jaccard_abs', 'absolute.x_to_y.mrr', 'relative.y_to_x.top5', 'procrustes.mrr']) {
     assert.equal(one.metrics[key], two.metrics[key], key);

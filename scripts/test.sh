@@ -67,7 +67,10 @@ clippy_wasm() {
   CLIPPY_CONF_DIR=.clippy-wasm cargo clippy --target wasm32-unknown-unknown \
     -p rosetta-app --lib --bins --tests -- -D warnings &&
   CLIPPY_CONF_DIR=.clippy-wasm cargo clippy --target wasm32-unknown-unknown \
-    -p rosetta-io -p rosetta-core -p rosetta-bench --lib -- -D warnings
+    -p rosetta-io -p rosetta-core -p rosetta-bench --lib -- -D warnings &&
+  # The GEMM kernel of the worker's relaxed-simd bundle (scripts/build.sh).
+  CLIPPY_CONF_DIR=.clippy-wasm cargo clippy --target wasm32-unknown-unknown \
+    -p rosetta-core --features relaxed-simd --lib -- -D warnings
 }
 check "clippy (wasm32)" clippy_wasm
 check "layering (cargo tree)" layering

@@ -13,6 +13,8 @@ mkdirSync(shots, { recursive: true });
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+  // V8 flags for an experiment (e.g. ROSETTA_JS_FLAGS=--no-liftoff node bench/browser_bench.mjs).
+  ...(process.env.ROSETTA_JS_FLAGS ? [`--js-flags=${process.env.ROSETTA_JS_FLAGS}`] : []),
 ];
 
 /** Start the server (the app, with tests/ mounted at /tests/) and the browser. */

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -116,7 +118,22 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
     let metrics = RwSignal::new(None::<Vec<(String, f64)>>);
     // What the shown metrics were computed on (set with them).
     let computed_on = RwSignal::new(None::<CompareContext>);
-    let phase = RwSignal::new(None::<String>);
+    // The step under way and the share of the work done (0..1), while running.
+    let phase = RwSignal::new(None::<(String, f64)>);
+    // When the running comparison started (ms since the epoch) and the whole seconds since: a
+    // comparison of 20,000 items runs for tens of seconds, so the page says how long so far.
+    let started_ms = RwSignal::new(None::<f64>);
+    let elapsed_s = RwSignal::new(0u64);
+    if let Ok(ticker) = set_interval_with_handle(
+        move || {
+            if let Some(Some(t0)) = started_ms.try_get_untracked() {
+                elapsed_s.try_set(((js_sys::Date::now() - t0) / 1000.0).max(0.0) as u64);
+            }
+        },
+        Duration::from_secs(1),
+    ) {
+        on_cleanup(move || ticker.clear());
+    }
     let center = RwSignal::new(false);
     // The id of the comparison under way.
     let running = RwSignal::new(None::<u32>);
@@ -159,8 +176,13 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
             labels: labels.map(|(_, values)| values),
         };
         metrics.set(None);
-        phase.set(Some("starting".into()));
-        let started = client.start(&request, None, move |p, _, _| phase.set(Some(p.to_owned())));
+        phase.set(Some(("starting".into(), 0.0)));
+        started_ms.set(Some(js_sys::Date::now()));
+        elapsed_s.set(0);
+        let started = client.start(&request, None, move |p, done, total| {
+            let share = if total > 0.0 { done / total } else { 0.0 };
+            phase.set(Some((p.to_owned(), share)));
+        });
         let reply = match started {
             Ok((id, reply)) => {
                 running.set(Some(id));
@@ -168,6 +190,7 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
             }
             Err(message) => {
                 phase.set(None);
+                started_ms.set(None);
                 return state.alert(AlertLevel::Error, message);
             }
         };
@@ -175,6 +198,7 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
             let answer = reply.await;
             running.set(None);
             phase.set(None);
+            started_ms.set(None);
             match answer.map(|r| r.reply) {
                 Ok(Reply::Metrics { names, values }) => {
                     computed_on.set(on);
@@ -234,7 +258,13 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
                 </label>
                 <span class="muted">{anchors_text}</span>
                 <span class="muted" data-testid="compare-labels">{labels_text}</span>
-                <span class="muted" data-testid="compare-phase">{move || phase.get()}</span>
+                <span class="muted" data-testid="compare-phase">
+                    {move || phase.get().map(|(step, _)| format!("{step} · {} s", elapsed_s.get()))}
+                </span>
+                <Show when=move || phase.with(Option::is_some)>
+                    <progress data-testid="compare-progress" max="1"
+                        value=move || phase.get().map_or(0.0, |(_, share)| share)></progress>
+                </Show>
             </div>
             <Show when=move || metrics.with(Option::is_some)>
                 <button class="button" data-testid="export-compare" on:click=export

@@ -134,11 +134,16 @@ test('a running comparison can be cancelled: no table, no alert, and the worker 
   await page.locator('[data-testid=run-compare]').click();
   const phase = page.locator('[data-testid=compare-phase]');
   await page.waitForFunction(() => /neighbours/.test(document.querySelector('[data-testid=compare-phase]')?.textContent ?? ''), null, { timeout: 60000 });
+  // The step, the seconds so far, and a bar of the share done.
+  assert.match(await phase.innerText(), /^[a-zA-Z ]+ · \d+ s$/);
+  const share = await page.locator('[data-testid=compare-progress]').evaluate((e) => e.value);
+  assert.ok(share > 0 && share < 1, `progress ${share}`);
   await page.locator('[data-testid=cancel-compare]').click();
   await page.locator('[data-testid=cancel-compare]').waitFor({ state: 'detached', timeout: 60000 });
   assert.equal(await phase.innerText(), '');
   assert.equal(await page.locator('[data-testid=run-compare]').isDisabled(), false);
   assert.equal(await page.locator('[data-testid=compare-table]').count(), 0);
+  assert.equal(await page.locator('[data-testid=compare-progress]').count(), 0);
   assert.deepEqual(await alerts(page), []);
   // The worker goes on serving: the next run finishes.
   await page.locator('[data-testid=run-compare]').click();

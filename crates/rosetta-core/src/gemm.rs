@@ -98,20 +98,66 @@ fn product(
                 if lower && jc > i0 + MR - 1 {
                     continue;
                 }
-                pack_a(i0, k0, k1, &mut a_panel[..MR * kc]);
-                for (q, j0) in (jc..jc + nc).step_by(NR).enumerate() {
-                    if lower && j0 > i0 + MR - 1 {
-                        break;
-                    }
-                    kernel(
-                        &a_panel[..MR * kc],
-                        &b_panels[q * NR * kc..(q + 1) * NR * kc],
-                        &mut tile,
-                    );
-                    store(&tile, out, n, i0, j0, m, k0 > 0);
-                }
+                let panel = Panel {
+                    i0,
+                    k0,
+                    k1,
+                    jc,
+                    nc,
+                    lower,
+                };
+                row_panel(
+                    &pack_a,
+                    panel,
+                    &mut a_panel,
+                    &b_panels,
+                    &mut tile,
+                    (m, n),
+                    out,
+                );
             }
         }
+    }
+}
+
+/// Where one row panel of `product` sits: rows `i0..i0 + MR`, depth `k0..k1`, columns
+/// `jc..jc + nc`; `lower`: only tiles that touch the lower triangle.
+#[derive(Clone, Copy)]
+struct Panel {
+    i0: usize,
+    k0: usize,
+    k1: usize,
+    jc: usize,
+    nc: usize,
+    lower: bool,
+}
+
+/// One row panel of `product`: pack it, multiply it by every packed column panel, store.
+/// Not inlined: V8 optimises a wasm function only from its next call on, so one long product
+/// (a relative representation, a Gram) must do its work in a function it calls many times,
+/// or all of it runs in the baseline tier.
+#[inline(never)]
+fn row_panel(
+    pack_a: &impl Fn(usize, usize, usize, &mut [f32]),
+    p: Panel,
+    a_panel: &mut [f32],
+    b_panels: &[f32],
+    tile: &mut [f32; MR * NR],
+    (m, n): (usize, usize),
+    out: &mut [f32],
+) {
+    let kc = p.k1 - p.k0;
+    pack_a(p.i0, p.k0, p.k1, &mut a_panel[..MR * kc]);
+    for (q, j0) in (p.jc..p.jc + p.nc).step_by(NR).enumerate() {
+        if p.lower && j0 > p.i0 + MR - 1 {
+            break;
+        }
+        kernel(
+            &a_panel[..MR * kc],
+            &b_panels[q * NR * kc..(q + 1) * NR * kc],
+            tile,
+        );
+        store(tile, out, n, p.i0, j0, m, p.k0 > 0);
     }
 }
 

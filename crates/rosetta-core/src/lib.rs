@@ -6,6 +6,7 @@
 
 mod error;
 pub mod gemm;
+pub mod gemm_i16;
 pub mod knn;
 pub mod linalg;
 mod matrix;
@@ -23,6 +24,7 @@ pub mod cka;
 pub mod compare;
 pub mod lstsq;
 pub mod procrustes;
+pub mod quant;
 pub mod relative;
 pub mod retrieval;
 pub mod rsa;

@@ -4,6 +4,7 @@
 use crate::error::CoreError;
 use crate::linalg::{dot64, dot_tile, inverse_norms, norm64, normalized_rows};
 use crate::matrix::MatView;
+use crate::quant::{Screen, UnitRowsI16};
 
 /// Mean reciprocal rank and hit rates of one direction.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,8 +42,9 @@ pub struct Retrieval {
 
 const TILE: usize = 512;
 
-/// Cosine retrieval X → Y and Y → X (equal dims). Exact: tile scores within the f32 error bound of
-/// the true match's score are re-checked in f64. O(N²·D) time, O(N + TILE²) memory.
+/// Cosine retrieval X → Y and Y → X (equal dims). Exact: tile scores (f32, or i16 in the tab:
+/// [`crate::quant`]) within their error bound of the true match's score are re-checked in f64.
+/// O(N²·D) time, O(N + TILE²) memory.
 pub fn retrieval(x: MatView<'_>, y: MatView<'_>) -> Result<Retrieval, CoreError> {
     let (x_better, y_better) = retrieval_counts(x, y, 0..x.n())?;
     Ok(Retrieval::from_counts(x_better, y_better))
@@ -70,6 +72,16 @@ pub fn retrieval_counts(
     y: MatView<'_>,
     rows: std::ops::Range<usize>,
 ) -> Result<(Vec<u32>, Vec<u32>), CoreError> {
+    retrieval_counts_with(x, y, rows, Screen::DEFAULT)
+}
+
+/// [`retrieval_counts`] from the tiles of `screen` (the same counts).
+pub(crate) fn retrieval_counts_with(
+    x: MatView<'_>,
+    y: MatView<'_>,
+    rows: std::ops::Range<usize>,
+    screen: Screen,
+) -> Result<(Vec<u32>, Vec<u32>), CoreError> {
     let n = x.n();
     if y.n() != n {
         return Err(CoreError::ItemCountMismatch(n, y.n()));
@@ -87,74 +99,150 @@ pub fn retrieval_counts(
         )));
     }
     let d = x.d();
-    let (ux, uy) = (
-        normalized_rows(x.rows(rows.start, rows.end)),
-        normalized_rows(y),
-    );
+    let tiles = Tiles::new(x.rows(rows.start, rows.end), y, screen);
     let (ix, iy) = (inverse_norms(x), inverse_norms(y));
     let exact = |i: usize, j: usize| dot64(x.row(i), y.row(j)) * ix[i] * iy[j];
     let diag: Vec<f64> = (0..n).map(|i| exact(i, i)).collect();
-    let eps = 2.0 * (d as f64 + 8.0) * f64::from(f32::EPSILON);
+    let eps = tiles.eps(d);
     // f32 bounds around each match's exact score: a tile score ≤ lo[i] cannot beat it (its exact
     // value is within eps), one > hi[i] surely does; only those between are checked in f64. The
     // sure counts are branch-free, so the scan over a tile vectorises.
     let lo: Vec<f32> = diag.iter().map(|&v| f32_at_most(v - eps)).collect();
     let hi: Vec<f32> = diag.iter().map(|&v| f32_at_least(v + eps)).collect();
-    let mut x_better = vec![0u32; rows.len()];
-    let mut y_better = vec![0u32; n];
+    let mut counts = Counts {
+        rows: rows.clone(),
+        x_better: vec![0u32; rows.len()],
+        y_better: vec![0u32; n],
+        lo,
+        hi,
+        diag,
+    };
     let mut tile = Vec::new();
     for r0 in rows.clone().step_by(TILE) {
         let r1 = (r0 + TILE).min(rows.end);
         let local = r0 - rows.start..r1 - rows.start;
         for c0 in (0..n).step_by(TILE) {
             let c1 = (c0 + TILE).min(n);
-            let w = c1 - c0;
-            dot_tile(
-                &ux.data[local.start * d..local.end * d],
-                r1 - r0,
-                &uy.data[c0 * d..c1 * d],
-                w,
-                d,
-                &mut tile,
-            );
-            let (lo_c, hi_c) = (&lo[c0..c1], &hi[c0..c1]);
-            for i in r0..r1 {
-                let row = &tile[(i - r0) * w..(i - r0 + 1) * w];
-                let (lo_i, hi_i) = (lo[i], hi[i]);
-                // Row i: candidate y_j against the match y_i; column j: candidate x_i against the
-                // match x_j, querying with y_j. (The diagonal s(i, i) is never sure: |error| ≤ eps.)
-                let mut sure = 0u32;
-                let mut unsure = 0u32;
-                for (((&s, &l), &h), yb) in
-                    row.iter().zip(lo_c).zip(hi_c).zip(&mut y_better[c0..c1])
-                {
-                    sure += u32::from(s > hi_i);
-                    *yb += u32::from(s > h);
-                    unsure += u32::from((s > lo_i) & (s <= hi_i)) | u32::from((s > l) & (s <= h));
-                }
-                x_better[i - rows.start] += sure;
-                if unsure == 0 {
+            tiles.tile(local.clone(), c0..c1, &mut tile);
+            counts.add_tile(&tile, r0..r1, c0..c1, &exact);
+        }
+    }
+    let Counts {
+        x_better, y_better, ..
+    } = counts;
+    Ok((x_better, y_better))
+}
+
+/// The better-counts of one share while its tiles are screened.
+struct Counts {
+    rows: std::ops::Range<usize>,
+    x_better: Vec<u32>,
+    y_better: Vec<u32>,
+    /// f32 bounds around each match's exact score (see `retrieval_counts_with`), and that score.
+    lo: Vec<f32>,
+    hi: Vec<f32>,
+    diag: Vec<f64>,
+}
+
+impl Counts {
+    /// Count one tile (rows `r` of X, columns `c` of Y). Not inlined: V8 optimises a wasm
+    /// function only from its next call on, so the per-tile work must be its own function, not
+    /// part of the one long call over all tiles (which stays in the baseline tier).
+    #[inline(never)]
+    fn add_tile(
+        &mut self,
+        tile: &[f32],
+        r: std::ops::Range<usize>,
+        c: std::ops::Range<usize>,
+        exact: &dyn Fn(usize, usize) -> f64,
+    ) {
+        let w = c.len();
+        let (lo, hi, diag) = (&self.lo, &self.hi, &self.diag);
+        let (lo_c, hi_c) = (&lo[c.clone()], &hi[c.clone()]);
+        for i in r.clone() {
+            let row = &tile[(i - r.start) * w..(i - r.start + 1) * w];
+            let (lo_i, hi_i) = (lo[i], hi[i]);
+            // Row i: candidate y_j against the match y_i; column j: candidate x_i against the
+            // match x_j, querying with y_j. (The diagonal s(i, i) is never sure: |error| ≤ eps.)
+            let mut sure = 0u32;
+            let mut unsure = 0u32;
+            for (((&s, &l), &h), yb) in row
+                .iter()
+                .zip(lo_c)
+                .zip(hi_c)
+                .zip(&mut self.y_better[c.clone()])
+            {
+                sure += u32::from(s > hi_i);
+                *yb += u32::from(s > h);
+                unsure += u32::from((s > lo_i) & (s <= hi_i)) | u32::from((s > l) & (s <= h));
+            }
+            self.x_better[i - self.rows.start] += sure;
+            if unsure == 0 {
+                continue;
+            }
+            for (jj, &s) in row.iter().enumerate() {
+                let j = c.start + jj;
+                let for_row = s > lo_i && s <= hi_i;
+                let for_col = s > lo[j] && s <= hi[j];
+                if i == j || !(for_row || for_col) {
                     continue;
                 }
-                for (jj, &s) in row.iter().enumerate() {
-                    let j = c0 + jj;
-                    let for_row = s > lo_i && s <= hi_i;
-                    let for_col = s > lo[j] && s <= hi[j];
-                    if i == j || !(for_row || for_col) {
-                        continue;
-                    }
-                    let e = exact(i, j);
-                    if for_row && e > diag[i] {
-                        x_better[i - rows.start] += 1;
-                    }
-                    if for_col && e > diag[j] {
-                        y_better[j] += 1;
-                    }
+                let e = exact(i, j);
+                if for_row && e > diag[i] {
+                    self.x_better[i - self.rows.start] += 1;
+                }
+                if for_col && e > diag[j] {
+                    self.y_better[j] += 1;
                 }
             }
         }
     }
-    Ok((x_better, y_better))
+}
+
+/// Cosine tiles of unit rows of X (one share's rows) against those of Y.
+enum Tiles {
+    F32 { x: crate::Matrix, y: crate::Matrix },
+    I16 { x: UnitRowsI16, y: UnitRowsI16 },
+}
+
+impl Tiles {
+    fn new(x: MatView<'_>, y: MatView<'_>, screen: Screen) -> Self {
+        match screen {
+            Screen::F32 => Tiles::F32 {
+                x: normalized_rows(x),
+                y: normalized_rows(y),
+            },
+            Screen::I16 => Tiles::I16 {
+                x: UnitRowsI16::new(x),
+                y: UnitRowsI16::new(y),
+            },
+        }
+    }
+
+    /// A bound on |tile score − exact cosine|.
+    fn eps(&self, d: usize) -> f64 {
+        match self {
+            // f32 dot products of length d: |error| ≤ d·u·Σ|a||b|, doubled for the unit rows'
+            // own rounding and for safety.
+            Tiles::F32 { .. } => 2.0 * (d as f64 + 8.0) * f64::from(f32::EPSILON),
+            Tiles::I16 { x, y } => x.eps_with(y),
+        }
+    }
+
+    /// Scores of (local) rows `r` of X against rows `c` of Y into `out`.
+    fn tile(&self, r: std::ops::Range<usize>, c: std::ops::Range<usize>, out: &mut Vec<f32>) {
+        match self {
+            Tiles::F32 { x, y } => {
+                let d = x.d;
+                let (a, b) = (
+                    &x.data[r.start * d..r.end * d],
+                    &y.data[c.start * d..c.end * d],
+                );
+                dot_tile(a, r.len(), b, c.len(), d, out);
+            }
+            Tiles::I16 { x, y } => x.cos_tile(r, y, c, out),
+        }
+    }
 }
 
 /// The largest f32 that is ≤ v.
@@ -229,6 +317,14 @@ mod tests {
         let (xb, yb) = brute(x, y, n, d);
         assert_eq!(got.x_better, xb);
         assert_eq!(got.y_better, yb);
+        for screen in [Screen::F32, Screen::I16] {
+            let (vx, vy) = (
+                MatView::new(x, n, d).unwrap(),
+                MatView::new(y, n, d).unwrap(),
+            );
+            let (sxb, syb) = retrieval_counts_with(vx, vy, 0..n, screen).unwrap();
+            assert_eq!((sxb, syb), (xb.clone(), yb.clone()), "{screen:?}");
+        }
         got
     }
 
@@ -274,6 +370,23 @@ mod tests {
             .map(|e| base[(e / d / 4) * d + e % d] + 3e-4 * r.normal() as f32)
             .collect();
         let y: Vec<f32> = x.iter().map(|&v| v + 3e-4 * r.normal() as f32).collect();
+        let xb = equals_brute_force(&x, &y, n, d).x_better;
+        assert!(xb.iter().any(|&b| b > 0) && xb.contains(&0));
+    }
+
+    #[test]
+    fn near_ties_within_the_i16_bound_are_settled_exactly() {
+        // 64 dims, groups of four rows 1e-3 apart: cosines within a group differ by ~1e-6,
+        // far inside the i16 tiles' bound (~1e-4), so the f64 check decides every one.
+        let (n, d) = (800, 64);
+        let mut r = Rng::new(17);
+        let base: Vec<f32> = (0..(n / 4 + 1) * d)
+            .map(|_| r.normal() as f32 + 0.2)
+            .collect();
+        let x: Vec<f32> = (0..n * d)
+            .map(|e| base[(e / d / 4) * d + e % d] + 1e-3 * r.normal() as f32)
+            .collect();
+        let y: Vec<f32> = x.iter().map(|&v| v + 2e-3 * r.normal() as f32).collect();
         let xb = equals_brute_force(&x, &y, n, d).x_better;
         assert!(xb.iter().any(|&b| b > 0) && xb.contains(&0));
     }

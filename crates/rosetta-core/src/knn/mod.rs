@@ -1,13 +1,15 @@
 //! Exact k nearest neighbours without an N×N matrix.
 //!
-//! Scores come from f32 GEMM tiles (vectorised); each row keeps its best 2k candidates, which are
-//! then re-scored in f64 from the original vectors. A row whose candidate list cannot prove that
-//! nothing outside it beats the k-th (the f32 error bound says it might) is re-scanned exactly, so the
-//! result equals an f64 brute force, ties broken by the lower index.
+//! Scores come from GEMM tiles (vectorised: f32, or for cosine in the tab i16 with a proven error
+//! bound, [`crate::quant`]); each row keeps its best 2k candidates, which are then re-scored in f64
+//! from the original vectors. A row whose candidate list cannot prove that nothing outside it beats
+//! the k-th (the tiles' error bound says it might) is re-scanned exactly, so the result equals an
+//! f64 brute force, ties broken by the lower index.
 
 use crate::error::CoreError;
 use crate::linalg::dot_tile;
 use crate::matrix::MatView;
+use crate::quant::Screen;
 
 mod select;
 #[cfg(test)]
@@ -52,8 +54,18 @@ const CHUNK: usize = 32;
 /// The k nearest neighbours of every row of `x` among the other rows (the item itself excluded).
 /// `k` is clamped to N − 1. O(N²·D) time (half of it, by symmetry), O(N·k + TILE²) memory.
 pub fn knn(x: MatView<'_>, k: usize, metric: Metric) -> Result<Neighbors, CoreError> {
+    knn_with(x, k, metric, Screen::DEFAULT)
+}
+
+/// [`knn`] with the tiles of `screen` (the same result).
+pub(crate) fn knn_with(
+    x: MatView<'_>,
+    k: usize,
+    metric: Metric,
+    screen: Screen,
+) -> Result<Neighbors, CoreError> {
     let (k, cap) = checked_k(x.n(), k)?;
-    let scorer = Scorer::new(x, metric);
+    let scorer = Scorer::new(x, metric, screen);
     let best = scan(&scorer, cap, 0..knn_tiles(x.n()));
     Ok(finish(&scorer, best, k, 0..x.n()))
 }
@@ -102,6 +114,17 @@ pub fn knn_candidates(
     metric: Metric,
     tiles: std::ops::Range<usize>,
 ) -> Result<Candidates, CoreError> {
+    candidates_with(x, k, metric, tiles, Screen::DEFAULT)
+}
+
+/// [`knn_candidates`] with the tiles of `screen` ([`knn_merge_with`] must use the same).
+pub(crate) fn candidates_with(
+    x: MatView<'_>,
+    k: usize,
+    metric: Metric,
+    tiles: std::ops::Range<usize>,
+    screen: Screen,
+) -> Result<Candidates, CoreError> {
     let (_, cap) = checked_k(x.n(), k)?;
     if tiles.end > knn_tiles(x.n()) || tiles.start > tiles.end {
         return Err(CoreError::InvalidParameter(format!(
@@ -109,7 +132,7 @@ pub fn knn_candidates(
             knn_tiles(x.n())
         )));
     }
-    let scorer = Scorer::new(x, metric);
+    let scorer = Scorer::new(x, metric, screen);
     let best = scan(&scorer, cap, tiles);
     let mut scores = vec![f32::NEG_INFINITY; x.n() * cap];
     let mut indices = vec![u32::MAX; x.n() * cap];
@@ -133,6 +156,17 @@ pub fn knn_merge(
     k: usize,
     metric: Metric,
     parts: &[Candidates],
+) -> Result<Neighbors, CoreError> {
+    knn_merge_with(x, k, metric, parts, Screen::DEFAULT)
+}
+
+/// [`knn_merge`] of candidates from tiles of `screen` (its error bound decides the exact pass).
+pub(crate) fn knn_merge_with(
+    x: MatView<'_>,
+    k: usize,
+    metric: Metric,
+    parts: &[Candidates],
+    screen: Screen,
 ) -> Result<Neighbors, CoreError> {
     let n = x.n();
     let (k, cap) = checked_k(n, k)?;
@@ -160,7 +194,7 @@ pub fn knn_merge(
             }
         }
     }
-    let scorer = Scorer::new(x, metric);
+    let scorer = Scorer::new(x, metric, screen);
     Ok(finish(&scorer, best, k, 0..n))
 }
 
@@ -183,16 +217,16 @@ fn checked_k(n: usize, k: usize) -> Result<(usize, usize), CoreError> {
 /// Each tile row is screened in chunks, branch-free (it vectorises), against the lists' floors:
 /// once the lists are full, few scores beat them, and only chunks with such a score are walked.
 fn scan(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) -> Vec<Best> {
-    let (n, d) = (scorer.x.n(), scorer.x.d());
-    let mut best = vec![Best::new(cap); n];
-    // best[j].floor, kept beside the lists so that a tile row reads its columns' floors in a run.
-    let mut floors = vec![f32::NEG_INFINITY; n];
-    // Euclidean scores are 2a·b − ‖b‖² (f32, as `tile_score` computes them); cosine: a·b.
-    let euclid = scorer.metric == Metric::Euclidean;
-    let norms: Vec<f32> = if euclid {
-        scorer.norm.iter().map(|&v| v as f32).collect()
-    } else {
-        vec![0.0; n]
+    let n = scorer.x.n();
+    let mut lists = Lists {
+        best: vec![Best::new(cap); n],
+        floors: vec![f32::NEG_INFINITY; n],
+        // Euclidean scores are 2a·b − ‖b‖² (f32, as `tile_score` computes them); cosine: a·b.
+        norms: if scorer.metric == Metric::Euclidean {
+            scorer.norm.iter().map(|&v| v as f32).collect()
+        } else {
+            Vec::new()
+        },
     };
     let mut tile = Vec::new();
     let mut t = 0;
@@ -205,59 +239,84 @@ fn scan(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) -> Vec<B
                 continue;
             }
             let c1 = (c0 + TILE).min(n);
-            dot_tile(
-                &scorer.rows[r0 * d..r1 * d],
-                r1 - r0,
-                &scorer.rows[c0 * d..c1 * d],
-                c1 - c0,
-                d,
-                &mut tile,
-            );
-            let w = c1 - c0;
-            for i in r0..r1 {
-                // Only j > i: the diagonal tile's lower half is the upper half's mirror.
-                let start = if c0 == r0 { i - r0 + 1 } else { 0 };
-                let row = &tile[(i - r0) * w + start..(i - r0 + 1) * w];
-                let norm_i = norms[i];
-                for (q, chunk) in row.chunks(CHUNK).enumerate() {
-                    let j0 = c0 + start + q * CHUNK;
-                    let cols = j0..j0 + chunk.len();
-                    // Screened against the current floors: a chunk with no score above them
-                    // offers nothing (the common case once the lists are full) and is skipped.
-                    let floor_i = best[i].floor;
-                    let hits: u32 = if euclid {
-                        chunk
-                            .iter()
-                            .zip(&norms[cols.clone()])
-                            .zip(&floors[cols.clone()])
-                            .map(|((&dot, &nj), &fj)| {
-                                u32::from((2.0 * dot - nj > floor_i) | (2.0 * dot - norm_i > fj))
-                            })
-                            .sum()
-                    } else {
-                        chunk
-                            .iter()
-                            .zip(&floors[cols.clone()])
-                            .map(|(&dot, &fj)| u32::from((dot > floor_i) | (dot > fj)))
-                            .sum()
-                    };
-                    if hits == 0 {
-                        continue;
-                    }
-                    for (j, &dot) in cols.zip(chunk) {
-                        best[i].offer(scorer.tile_score(dot, j), j as u32);
-                        let s_ji = if euclid { 2.0 * dot - norm_i } else { dot };
-                        if s_ji > floors[j] {
-                            best[j].offer(s_ji, i as u32);
-                            floors[j] = best[j].floor;
-                        }
-                    }
-                }
-                floors[i] = best[i].floor;
-            }
+            scorer.tile(r0..r1, c0..c1, &mut tile);
+            lists.offer_tile(scorer, &tile, r0..r1, c0..c1);
         }
     }
-    best
+    lists.best
+}
+
+/// Every row's candidate list during a scan.
+struct Lists {
+    best: Vec<Best>,
+    /// best[j].floor, kept beside the lists so that a tile row reads its columns' floors in a run.
+    floors: Vec<f32>,
+    /// ‖x_j‖² in f32 (Euclidean only; empty for cosine).
+    norms: Vec<f32>,
+}
+
+impl Lists {
+    /// Offer one tile's scores (rows `r`, columns `c`; only j > i on the diagonal tile).
+    /// Not inlined: V8 optimises a wasm function only from its next call on, so the scan's work
+    /// must sit in a function called once per tile — inside the one long call of `scan` it would
+    /// run in the baseline tier throughout (measured: 2.7× slower on a first kNN).
+    #[inline(never)]
+    fn offer_tile(
+        &mut self,
+        scorer: &Scorer<'_>,
+        tile: &[f32],
+        r: std::ops::Range<usize>,
+        c: std::ops::Range<usize>,
+    ) {
+        let euclid = !self.norms.is_empty();
+        let (best, floors, norms) = (&mut self.best, &mut self.floors, &self.norms);
+        let w = c.len();
+        for i in r.clone() {
+            // Only j > i: the diagonal tile's lower half is the upper half's mirror.
+            let start = if c.start == r.start {
+                i - r.start + 1
+            } else {
+                0
+            };
+            let row = &tile[(i - r.start) * w + start..(i - r.start + 1) * w];
+            let norm_i = if euclid { norms[i] } else { 0.0 };
+            for (q, chunk) in row.chunks(CHUNK).enumerate() {
+                let j0 = c.start + start + q * CHUNK;
+                let cols = j0..j0 + chunk.len();
+                // Screened against the current floors: a chunk with no score above them
+                // offers nothing (the common case once the lists are full) and is skipped.
+                let floor_i = best[i].floor;
+                let hits: u32 = if euclid {
+                    chunk
+                        .iter()
+                        .zip(&norms[cols.clone()])
+                        .zip(&floors[cols.clone()])
+                        .map(|((&dot, &nj), &fj)| {
+                            u32::from((2.0 * dot - nj > floor_i) | (2.0 * dot - norm_i > fj))
+                        })
+                        .sum()
+                } else {
+                    chunk
+                        .iter()
+                        .zip(&floors[cols.clone()])
+                        .map(|(&dot, &fj)| u32::from((dot > floor_i) | (dot > fj)))
+                        .sum()
+                };
+                if hits == 0 {
+                    continue;
+                }
+                for (j, &dot) in cols.zip(chunk) {
+                    best[i].offer(scorer.tile_score(dot, j), j as u32);
+                    let s_ji = if euclid { 2.0 * dot - norm_i } else { dot };
+                    if s_ji > floors[j] {
+                        best[j].offer(s_ji, i as u32);
+                        floors[j] = best[j].floor;
+                    }
+                }
+            }
+            floors[i] = best[i].floor;
+        }
+    }
 }
 
 /// The k nearest neighbours of the given rows of `x` among all rows (each query itself excluded).
@@ -279,7 +338,8 @@ pub fn knn_of(
     }
     let k = k.min(n - 1);
     let d = x.d();
-    let scorer = Scorer::new(x, metric);
+    // f32 tiles: a few query rows, and their rows are gathered below.
+    let scorer = Scorer::new(x, metric, Screen::F32);
     let cap = (2 * k).min(n - 1);
     let mut best = vec![Best::new(cap); queries.len()];
     let q_rows: Vec<f32> = queries
@@ -327,9 +387,16 @@ mod tests {
     use super::*;
     use crate::rng::Rng;
 
+    /// Every metric with every tile kind it can use (i16 tiles are for cosine only).
+    const SCREENS: [(Metric, Screen); 3] = [
+        (Metric::Cosine, Screen::F32),
+        (Metric::Cosine, Screen::I16),
+        (Metric::Euclidean, Screen::F32),
+    ];
+
     fn brute(x: &[f32], n: usize, d: usize, k: usize, metric: Metric) -> Vec<u32> {
         let v = MatView::new(x, n, d).unwrap();
-        let s = Scorer::new(v, metric);
+        let s = Scorer::new(v, metric, Screen::F32);
         let mut out = Vec::new();
         for i in 0..n {
             let mut c: Vec<(f64, u32)> = (0..n)
@@ -351,9 +418,13 @@ mod tests {
     fn matches_brute_force_across_tiles() {
         let (n, d, k) = (1100, 9, 7);
         let x = data(n, d, 5);
-        for metric in [Metric::Cosine, Metric::Euclidean] {
-            let got = knn(MatView::new(&x, n, d).unwrap(), k, metric).unwrap();
-            assert_eq!(got.indices, brute(&x, n, d, k, metric), "{metric:?}");
+        for (metric, screen) in SCREENS {
+            let got = knn_with(MatView::new(&x, n, d).unwrap(), k, metric, screen).unwrap();
+            assert_eq!(
+                got.indices,
+                brute(&x, n, d, k, metric),
+                "{metric:?} {screen:?}"
+            );
         }
     }
 
@@ -364,19 +435,19 @@ mod tests {
         let v = MatView::new(&x, n, d).unwrap();
         let tiles = knn_tiles(n);
         assert_eq!(tiles, 10);
-        for metric in [Metric::Cosine, Metric::Euclidean] {
-            let whole = knn(v, k, metric).unwrap();
+        for (metric, screen) in SCREENS {
+            let whole = knn_with(v, k, metric, screen).unwrap();
             for cuts in [vec![0, tiles], vec![0, 3, tiles], vec![0, 1, 1, 7, tiles]] {
                 let parts: Vec<Candidates> = cuts
                     .windows(2)
-                    .map(|w| knn_candidates(v, k, metric, w[0]..w[1]).unwrap())
+                    .map(|w| candidates_with(v, k, metric, w[0]..w[1], screen).unwrap())
                     .map(|c| {
                         let (cap, s, i) = c.into_parts();
                         Candidates::from_parts(cap, s, i)
                     })
                     .collect();
-                let merged = knn_merge(v, k, metric, &parts).unwrap();
-                assert_eq!(merged, whole, "{metric:?} {cuts:?}");
+                let merged = knn_merge_with(v, k, metric, &parts, screen).unwrap();
+                assert_eq!(merged, whole, "{metric:?} {screen:?} {cuts:?}");
             }
         }
         assert!(knn_candidates(v, k, Metric::Cosine, 0..tiles + 1).is_err());
@@ -398,19 +469,43 @@ mod tests {
                 x.extend(centre.iter().map(|&c| c + 1e-4 * r.normal() as f32));
             }
         }
-        for metric in [Metric::Cosine, Metric::Euclidean] {
-            let got = knn(MatView::new(&x, n, d).unwrap(), k, metric).unwrap();
-            assert_eq!(got.indices, brute(&x, n, d, k, metric), "{metric:?}");
+        for (metric, screen) in SCREENS {
+            let got = knn_with(MatView::new(&x, n, d).unwrap(), k, metric, screen).unwrap();
+            assert_eq!(
+                got.indices,
+                brute(&x, n, d, k, metric),
+                "{metric:?} {screen:?}"
+            );
         }
+    }
+
+    #[test]
+    fn near_ties_within_the_i16_bound_are_ranked_exactly() {
+        // Clusters of 8 rows 1e-3 apart in 64 dims: neighbours' cosines differ by ~1e-6, far
+        // inside the i16 tiles' error bound (~1e-4), so the exact pass and re-scans decide.
+        let (n, d, k) = (1200, 64, 5);
+        let mut r = Rng::new(31);
+        let mut x = Vec::with_capacity(n * d);
+        for _ in 0..n / 8 {
+            let centre: Vec<f32> = (0..d).map(|_| r.normal() as f32 + 0.3).collect();
+            for _ in 0..8 {
+                x.extend(centre.iter().map(|&c| c + 1e-3 * r.normal() as f32));
+            }
+        }
+        let v = MatView::new(&x, n, d).unwrap();
+        let got = knn_with(v, k, Metric::Cosine, Screen::I16).unwrap();
+        assert_eq!(got.indices, brute(&x, n, d, k, Metric::Cosine));
     }
 
     #[test]
     fn ties_break_by_lower_index() {
         // Rows 1, 2, 3 are identical: the neighbours of row 0 among them come in index order.
         let x = vec![1.0f32, 0.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, -1.0, 0.0];
-        let got = knn(MatView::new(&x, 5, 2).unwrap(), 3, Metric::Cosine).unwrap();
-        assert_eq!(got.row(0), &[1, 2, 3]);
-        assert_eq!(got.row(1), &[2, 3, 0]);
+        for screen in [Screen::F32, Screen::I16] {
+            let got = knn_with(MatView::new(&x, 5, 2).unwrap(), 3, Metric::Cosine, screen).unwrap();
+            assert_eq!(got.row(0), &[1, 2, 3], "{screen:?}");
+            assert_eq!(got.row(1), &[2, 3, 0], "{screen:?}");
+        }
     }
 
     #[test]
@@ -436,7 +531,9 @@ mod tests {
     #[test]
     fn zero_vectors_do_not_panic() {
         let x = vec![0.0f32; 12];
-        let got = knn(MatView::new(&x, 4, 3).unwrap(), 2, Metric::Cosine).unwrap();
-        assert_eq!(got.row(0), &[1, 2]);
+        for screen in [Screen::F32, Screen::I16] {
+            let got = knn_with(MatView::new(&x, 4, 3).unwrap(), 2, Metric::Cosine, screen).unwrap();
+            assert_eq!(got.row(0), &[1, 2], "{screen:?}");
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Candidate lists and the exact pass: each row keeps its best f32 candidates, re-scored in f64.
 
-use crate::linalg::{dot64, inverse_norms, normalized_rows};
+use crate::linalg::{dot64, dot_tile, inverse_norms, normalized_rows};
 use crate::matrix::MatView;
+use crate::quant::{Screen, UnitRowsI16};
 
 use super::{Metric, Neighbors};
 
@@ -55,8 +56,11 @@ impl Best {
 pub(super) struct Scorer<'a> {
     pub(super) x: MatView<'a>,
     pub(super) metric: Metric,
-    /// f32 rows the tiles multiply: unit rows (cosine) or the raw rows (Euclidean).
+    /// f32 rows the tiles multiply: unit rows (cosine) or the raw rows (Euclidean); empty when
+    /// `quant` makes the tiles.
     pub(super) rows: Vec<f32>,
+    /// The cosine tiles' i16 rows ([`Screen::I16`]).
+    quant: Option<UnitRowsI16>,
     /// Per row: 1/‖x‖ (cosine) or ‖x‖² (Euclidean), in f64.
     pub(super) norm: Vec<f64>,
     /// Bound on |f32 tile score − exact score| per row pair, as a factor of per-row magnitudes.
@@ -64,9 +68,14 @@ pub(super) struct Scorer<'a> {
 }
 
 impl<'a> Scorer<'a> {
-    pub(super) fn new(x: MatView<'a>, metric: Metric) -> Self {
+    pub(super) fn new(x: MatView<'a>, metric: Metric, screen: Screen) -> Self {
         let d = x.d();
+        let mut quant = None;
         let (rows, norm) = match metric {
+            Metric::Cosine if screen == Screen::I16 => {
+                quant = Some(UnitRowsI16::new(x));
+                (Vec::new(), inverse_norms(x))
+            }
             Metric::Cosine => {
                 let unit = normalized_rows(x);
                 let inv = inverse_norms(x);
@@ -84,8 +93,29 @@ impl<'a> Scorer<'a> {
             x,
             metric,
             rows,
+            quant,
             norm,
             eps_unit,
+        }
+    }
+
+    /// Tile values (see `tile_score`) of rows `r` against rows `c`, into `out` (|r| × |c|).
+    pub(super) fn tile(
+        &self,
+        r: std::ops::Range<usize>,
+        c: std::ops::Range<usize>,
+        out: &mut Vec<f32>,
+    ) {
+        match &self.quant {
+            Some(q) => q.cos_tile(r, q, c, out),
+            None => {
+                let d = self.x.d();
+                let (a, b) = (
+                    &self.rows[r.start * d..r.end * d],
+                    &self.rows[c.start * d..c.end * d],
+                );
+                dot_tile(a, r.len(), b, c.len(), d, out);
+            }
         }
     }
 
@@ -101,7 +131,10 @@ impl<'a> Scorer<'a> {
     /// How far a tile score of row i may be from the exact one (same units as `tile_score`).
     fn eps(&self, i: usize, max_norm: f64) -> f64 {
         match self.metric {
-            Metric::Cosine => self.eps_unit * 2.0,
+            Metric::Cosine => self
+                .quant
+                .as_ref()
+                .map_or(self.eps_unit * 2.0, |q| q.eps_with(q)),
             Metric::Euclidean => self.eps_unit * 4.0 * (self.norm[i] + max_norm) + 1e-30,
         }
     }
@@ -156,7 +189,9 @@ pub(super) fn finish(
 }
 
 /// Re-score row i's candidates exactly; fall back to an exact scan when the list cannot prove
-/// that nothing outside it beats the k-th.
+/// that nothing outside it beats the k-th. Not inlined: V8 optimises a wasm function only from
+/// its next call on, and this one is called once per row.
+#[inline(never)]
 pub(super) fn exact_row(
     scorer: &Scorer<'_>,
     i: usize,

@@ -455,20 +455,33 @@ mod tests {
         assert!(knn_merge(v, k, Metric::Cosine, &[bad]).is_err());
     }
 
+    /// n × d rows in groups of `size` around random centres (normal + `offset`), each row its
+    /// centre plus `spread` × normal noise.
+    fn clusters(
+        (n, d): (usize, usize),
+        size: usize,
+        offset: f32,
+        spread: f32,
+        seed: u64,
+    ) -> Vec<f32> {
+        let mut r = Rng::new(seed);
+        let mut x = Vec::with_capacity(n * d);
+        for _ in 0..n / size {
+            let centre: Vec<f32> = (0..d).map(|_| r.normal() as f32 + offset).collect();
+            for _ in 0..size {
+                x.extend(centre.iter().map(|&c| c + spread * r.normal() as f32));
+            }
+        }
+        x
+    }
+
     #[test]
     fn near_ties_are_ranked_exactly() {
         // Groups of 5 rows a hair apart (their scores within each other's f32 error bound), the
         // groups far apart: each row's list holds its 4 group-mates, which only the f64 pass can
         // order, and two far rows that prove nothing outside the list matters (no re-scan).
         let (n, d, k) = (1000, 24, 3);
-        let mut r = Rng::new(12);
-        let mut x = Vec::with_capacity(n * d);
-        for _ in 0..n / 5 {
-            let centre: Vec<f32> = (0..d).map(|_| r.normal() as f32).collect();
-            for _ in 0..5 {
-                x.extend(centre.iter().map(|&c| c + 1e-4 * r.normal() as f32));
-            }
-        }
+        let x = clusters((n, d), 5, 0.0, 1e-4, 12);
         for (metric, screen) in SCREENS {
             let got = knn_with(MatView::new(&x, n, d).unwrap(), k, metric, screen).unwrap();
             assert_eq!(
@@ -484,14 +497,7 @@ mod tests {
         // Clusters of 8 rows 1e-3 apart in 64 dims: neighbours' cosines differ by ~1e-6, far
         // inside the i16 tiles' error bound (~1e-4), so the exact pass and re-scans decide.
         let (n, d, k) = (1200, 64, 5);
-        let mut r = Rng::new(31);
-        let mut x = Vec::with_capacity(n * d);
-        for _ in 0..n / 8 {
-            let centre: Vec<f32> = (0..d).map(|_| r.normal() as f32 + 0.3).collect();
-            for _ in 0..8 {
-                x.extend(centre.iter().map(|&c| c + 1e-3 * r.normal() as f32));
-            }
-        }
+        let x = clusters((n, d), 8, 0.3, 1e-3, 31);
         let v = MatView::new(&x, n, d).unwrap();
         let got = knn_with(v, k, Metric::Cosine, Screen::I16).unwrap();
         assert_eq!(got.indices, brute(&x, n, d, k, Metric::Cosine));

@@ -4,17 +4,17 @@
 //! one-thread path); `CompareParts::finish` makes the report of both.
 
 use rosetta_core::anchors::{check_indices, select_anchors, AnchorParams, AnchorStrategy};
-use rosetta_core::cka::linear_cka;
 use rosetta_core::cka::{rbf_cka, RbfParams};
 use rosetta_core::compare::{
     check_compare_inputs, half_split, CompareParams, CompareParts, CompareReport, COMPARE_STEPS,
 };
-use rosetta_core::procrustes::procrustes_alignments;
 use rosetta_core::rsa::rsa;
 use rosetta_core::{MatView, Matrix, Metric};
 
 use super::jobs::Helpers;
-use super::shares::{knn_rows, relative_rows, retrieval_rows};
+use super::shares::{
+    knn_rows, linear_cka_pooled, procrustes_pooled, relative_rows, retrieval_rows,
+};
 
 /// Why a comparison did not finish.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +61,7 @@ pub async fn compare_pooled(
     };
 
     step(0)?;
-    let cka = linear_cka(x, y).map_err(text)?;
+    let cka = linear_cka_pooled(helpers, x, y).await?;
     step(1)?;
     let nx = knn_rows(helpers, x, params.k, Metric::Cosine, |_, _| {}).await?;
     step(2)?;
@@ -87,7 +87,7 @@ pub async fn compare_pooled(
     let relative_retrieval = retrieval_rows(helpers, rx.view(), ry.view()).await?;
     step(5)?;
     let (train, test) = half_split(x.n(), params.seed);
-    let aligned = procrustes_alignments(x, y, Some((&train, &test))).map_err(text)?;
+    let aligned = procrustes_pooled(helpers, x, y, Some((&train, &test))).await?;
     let (ax, ny_hat) = aligned.in_sample();
     let in_sample = retrieval_rows(helpers, ax, ny_hat).await?.x_to_y;
     go()?;
@@ -297,7 +297,7 @@ mod tests {
         ));
         assert_eq!(got.unwrap_err(), Stopped::Cancelled);
         assert_eq!(steps.into_inner(), COMPARE_STEPS[..3].to_vec());
-        // kNN of the first space only: one helper share.
-        assert_eq!(helpers.jobs.get(), 1);
+        // CKA's three products and the kNN of the first space: one helper share each.
+        assert_eq!(helpers.jobs.get(), 4);
     }
 }

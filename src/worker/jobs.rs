@@ -11,6 +11,15 @@ use rosetta_core::retrieval::retrieval_counts;
 use rosetta_core::{MatView, Matrix, Metric};
 use serde::{Deserialize, Serialize};
 
+/// The precision of a cross product's share: f64 products (Procrustes) or f32 blocks (CKA).
+pub fn cross_precision(f64_products: bool) -> Precision {
+    if f64_products {
+        Precision::F64
+    } else {
+        Precision::F32Blocks
+    }
+}
+
 /// What a helper is asked to compute; its arrays ride beside it (listed per variant).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Job {
@@ -28,8 +37,13 @@ pub enum Job {
     CentredGram { n: usize, d: usize },
     /// Arrays: rows of X (n × dx f32) and the same rows of Y (n × dy f32), the column means of
     /// X (dx f64) and of Y (dy f64). Answers `X̄ᵀȲ` of those rows (dx × dy f64): one share of a
-    /// CKA cross product.
-    CentredCross { n: usize, dx: usize, dy: usize },
+    /// CKA cross product (f32 block products) or, with `f64_products`, of a Procrustes fit's.
+    CentredCross {
+        n: usize,
+        dx: usize,
+        dy: usize,
+        f64_products: bool,
+    },
     /// Arrays: every row of X and of Y (n × d f32 each). Answers the retrieval counts of query
     /// rows `rows.0..rows.1` (x→y: one per row, u32) and their share of y→x (n u32).
     RetrievalCounts {
@@ -143,7 +157,12 @@ pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
             let view = MatView::new(&rows, *n, *d).map_err(|e| e.to_string())?;
             Ok(vec![Buf::F64(gram_share(view, &mean))])
         }
-        Job::CentredCross { n, dx, dy } => {
+        Job::CentredCross {
+            n,
+            dx,
+            dy,
+            f64_products,
+        } => {
             let x = f32s(it.next(), n * dx, "x")?;
             let y = f32s(it.next(), n * dy, "y")?;
             let (Some(Buf::F64(mx)), Some(Buf::F64(my))) = (it.next(), it.next()) else {
@@ -154,7 +173,7 @@ pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
             }
             let vx = MatView::new(&x, *n, *dx).map_err(|e| e.to_string())?;
             let vy = MatView::new(&y, *n, *dy).map_err(|e| e.to_string())?;
-            let cross = centred_cross(vx, &mx, vy, &my, Precision::F32Blocks);
+            let cross = centred_cross(vx, &mx, vy, &my, cross_precision(*f64_products));
             Ok(vec![Buf::F64(cross)])
         }
         Job::RetrievalCounts { n, d, rows } => {

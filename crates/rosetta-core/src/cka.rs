@@ -16,26 +16,65 @@ pub struct LinearCka {
 /// Linear CKA in the feature-space form: `‖ȲᵀX̄‖²_F / (‖X̄ᵀX̄‖_F · ‖ȲᵀȲ‖_F)`, and the debiased
 /// variant from the same three products. O(N·(Dx + Dy)²) time, O((Dx + Dy)²) memory; no N×N matrix.
 pub fn linear_cka(x: MatView<'_>, y: MatView<'_>) -> Result<LinearCka, CoreError> {
-    let n = x.n();
-    if y.n() != n {
-        return Err(CoreError::ItemCountMismatch(n, y.n()));
+    check_pair(x, y)?;
+    let (mx, my) = (x.column_means(), y.column_means());
+    let products = CentredProducts {
+        gram_x: centred_gram(x, &mx),
+        gram_y: centred_gram(y, &my),
+        cross: centred_cross(x, &mx, y, &my, Precision::F32Blocks),
+    };
+    linear_cka_from_products((x, &mx), (y, &my), &products)
+}
+
+/// The three centred products linear CKA is made of (row-major f64): `X̄ᵀX̄` (Dx×Dx), `ȲᵀȲ`
+/// (Dy×Dy) and `X̄ᵀȲ` (Dx×Dy), each space centred by its column means. A caller may sum them
+/// over row shares (the page's worker pool) and finish with [`linear_cka_from_products`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CentredProducts {
+    pub gram_x: Vec<f64>,
+    pub gram_y: Vec<f64>,
+    pub cross: Vec<f64>,
+}
+
+/// Two spaces of the same items, at least two of them: what [`linear_cka`] needs before any work.
+pub fn check_pair(x: MatView<'_>, y: MatView<'_>) -> Result<(), CoreError> {
+    if y.n() != x.n() {
+        return Err(CoreError::ItemCountMismatch(x.n(), y.n()));
     }
-    if n < 2 {
+    if x.n() < 2 {
         return Err(CoreError::TooFewItems {
             needed: 2,
-            found: n,
+            found: x.n(),
         });
     }
-    let (mx, my) = (x.column_means(), y.column_means());
-    let gxx = centred_gram(x, &mx);
-    let gyy = centred_gram(y, &my);
-    let gxy = centred_cross(x, &mx, y, &my, Precision::F32Blocks);
-    let (xty, xtx, yty) = (sum_sq(&gxy), sum_sq(&gxx), sum_sq(&gyy));
-    let cka = linear_cka_from(&gxy, xtx.sqrt(), yty.sqrt());
+    Ok(())
+}
+
+/// [`linear_cka`] from the centred products of `x` and `y` (centred by `mean_x`, `mean_y`, their
+/// column means): the debiased form also needs each row's squared norm, O(N·(Dx + Dy)).
+pub fn linear_cka_from_products(
+    (x, mean_x): (MatView<'_>, &[f64]),
+    (y, mean_y): (MatView<'_>, &[f64]),
+    products: &CentredProducts,
+) -> Result<LinearCka, CoreError> {
+    check_pair(x, y)?;
+    let (dx, dy) = (x.d(), y.d());
+    let p = products;
+    if p.gram_x.len() != dx * dx || p.gram_y.len() != dy * dy || p.cross.len() != dx * dy {
+        return Err(CoreError::InvalidParameter(format!(
+            "CKA products of {}, {} and {} values for dims {dx} and {dy}",
+            p.gram_x.len(),
+            p.gram_y.len(),
+            p.cross.len()
+        )));
+    }
+    let n = x.n();
+    let (xty, xtx, yty) = (sum_sq(&p.cross), sum_sq(&p.gram_x), sum_sq(&p.gram_y));
+    let cka = linear_cka_from(&p.cross, xtx.sqrt(), yty.sqrt());
 
     let debiased = (n >= 4).then(|| {
-        let a = row_sq_norms(x, &mx);
-        let b = row_sq_norms(y, &my);
+        let a = row_sq_norms(x, mean_x);
+        let b = row_sq_norms(y, mean_y);
         let (sa, sb): (f64, f64) = (a.iter().sum(), b.iter().sum());
         let nf = n as f64;
         let h = |t: f64, p: &[f64], q: &[f64], sp: f64, sq: f64| {
@@ -241,6 +280,33 @@ mod tests {
     fn median_like_numpy() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+    }
+
+    #[test]
+    fn products_of_the_wrong_shape_are_an_error() {
+        let (x, y) = (data(20, 3, 1), data(20, 2, 2));
+        let (vx, vy) = (
+            MatView::new(&x, 20, 3).unwrap(),
+            MatView::new(&y, 20, 2).unwrap(),
+        );
+        let (mx, my) = (vx.column_means(), vy.column_means());
+        let good = CentredProducts {
+            gram_x: centred_gram(vx, &mx),
+            gram_y: centred_gram(vy, &my),
+            cross: centred_cross(vx, &mx, vy, &my, Precision::F32Blocks),
+        };
+        let whole = linear_cka(vx, vy).unwrap();
+        assert_eq!(
+            linear_cka_from_products((vx, &mx), (vy, &my), &good).unwrap(),
+            whole
+        );
+        let swapped = CentredProducts {
+            gram_x: good.gram_y.clone(),
+            gram_y: good.gram_x.clone(),
+            cross: good.cross.clone(),
+        };
+        let err = linear_cka_from_products((vx, &mx), (vy, &my), &swapped).unwrap_err();
+        assert!(err.to_string().contains("dims 3 and 2"), "{err}");
     }
 
     #[test]

@@ -26,6 +26,14 @@ pub struct ProcrustesFit {
 
 /// Fit R on all rows of `x` and `y`. O(N·Dx·Dy + d³).
 pub fn fit_procrustes(x: MatView<'_>, y: MatView<'_>) -> Result<ProcrustesFit, CoreError> {
+    check_procrustes(x, y)?;
+    let (mx, my) = (x.column_means(), y.column_means());
+    let cross = centred_cross(x, &mx, y, &my, Precision::F64);
+    ProcrustesFit::from_cross((x, mx), (y, my), &cross)
+}
+
+/// Two spaces of the same items, at least two of them: what a fit needs before any work.
+pub fn check_procrustes(x: MatView<'_>, y: MatView<'_>) -> Result<(), CoreError> {
     if x.n() != y.n() {
         return Err(CoreError::ItemCountMismatch(x.n(), y.n()));
     }
@@ -35,39 +43,57 @@ pub fn fit_procrustes(x: MatView<'_>, y: MatView<'_>) -> Result<ProcrustesFit, C
             found: x.n(),
         });
     }
-    let (mx, my) = (x.column_means(), y.column_means());
-    let scale_x = frobenius_centred(x, &mx);
-    let scale_y = frobenius_centred(y, &my);
-    let (dx, dy) = (x.d(), y.d());
-    let d = dx.max(dy);
-    let cross = centred_cross(x, &mx, y, &my, Precision::F64);
-    let s = scale_x * scale_y;
-    let m = Mat::<f64>::from_fn(d, d, |i, j| {
-        if i < dx && j < dy && s > 0.0 {
-            cross[i * dy + j] / s
-        } else {
-            0.0
+    Ok(())
+}
+
+impl ProcrustesFit {
+    /// The fit from `cross` = X̄ᵀȲ (Dx×Dy f64, row-major, each space centred by `mean_x`, `mean_y`,
+    /// its column means), computed by the caller: the page sums it over row shares
+    /// ([`centred_cross`] with f64 products). O(N·(Dx + Dy) + d³).
+    pub fn from_cross(
+        (x, mean_x): (MatView<'_>, Vec<f64>),
+        (y, mean_y): (MatView<'_>, Vec<f64>),
+        cross: &[f64],
+    ) -> Result<Self, CoreError> {
+        check_procrustes(x, y)?;
+        let (dx, dy) = (x.d(), y.d());
+        if cross.len() != dx * dy || mean_x.len() != dx || mean_y.len() != dy {
+            return Err(CoreError::InvalidParameter(format!(
+                "a Procrustes cross product of {} values for dims {dx} and {dy}",
+                cross.len()
+            )));
         }
-    });
-    let svd = m
-        .thin_svd()
-        .map_err(|e| CoreError::NoConvergence(format!("Procrustes SVD: {e:?}")))?;
-    let (u, v) = (svd.U(), svd.V());
-    let sum_singular: f64 = (0..d).map(|i| svd.S().column_vector()[i]).sum();
-    let r = u * v.transpose();
-    let rotation = (0..d)
-        .flat_map(|i| (0..d).map(move |j| (i, j)))
-        .map(|(i, j)| r[(i, j)])
-        .collect();
-    Ok(ProcrustesFit {
-        mean_x: mx,
-        mean_y: my,
-        scale_x,
-        scale_y,
-        d,
-        rotation,
-        sum_singular,
-    })
+        let scale_x = frobenius_centred(x, &mean_x);
+        let scale_y = frobenius_centred(y, &mean_y);
+        let d = dx.max(dy);
+        let s = scale_x * scale_y;
+        let m = Mat::<f64>::from_fn(d, d, |i, j| {
+            if i < dx && j < dy && s > 0.0 {
+                cross[i * dy + j] / s
+            } else {
+                0.0
+            }
+        });
+        let svd = m
+            .thin_svd()
+            .map_err(|e| CoreError::NoConvergence(format!("Procrustes SVD: {e:?}")))?;
+        let (u, v) = (svd.U(), svd.V());
+        let sum_singular: f64 = (0..d).map(|i| svd.S().column_vector()[i]).sum();
+        let r = u * v.transpose();
+        let rotation = (0..d)
+            .flat_map(|i| (0..d).map(move |j| (i, j)))
+            .map(|(i, j)| r[(i, j)])
+            .collect();
+        Ok(Self {
+            mean_x,
+            mean_y,
+            scale_x,
+            scale_y,
+            d,
+            rotation,
+            sum_singular,
+        })
+    }
 }
 
 fn frobenius_centred(x: MatView<'_>, mean: &[f64]) -> f64 {
@@ -129,12 +155,18 @@ impl ProcrustesFit {
     /// The residual on other rows: centred by the fitted means, each space rescaled to unit
     /// Frobenius norm on those rows (so it reads on the same 0..2 scale as `residual`).
     pub fn residual_on(&self, x: MatView<'_>, y: MatView<'_>) -> f64 {
+        let cross = centred_cross(x, &self.mean_x, y, &self.mean_y, Precision::F64);
+        self.residual_from_cross(x, y, &cross)
+    }
+
+    /// [`Self::residual_on`] from `cross` = (X − mean_x)ᵀ(Y − mean_y) of those rows, centred by
+    /// this fit's means (f64), computed by the caller. O(N·(Dx + Dy) + Dx·Dy).
+    pub fn residual_from_cross(&self, x: MatView<'_>, y: MatView<'_>, cross: &[f64]) -> f64 {
         let sx = frobenius_centred(x, &self.mean_x);
         let sy = frobenius_centred(y, &self.mean_y);
         if sx == 0.0 || sy == 0.0 {
             return 2.0f64.sqrt();
         }
-        let cross = centred_cross(x, &self.mean_x, y, &self.mean_y, Precision::F64);
         let (dx, dy) = (x.d(), y.d());
         let mut trace = 0.0;
         for i in 0..dx {
@@ -205,25 +237,71 @@ pub fn procrustes_alignments(
     split: Option<(&[usize], &[usize])>,
 ) -> Result<ProcrustesAlignments, CoreError> {
     let fit = fit_procrustes(x, y)?;
-    let in_sample = (fit.align_x(x), fit.normalize_y(y));
-    let heldout = match split {
-        Some((train, test)) if train.len() >= 2 && test.len() >= 2 => {
-            let (xt, yt) = (x.gather(train), y.gather(train));
-            let (xs, ys) = (x.gather(test), y.gather(test));
-            let f = fit_procrustes(xt.view(), yt.view())?;
-            let residual = f.residual_on(xs.view(), ys.view());
-            Some((residual, f.align_x(xs.view()), f.normalize_y(ys.view())))
+    let split = HeldOutSplit::new(x, y, split);
+    let heldout = match &split {
+        Some(h) => {
+            let ((xt, yt), (xs, ys)) = (h.train(), h.test());
+            let f = fit_procrustes(xt, yt)?;
+            let residual = f.residual_on(xs, ys);
+            Some((f, residual, h))
         }
-        _ => None,
+        None => None,
     };
-    Ok(ProcrustesAlignments {
-        fit,
-        in_sample,
-        heldout,
-    })
+    let heldout = heldout.as_ref().map(|(f, r, h)| (f, *r, *h));
+    Ok(ProcrustesAlignments::new((x, y), fit, heldout))
+}
+
+/// The items of a held-out split gathered into their own spaces: X and Y on `train`, on `test`.
+pub struct HeldOutSplit {
+    train: (Matrix, Matrix),
+    test: (Matrix, Matrix),
+}
+
+impl HeldOutSplit {
+    /// `None` unless there is a split with at least two items on each side. O(N·(Dx + Dy)).
+    pub fn new(
+        x: MatView<'_>,
+        y: MatView<'_>,
+        split: Option<(&[usize], &[usize])>,
+    ) -> Option<Self> {
+        match split {
+            Some((train, test)) if train.len() >= 2 && test.len() >= 2 => Some(Self {
+                train: (x.gather(train), y.gather(train)),
+                test: (x.gather(test), y.gather(test)),
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn train(&self) -> (MatView<'_>, MatView<'_>) {
+        (self.train.0.view(), self.train.1.view())
+    }
+
+    pub fn test(&self) -> (MatView<'_>, MatView<'_>) {
+        (self.test.0.view(), self.test.1.view())
+    }
 }
 
 impl ProcrustesAlignments {
+    /// The aligned pairs of `fit` (on every item of `x`, `y`) and, given the held-out split's
+    /// fit and its residual on the test items, of the test items. O(N·d²).
+    pub fn new(
+        (x, y): (MatView<'_>, MatView<'_>),
+        fit: ProcrustesFit,
+        heldout: Option<(&ProcrustesFit, f64, &HeldOutSplit)>,
+    ) -> Self {
+        let in_sample = (fit.align_x(x), fit.normalize_y(y));
+        let heldout = heldout.map(|(f, residual, split)| {
+            let (xs, ys) = split.test();
+            (residual, f.align_x(xs), f.normalize_y(ys))
+        });
+        Self {
+            fit,
+            in_sample,
+            heldout,
+        }
+    }
+
     /// X·R and Ŷ of every item: their cosine retrieval X·R → Y is the in-sample score.
     pub fn in_sample(&self) -> (MatView<'_>, MatView<'_>) {
         (self.in_sample.0.view(), self.in_sample.1.view())

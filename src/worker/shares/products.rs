@@ -1,12 +1,17 @@
 //! Gram matrices and cross products summed over row shares: PCA's covariance and the CKA matrix.
 
-use rosetta_core::cka::{frobenius, linear_cka_from};
-use rosetta_core::linalg::{centred_cross, Precision, BLOCK_ROWS};
+use rosetta_core::cka::{
+    check_pair, frobenius, linear_cka_from, linear_cka_from_products, CentredProducts, LinearCka,
+};
+use rosetta_core::linalg::{centred_cross, BLOCK_ROWS};
 use rosetta_core::pca::gram_share;
+use rosetta_core::procrustes::{
+    check_procrustes, HeldOutSplit, ProcrustesAlignments, ProcrustesFit,
+};
 use rosetta_core::{CoreError, MatView, Pca, PcaParams};
 
 use super::{in_shares, split_aligned};
-use crate::worker::jobs::{Buf, BufRef, Helpers, Job};
+use crate::worker::jobs::{cross_precision, Buf, BufRef, Helpers, Job};
 
 /// `X̄ᵀX̄` of `x` centred by `mean` (D×D f64), summed over row shares that end on the Gram's
 /// 256-row blocks: the f32 block products are those of one pass, only the order of their f64 sum
@@ -43,11 +48,12 @@ pub async fn gram(
 }
 
 /// `X̄ᵀȲ` of two spaces of the same items (Dx×Dy f64), summed over row shares on the same
-/// 256-row blocks as one pass.
+/// 256-row blocks as one pass; f64 products with `f64_products` (Procrustes), else f32 blocks.
 pub async fn cross(
     helpers: &impl Helpers,
     (x, mean_x): (MatView<'_>, &[f64]),
     (y, mean_y): (MatView<'_>, &[f64]),
+    f64_products: bool,
 ) -> Result<Vec<f64>, String> {
     let (n, dx, dy) = (x.n(), x.d(), y.d());
     let work = n as f64 * dx as f64 * dy as f64;
@@ -60,6 +66,7 @@ pub async fn cross(
                 n: rows.len(),
                 dx,
                 dy,
+                f64_products,
             };
             let arrays = vec![
                 BufRef::F32(x.rows(rows.start, rows.end).data()),
@@ -71,7 +78,8 @@ pub async fn cross(
         },
         |rows| {
             let (xs, ys) = (x.rows(rows.start, rows.end), y.rows(rows.start, rows.end));
-            Ok(centred_cross(xs, mean_x, ys, mean_y, Precision::F32Blocks))
+            let precision = cross_precision(f64_products);
+            Ok(centred_cross(xs, mean_x, ys, mean_y, precision))
         },
         |_, arrays| match <[Buf; 1]>::try_from(arrays) {
             Ok([Buf::F64(c)]) if c.len() == dx * dy => Some(c),
@@ -115,7 +123,13 @@ pub async fn cka_matrix(
     let mut done = k;
     for i in 0..k {
         for j in i + 1..k {
-            let c = cross(helpers, (spaces[i], &means[i]), (spaces[j], &means[j])).await?;
+            let c = cross(
+                helpers,
+                (spaces[i], &means[i]),
+                (spaces[j], &means[j]),
+                false,
+            )
+            .await?;
             let v = linear_cka_from(&c, norms[i], norms[j]);
             values[i * k + j] = v;
             values[j * k + i] = v;
@@ -124,6 +138,60 @@ pub async fn cka_matrix(
         }
     }
     Ok(values)
+}
+
+/// `linear_cka(x, y)` with its three products ([`gram`] of each space, their [`cross`]) summed
+/// over row shares: the same f32 block products as one pass, summed in another order.
+pub async fn linear_cka_pooled(
+    helpers: &impl Helpers,
+    x: MatView<'_>,
+    y: MatView<'_>,
+) -> Result<LinearCka, String> {
+    check_pair(x, y).map_err(|e| e.to_string())?;
+    let (mx, my) = (x.column_means(), y.column_means());
+    let products = CentredProducts {
+        gram_x: gram(helpers, x, &mx, |_, _| {}).await?,
+        gram_y: gram(helpers, y, &my, |_, _| {}).await?,
+        cross: cross(helpers, (x, &mx), (y, &my), false).await?,
+    };
+    linear_cka_from_products((x, &mx), (y, &my), &products).map_err(|e| e.to_string())
+}
+
+/// `fit_procrustes(x, y)` with its f64 cross product summed over row shares.
+async fn procrustes_fit(
+    helpers: &impl Helpers,
+    x: MatView<'_>,
+    y: MatView<'_>,
+) -> Result<ProcrustesFit, String> {
+    check_procrustes(x, y).map_err(|e| e.to_string())?;
+    let (mx, my) = (x.column_means(), y.column_means());
+    let c = cross(helpers, (x, &mx), (y, &my), true).await?;
+    ProcrustesFit::from_cross((x, mx), (y, my), &c).map_err(|e| e.to_string())
+}
+
+/// `procrustes_alignments(x, y, split)` with the fits' cross products (all items, the training
+/// items, the test items against the training fit) summed over row shares; the SVDs and the
+/// aligned rows are computed here.
+pub async fn procrustes_pooled(
+    helpers: &impl Helpers,
+    x: MatView<'_>,
+    y: MatView<'_>,
+    split: Option<(&[usize], &[usize])>,
+) -> Result<ProcrustesAlignments, String> {
+    let fit = procrustes_fit(helpers, x, y).await?;
+    let split = HeldOutSplit::new(x, y, split);
+    let heldout = match &split {
+        Some(h) => {
+            let ((xt, yt), (xs, ys)) = (h.train(), h.test());
+            let f = procrustes_fit(helpers, xt, yt).await?;
+            let c = cross(helpers, (xs, &f.mean_x), (ys, &f.mean_y), true).await?;
+            let residual = f.residual_from_cross(xs, ys, &c);
+            Some((f, residual, h))
+        }
+        None => None,
+    };
+    let heldout = heldout.as_ref().map(|(f, r, h)| (f, *r, *h));
+    Ok(ProcrustesAlignments::new((x, y), fit, heldout))
 }
 
 /// `params.fit(x)` with the covariance path's Gram summed over row shares by this worker and the
@@ -202,5 +270,58 @@ mod tests {
         }
         let short = MatView::new(&c[..30], 10, 3).unwrap();
         assert!(now(cka_matrix(&Local::new(0), &[views[0], short], |_, _| {})).is_err());
+    }
+
+    #[test]
+    fn pooled_linear_cka_and_procrustes_equal_the_one_thread_ones() {
+        let n = 1200;
+        let a = data(n, 5);
+        let mut r = Rng::new(5);
+        // Y: a noisy, narrower view of X, so the fit pads and the residuals are not zero.
+        let b: Vec<f32> = a
+            .chunks(5)
+            .flat_map(|p| [p[1] - p[0], 2.0 * p[2], p[3] + p[4]])
+            .map(|v| v + 0.3 * r.normal() as f32)
+            .collect();
+        let (x, y) = (
+            MatView::new(&a, n, 5).unwrap(),
+            MatView::new(&b, n, 3).unwrap(),
+        );
+        let cka = rosetta_core::cka::linear_cka(x, y).unwrap();
+        let (train, test): (Vec<usize>, Vec<usize>) = (0..n).partition(|i| i % 3 != 0);
+        let split = Some((&train[..], &test[..]));
+        let one = rosetta_core::procrustes::procrustes_alignments(x, y, split).unwrap();
+        let scores = |p: &ProcrustesAlignments| {
+            let (ax, ny) = p.in_sample();
+            let (hx, hy) = p.heldout().unwrap();
+            let s = rosetta_core::retrieval::retrieval(ax, ny).unwrap().x_to_y;
+            let h = rosetta_core::retrieval::retrieval(hx, hy).unwrap().x_to_y;
+            (p.report(s, Some(h)), ax.data().to_vec(), hx.data().to_vec())
+        };
+        let (want, want_ax, want_hx) = scores(&one);
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + b.abs());
+        for (count, broken) in [(0, vec![]), (2, vec![]), (2, vec![0])] {
+            let helpers = Local::with_broken(count, broken);
+            let got = now(linear_cka_pooled(&helpers, x, y)).unwrap();
+            assert!(close(got.cka, cka.cka), "{} vs {}", got.cka, cka.cka);
+            assert!(close(got.debiased.unwrap(), cka.debiased.unwrap()));
+            let pooled = now(procrustes_pooled(&helpers, x, y, split)).unwrap();
+            let (rep, ax, hx) = scores(&pooled);
+            assert!(close(rep.residual, want.residual), "{rep:?} vs {want:?}");
+            assert!(close(rep.residual_optscale, want.residual_optscale));
+            assert_eq!((rep.top1, rep.mrr), (want.top1, want.mrr));
+            let (h, wh) = (rep.heldout.unwrap(), want.heldout.clone().unwrap());
+            assert!(close(h.residual, wh.residual), "{h:?} vs {wh:?}");
+            assert_eq!((h.top1, h.mrr), (wh.top1, wh.mrr));
+            for (p, q) in ax.iter().zip(&want_ax).chain(hx.iter().zip(&want_hx)) {
+                assert!((p - q).abs() <= 1e-5, "{p} vs {q}");
+            }
+        }
+        // Bad inputs are refused before any share is sent.
+        let helpers = Local::new(2);
+        let short = MatView::new(&b[..30], 10, 3).unwrap();
+        assert!(now(linear_cka_pooled(&helpers, x, short)).is_err());
+        assert!(now(procrustes_pooled(&helpers, x, short, None)).is_err());
+        assert_eq!(helpers.jobs.get(), 0);
     }
 }

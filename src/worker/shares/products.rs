@@ -1,4 +1,5 @@
-//! Gram matrices and cross products summed over row shares: PCA's covariance and the CKA matrix.
+//! Gram matrices and cross products summed over row shares: PCA's covariance, the CKA matrix, the
+//! pair report's linear CKA and its Procrustes fits (f64 cross products).
 
 use rosetta_core::cka::{
     check_pair, frobenius, linear_cka_from, linear_cka_from_products, CentredProducts, LinearCka,

@@ -13,7 +13,7 @@ use rosetta_core::{MatView, Matrix, Metric};
 
 use super::jobs::Helpers;
 use super::shares::{
-    knn_rows, linear_cka_pooled, procrustes_pooled, relative_rows, retrieval_rows,
+    knn_rows, linear_cka_pooled, procrustes_pooled, relative_rows, retrieval_rows, stitching_pooled,
 };
 
 /// Why a comparison did not finish.
@@ -97,6 +97,15 @@ pub async fn compare_pooled(
     };
     let procrustes = aligned.report(in_sample, heldout);
     step(6)?;
+    let stitching = match labels {
+        Some(l) => {
+            let split = (&train[..], &test[..]);
+            let (rxv, ryv) = (rx.view(), ry.view());
+            let alpha = params.ridge_alpha;
+            Some(stitching_pooled(helpers, (rxv, ryv), l, split, alpha, Some((x, y))).await?)
+        }
+        None => None,
+    };
     let parts = CompareParts {
         cka,
         nx,
@@ -108,10 +117,9 @@ pub async fn compare_pooled(
         rny,
         relative_retrieval,
         procrustes,
+        stitching,
     };
-    let report = parts
-        .finish((x, y), anchors.len(), params, labels, (&train, &test))
-        .map_err(text)?;
+    let report = parts.finish((x, y), anchors.len(), params).map_err(text)?;
     progress("done", 1.0);
     Ok(report)
 }

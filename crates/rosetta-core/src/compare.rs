@@ -186,32 +186,20 @@ pub struct CompareParts {
     pub rny: Neighbors,
     pub relative_retrieval: Retrieval,
     pub procrustes: ProcrustesReport,
+    /// The stitching probes' accuracies (given labels), fitted on the split's training items.
+    pub stitching: Option<StitchingReport>,
 }
 
 impl CompareParts {
-    /// The report: agreement scores from the neighbour lists, the mean relative cosine, and the
-    /// stitching probe (given labels) fitted on `split.0` and scored on `split.1`. O(N·k + N·K²).
+    /// The report: agreement scores from the neighbour lists and the mean relative cosine beside
+    /// the parts' own values. O(N·k + N·K).
     pub fn finish(
         self,
         (x, y): (MatView<'_>, MatView<'_>),
         anchors: usize,
         params: CompareParams,
-        labels: Option<&[String]>,
-        (train, test): (&[usize], &[usize]),
     ) -> Result<CompareReport, CoreError> {
         let (rx, ry) = (self.rx.view(), self.ry.view());
-        let stitching = match labels {
-            Some(l) => Some(stitching(
-                rx,
-                ry,
-                l,
-                train,
-                test,
-                params.ridge_alpha,
-                Some((x, y)),
-            )?),
-            None => None,
-        };
         Ok(CompareReport {
             n: x.n(),
             dims: [x.d(), y.d()],
@@ -230,7 +218,7 @@ impl CompareParts {
                 retrieval: self.relative_retrieval,
             },
             procrustes: self.procrustes,
-            stitching,
+            stitching: self.stitching,
         })
     }
 }
@@ -279,6 +267,19 @@ pub fn compare(
     let (train, test) = half_split(x.n(), params.seed);
     let procrustes = procrustes_report(x, y, Some((&train, &test)))?;
     next(progress);
+    let stitching = labels
+        .map(|l| {
+            let split = (&train[..], &test[..]);
+            stitching(
+                rx.view(),
+                ry.view(),
+                l,
+                split,
+                params.ridge_alpha,
+                Some((x, y)),
+            )
+        })
+        .transpose()?;
     let parts = CompareParts {
         cka,
         nx,
@@ -290,8 +291,9 @@ pub fn compare(
         rny,
         relative_retrieval,
         procrustes,
+        stitching,
     };
-    let report = parts.finish((x, y), anchors.len(), params, labels, (&train, &test))?;
+    let report = parts.finish((x, y), anchors.len(), params)?;
     progress("done", 1.0);
     Ok(report)
 }

@@ -3,10 +3,11 @@
 //! (targets ±1, intercept, closed form), so results can be checked against it.
 
 use faer::linalg::solvers::Solve;
-use faer::{Accum, Mat, MatRef, Par, Side};
+use faer::{Mat, Side};
 
 use crate::error::CoreError;
-use crate::matrix::MatView;
+use crate::linalg::{centred_cross, Precision};
+use crate::matrix::{MatView, Matrix};
 
 /// A fitted ridge classifier.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,96 +20,125 @@ pub struct RidgeClassifier {
     pub b: Vec<f64>,
 }
 
-/// `XᵀX` of centred rows in f64 (row blocks). O(N·p²).
-fn centred_gram64(x: MatView<'_>, mean: &[f64]) -> Mat<f64> {
-    let p = x.d();
-    let mut g = Mat::<f64>::zeros(p, p);
-    const BLOCK: usize = 512;
-    for r0 in (0..x.n()).step_by(BLOCK) {
-        let r1 = (r0 + BLOCK).min(x.n());
-        let block: Vec<f64> = (r0..r1)
-            .flat_map(|i| x.row(i).iter().zip(mean).map(|(&v, m)| f64::from(v) - m))
-            .collect();
-        let b = MatRef::from_row_major_slice(&block, r1 - r0, p);
-        faer::linalg::matmul::matmul(g.as_mut(), Accum::Add, b.transpose(), b, 1.0, Par::Seq);
-    }
-    g
-}
-
 /// Fit on rows `x` with one label per row. `alpha` > 0. O(N·p² + p³).
 pub fn fit_ridge_classifier(
     x: MatView<'_>,
     labels: &[String],
     alpha: f64,
 ) -> Result<RidgeClassifier, CoreError> {
-    let (n, p) = (x.n(), x.d());
-    if labels.len() != n {
-        return Err(CoreError::InvalidParameter(format!(
-            "{} labels for {n} items",
-            labels.len()
-        )));
-    }
-    if alpha.is_nan() || alpha <= 0.0 {
-        return Err(CoreError::InvalidParameter(
-            "the ridge penalty must be positive".into(),
-        ));
-    }
-    let mut classes: Vec<String> = labels.to_vec();
-    classes.sort();
-    classes.dedup();
-    if classes.len() < 2 {
-        return Err(CoreError::InvalidParameter(
-            "the probe needs at least two classes".into(),
-        ));
-    }
-    let c = if classes.len() == 2 { 1 } else { classes.len() };
-    let class_of: Vec<usize> = labels
-        .iter()
-        .map(|l| classes.binary_search(l).unwrap_or(0))
-        .collect();
-    // Targets: +1 for the item's class, −1 elsewhere (binary: +1 for classes[1]).
-    let target = |i: usize, k: usize| -> f64 {
-        let hit = if c == 1 {
-            class_of[i] == 1
-        } else {
-            class_of[i] == k
-        };
-        if hit {
-            1.0
-        } else {
-            -1.0
+    let targets = RidgeTargets::new(x.n(), labels, alpha)?;
+    let mean = x.column_means();
+    let gram = centred_cross(x, &mean, x, &mean, Precision::F64);
+    targets.fit(x, mean, &gram)
+}
+
+/// A ridge probe's checked inputs before any work: the classes, each row's class, the penalty.
+#[derive(Debug, Clone)]
+pub struct RidgeTargets {
+    classes: Vec<String>,
+    class_of: Vec<usize>,
+    alpha: f64,
+}
+
+impl RidgeTargets {
+    /// One label per row of `n`, at least two classes, `alpha` > 0. O(N log N).
+    pub fn new(n: usize, labels: &[String], alpha: f64) -> Result<Self, CoreError> {
+        if labels.len() != n {
+            return Err(CoreError::InvalidParameter(format!(
+                "{} labels for {n} items",
+                labels.len()
+            )));
         }
-    };
-    let mean_x = x.column_means();
-    let mean_y: Vec<f64> = (0..c)
-        .map(|k| (0..n).map(|i| target(i, k)).sum::<f64>() / n as f64)
-        .collect();
-    let mut a = centred_gram64(x, &mean_x);
-    for j in 0..p {
-        a[(j, j)] += alpha;
+        if alpha.is_nan() || alpha <= 0.0 {
+            return Err(CoreError::InvalidParameter(
+                "the ridge penalty must be positive".into(),
+            ));
+        }
+        let mut classes: Vec<String> = labels.to_vec();
+        classes.sort();
+        classes.dedup();
+        if classes.len() < 2 {
+            return Err(CoreError::InvalidParameter(
+                "the probe needs at least two classes".into(),
+            ));
+        }
+        let class_of = labels
+            .iter()
+            .map(|l| classes.binary_search(l).unwrap_or(0))
+            .collect();
+        Ok(Self {
+            classes,
+            class_of,
+            alpha,
+        })
     }
-    let mut rhs = Mat::<f64>::zeros(p, c);
-    for i in 0..n {
-        let row = x.row(i);
-        for k in 0..c {
-            let t = target(i, k) - mean_y[k];
-            for j in 0..p {
-                rhs[(j, k)] += (f64::from(row[j]) - mean_x[j]) * t;
+
+    /// The probe on rows `x` (the rows these targets were made for) from `gram` = X̄ᵀX̄ (p×p f64,
+    /// row-major, centred by `mean_x`, x's column means), computed by the caller: the page sums it
+    /// over row shares. O(N·p·c + p³).
+    pub fn fit(
+        self,
+        x: MatView<'_>,
+        mean_x: Vec<f64>,
+        gram: &[f64],
+    ) -> Result<RidgeClassifier, CoreError> {
+        let (n, p) = (x.n(), x.d());
+        if n != self.class_of.len() || gram.len() != p * p || mean_x.len() != p {
+            return Err(CoreError::InvalidParameter(format!(
+                "a ridge fit of {n} rows with {} targets and a Gram of {} values for {p} features",
+                self.class_of.len(),
+                gram.len()
+            )));
+        }
+        let Self {
+            classes,
+            class_of,
+            alpha,
+        } = self;
+        let c = if classes.len() == 2 { 1 } else { classes.len() };
+        // Targets: +1 for the item's class, −1 elsewhere (binary: +1 for classes[1]).
+        let target = |i: usize, k: usize| -> f64 {
+            let hit = if c == 1 {
+                class_of[i] == 1
+            } else {
+                class_of[i] == k
+            };
+            if hit {
+                1.0
+            } else {
+                -1.0
+            }
+        };
+        let mean_y: Vec<f64> = (0..c)
+            .map(|k| (0..n).map(|i| target(i, k)).sum::<f64>() / n as f64)
+            .collect();
+        let mut a = Mat::<f64>::from_fn(p, p, |i, j| gram[i * p + j]);
+        for j in 0..p {
+            a[(j, j)] += alpha;
+        }
+        let mut rhs = Mat::<f64>::zeros(p, c);
+        for i in 0..n {
+            let row = x.row(i);
+            for k in 0..c {
+                let t = target(i, k) - mean_y[k];
+                for j in 0..p {
+                    rhs[(j, k)] += (f64::from(row[j]) - mean_x[j]) * t;
+                }
             }
         }
+        let llt = a
+            .llt(Side::Lower)
+            .map_err(|e| CoreError::NoConvergence(format!("ridge Cholesky: {e:?}")))?;
+        let sol = llt.solve(&rhs);
+        let w: Vec<f64> = (0..p)
+            .flat_map(|j| (0..c).map(move |k| (j, k)))
+            .map(|(j, k)| sol[(j, k)])
+            .collect();
+        let b = (0..c)
+            .map(|k| mean_y[k] - (0..p).map(|j| mean_x[j] * w[j * c + k]).sum::<f64>())
+            .collect();
+        Ok(RidgeClassifier { classes, p, w, b })
     }
-    let llt = a
-        .llt(Side::Lower)
-        .map_err(|e| CoreError::NoConvergence(format!("ridge Cholesky: {e:?}")))?;
-    let sol = llt.solve(&rhs);
-    let w: Vec<f64> = (0..p)
-        .flat_map(|j| (0..c).map(move |k| (j, k)))
-        .map(|(j, k)| sol[(j, k)])
-        .collect();
-    let b = (0..c)
-        .map(|k| mean_y[k] - (0..p).map(|j| mean_x[j] * w[j * c + k]).sum::<f64>())
-        .collect();
-    Ok(RidgeClassifier { classes, p, w, b })
 }
 
 impl RidgeClassifier {
@@ -180,40 +210,130 @@ pub fn stitching(
     rel_a: MatView<'_>,
     rel_b: MatView<'_>,
     labels: &[String],
-    train: &[usize],
-    test: &[usize],
+    (train, test): (&[usize], &[usize]),
     alpha: f64,
     absolute: Option<(MatView<'_>, MatView<'_>)>,
 ) -> Result<StitchingReport, CoreError> {
-    if rel_a.n() != rel_b.n() || rel_a.d() != rel_b.d() {
-        return Err(CoreError::InvalidParameter(
-            "the relative spaces must have the same items and anchors".into(),
-        ));
-    }
-    let pick =
-        |rows: &[usize]| -> Vec<String> { rows.iter().map(|&i| labels[i].clone()).collect() };
-    let (ltr, lte) = (pick(train), pick(test));
-    let (atr, ate) = (rel_a.gather(train), rel_a.gather(test));
-    let (btr, bte) = (rel_b.gather(train), rel_b.gather(test));
-    let pa = fit_ridge_classifier(atr.view(), &ltr, alpha)?;
-    let pb = fit_ridge_classifier(btr.view(), &ltr, alpha)?;
-    let absolute_a_to_b = match absolute {
-        Some((xa, xb)) if xa.d() == xb.d() => {
-            let p = fit_ridge_classifier(xa.gather(train).view(), &ltr, alpha)?;
-            Some(p.accuracy(xb.gather(test).view(), &lte)?)
+    let split = StitchingSplit::new((rel_a, rel_b), labels, (train, test), alpha, absolute)?;
+    let probes = split
+        .probes()?
+        .into_iter()
+        .map(|(x, targets)| {
+            let mean = x.column_means();
+            let gram = centred_cross(x, &mean, x, &mean, Precision::F64);
+            targets.fit(x, mean, &gram)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    split.report(probes)
+}
+
+/// The rows [`stitching`] fits and scores its probes on, gathered: the page fits the probes with
+/// Grams summed over row shares, then makes the same report.
+pub struct StitchingSplit {
+    train_labels: Vec<String>,
+    test_labels: Vec<String>,
+    /// (train rows, test rows) of A's and B's relative spaces, and of the absolute spaces when
+    /// their dims match.
+    a: (Matrix, Matrix),
+    b: (Matrix, Matrix),
+    absolute: Option<(Matrix, Matrix)>,
+    alpha: f64,
+}
+
+impl StitchingSplit {
+    /// The relative spaces must have the same items and anchors, one label per item, split rows
+    /// in range, absolute spaces (if any) of the same items. O(N·(K + D)).
+    pub fn new(
+        (rel_a, rel_b): (MatView<'_>, MatView<'_>),
+        labels: &[String],
+        (train, test): (&[usize], &[usize]),
+        alpha: f64,
+        absolute: Option<(MatView<'_>, MatView<'_>)>,
+    ) -> Result<Self, CoreError> {
+        if rel_a.n() != rel_b.n() || rel_a.d() != rel_b.d() {
+            return Err(CoreError::InvalidParameter(
+                "the relative spaces must have the same items and anchors".into(),
+            ));
         }
-        _ => None,
-    };
-    Ok(StitchingReport {
-        a_to_b: pa.accuracy(bte.view(), &lte)?,
-        a_to_a: pa.accuracy(ate.view(), &lte)?,
-        b_to_b: pb.accuracy(bte.view(), &lte)?,
-        b_to_a: pb.accuracy(ate.view(), &lte)?,
-        absolute_a_to_b,
-        train: train.len(),
-        test: test.len(),
-        classes: pa.classes.len(),
-    })
+        let n = rel_a.n();
+        if labels.len() != n {
+            return Err(CoreError::InvalidParameter(format!(
+                "{} labels for {n} items",
+                labels.len()
+            )));
+        }
+        if let Some(&i) = train.iter().chain(test).find(|&&i| i >= n) {
+            return Err(CoreError::InvalidParameter(format!(
+                "split row {i} is out of range (N = {n})"
+            )));
+        }
+        if let Some((xa, xb)) = absolute.filter(|(xa, xb)| xa.n() != n || xb.n() != n) {
+            return Err(CoreError::ItemCountMismatch(xa.n(), xb.n()));
+        }
+        let pick =
+            |rows: &[usize]| -> Vec<String> { rows.iter().map(|&i| labels[i].clone()).collect() };
+        Ok(Self {
+            train_labels: pick(train),
+            test_labels: pick(test),
+            a: (rel_a.gather(train), rel_a.gather(test)),
+            b: (rel_b.gather(train), rel_b.gather(test)),
+            absolute: match absolute {
+                Some((xa, xb)) if xa.d() == xb.d() => Some((xa.gather(train), xb.gather(test))),
+                _ => None,
+            },
+            alpha,
+        })
+    }
+
+    /// The probes to fit, checked before any work: (training rows, targets) of A's relative
+    /// space, B's, and A's absolute space when the dims match — the order [`Self::report`] takes.
+    pub fn probes(&self) -> Result<Vec<(MatView<'_>, RidgeTargets)>, CoreError> {
+        let rows = [
+            Some(&self.a.0),
+            Some(&self.b.0),
+            self.absolute.as_ref().map(|t| &t.0),
+        ];
+        rows.into_iter()
+            .flatten()
+            .map(|m| {
+                let targets = RidgeTargets::new(m.n, &self.train_labels, self.alpha)?;
+                Ok((m.view(), targets))
+            })
+            .collect()
+    }
+
+    /// The accuracies of the fitted probes (in [`Self::probes`]' order) on the test rows.
+    pub fn report(&self, probes: Vec<RidgeClassifier>) -> Result<StitchingReport, CoreError> {
+        let want = 2 + usize::from(self.absolute.is_some());
+        let [pa, pb, absolute @ ..] = probes.as_slice() else {
+            return Err(CoreError::InvalidParameter(format!(
+                "{} stitching probes, {want} expected",
+                probes.len()
+            )));
+        };
+        if probes.len() != want {
+            return Err(CoreError::InvalidParameter(format!(
+                "{} stitching probes, {want} expected",
+                probes.len()
+            )));
+        }
+        let lte = &self.test_labels;
+        let (ate, bte) = (self.a.1.view(), self.b.1.view());
+        let absolute_a_to_b = match (absolute.first(), &self.absolute) {
+            (Some(p), Some((_, xb_test))) => Some(p.accuracy(xb_test.view(), lte)?),
+            _ => None,
+        };
+        Ok(StitchingReport {
+            a_to_b: pa.accuracy(bte, lte)?,
+            a_to_a: pa.accuracy(ate, lte)?,
+            b_to_b: pb.accuracy(bte, lte)?,
+            b_to_a: pb.accuracy(ate, lte)?,
+            absolute_a_to_b,
+            train: self.train_labels.len(),
+            test: lte.len(),
+            classes: pa.classes.len(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -241,5 +361,31 @@ mod tests {
                 .unwrap(),
             1.0
         );
+    }
+
+    #[test]
+    fn parts_of_the_wrong_shape_are_errors() {
+        let x: Vec<f32> = (0..40).map(|i| (i * 7 % 11) as f32).collect();
+        let v = MatView::new(&x, 20, 2).unwrap();
+        let labels: Vec<String> = (0..20).map(|i| format!("c{}", i % 2)).collect();
+        let t = RidgeTargets::new(20, &labels, 1.0).unwrap();
+        let err = t.fit(v, v.column_means(), &[1.0; 3]).unwrap_err();
+        assert!(err.to_string().contains("Gram of 3 values"), "{err}");
+        let train: Vec<usize> = (0..10).collect();
+        let test: Vec<usize> = (10..20).collect();
+        let split = StitchingSplit::new((v, v), &labels, (&train, &test), 1.0, None).unwrap();
+        assert_eq!(split.probes().unwrap().len(), 2);
+        let one = fit_ridge_classifier(v, &labels, 1.0).unwrap();
+        let err = split.report(vec![one.clone()]).unwrap_err();
+        assert!(
+            err.to_string().contains("1 stitching probes, 2 expected"),
+            "{err}"
+        );
+        assert!(split.report(vec![one.clone(), one.clone(), one]).is_err());
+        // Short labels and split rows past the end are errors, not panics.
+        let short = StitchingSplit::new((v, v), &labels[..5], (&train, &test), 1.0, None);
+        assert!(short.is_err_and(|e| e.to_string().contains("5 labels for 20 items")));
+        let past = StitchingSplit::new((v, v), &labels, (&train, &[20]), 1.0, None);
+        assert!(past.is_err_and(|e| e.to_string().contains("row 20")));
     }
 }

@@ -482,8 +482,7 @@ fn pair_metrics_match_the_oracle() {
                 rx.view(),
                 ry.view(),
                 &labels,
-                &train,
-                &test,
+                (&train, &test),
                 1.0,
                 Some((vx, vy)),
             )

@@ -2,7 +2,7 @@
 //! the first to helpers (`Helpers::submit`: the arrays are copied, no SharedArrayBuffer), computes
 //! its own meanwhile, then joins the answers. A share whose helper fails, or answers something
 //! malformed, is computed here instead, so a kernel never depends on a helper being alive.
-//! `products`: Gram and cross products (PCA, CKA, Procrustes); `rows`: relative rows, retrieval, kNN.
+//! `products`: Gram and cross products (PCA, CKA, Procrustes, stitching); `rows`: relative rows, retrieval, kNN.
 
 use std::ops::Range;
 
@@ -11,7 +11,9 @@ use super::jobs::{Buf, BufRef, Helpers, Job};
 mod products;
 mod rows;
 
-pub use products::{cka_matrix, cross, gram, linear_cka_pooled, pca_fit, procrustes_pooled};
+pub use products::{
+    cka_matrix, cross, gram, linear_cka_pooled, pca_fit, procrustes_pooled, stitching_pooled,
+};
 pub use rows::{knn_rows, relative_rows, retrieval_rows};
 
 /// `0..n` cut into `parts` ranges whose lengths differ by at most one.

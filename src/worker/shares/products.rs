@@ -1,5 +1,5 @@
 //! Gram matrices and cross products summed over row shares: PCA's covariance, the CKA matrix, the
-//! pair report's linear CKA and its Procrustes fits (f64 cross products).
+//! pair report's linear CKA, its Procrustes fits and stitching probes (f64 products).
 
 use rosetta_core::cka::{
     check_pair, frobenius, linear_cka_from, linear_cka_from_products, CentredProducts, LinearCka,
@@ -9,6 +9,7 @@ use rosetta_core::pca::gram_share;
 use rosetta_core::procrustes::{
     check_procrustes, HeldOutSplit, ProcrustesAlignments, ProcrustesFit,
 };
+use rosetta_core::stitching::{StitchingReport, StitchingSplit};
 use rosetta_core::{CoreError, MatView, Pca, PcaParams};
 
 use super::{in_shares, split_aligned};
@@ -195,6 +196,27 @@ pub async fn procrustes_pooled(
     Ok(ProcrustesAlignments::new((x, y), fit, heldout))
 }
 
+/// `stitching(rel_a, rel_b, labels, split, alpha, absolute)` with each probe's f64 Gram summed
+/// over row shares; the solves and the scores are computed here.
+pub async fn stitching_pooled(
+    helpers: &impl Helpers,
+    relative: (MatView<'_>, MatView<'_>),
+    labels: &[String],
+    split: (&[usize], &[usize]),
+    alpha: f64,
+    absolute: Option<(MatView<'_>, MatView<'_>)>,
+) -> Result<StitchingReport, String> {
+    let text = |e: CoreError| e.to_string();
+    let split = StitchingSplit::new(relative, labels, split, alpha, absolute).map_err(text)?;
+    let mut fitted = Vec::new();
+    for (x, targets) in split.probes().map_err(text)? {
+        let mean = x.column_means();
+        let g = cross(helpers, (x, &mean), (x, &mean), true).await?;
+        fitted.push(targets.fit(x, mean, &g).map_err(text)?);
+    }
+    split.report(fitted).map_err(text)
+}
+
 /// `params.fit(x)` with the covariance path's Gram summed over row shares by this worker and the
 /// helpers ([`gram`]). Other solvers run here.
 pub async fn pca_fit(
@@ -318,8 +340,49 @@ mod tests {
                 assert!((p - q).abs() <= 1e-5, "{p} vs {q}");
             }
         }
+        // Stitching: the probes fitted on pooled Grams score the same.
+        let labels: Vec<String> = (0..n).map(|i| format!("c{}", a[i * 5] > 0.0)).collect();
+        let rel = (x.rows(0, n), x.rows(0, n));
+        let want = rosetta_core::stitching::stitching(
+            rel.0,
+            rel.1,
+            &labels,
+            (&train, &test),
+            1.0,
+            Some((x, x)),
+        )
+        .unwrap();
+        for (count, broken) in [(0, vec![]), (2, vec![]), (2, vec![1])] {
+            let helpers = Local::with_broken(count, broken);
+            let got = now(stitching_pooled(
+                &helpers,
+                rel,
+                &labels,
+                (&train, &test),
+                1.0,
+                Some((x, x)),
+            ))
+            .unwrap();
+            assert_eq!(got, want);
+            assert!(got.absolute_a_to_b.is_some() && got.a_to_a > 0.6);
+        }
         // Bad inputs are refused before any share is sent.
         let helpers = Local::new(2);
+        let split = (&train[..], &test[..]);
+        let bad = now(stitching_pooled(
+            &helpers,
+            rel,
+            &labels[..5],
+            split,
+            1.0,
+            None,
+        ));
+        assert!(bad.is_err());
+        let one_class = vec!["a".to_owned(); n];
+        assert!(now(stitching_pooled(
+            &helpers, rel, &one_class, split, 1.0, None
+        ))
+        .is_err());
         let short = MatView::new(&b[..30], 10, 3).unwrap();
         assert!(now(linear_cka_pooled(&helpers, x, short)).is_err());
         assert!(now(procrustes_pooled(&helpers, x, short, None)).is_err());

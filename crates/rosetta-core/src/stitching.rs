@@ -305,21 +305,18 @@ impl StitchingSplit {
     /// The accuracies of the fitted probes (in [`Self::probes`]' order) on the test rows.
     pub fn report(&self, probes: Vec<RidgeClassifier>) -> Result<StitchingReport, CoreError> {
         let want = 2 + usize::from(self.absolute.is_some());
-        let [pa, pb, absolute @ ..] = probes.as_slice() else {
-            return Err(CoreError::InvalidParameter(format!(
-                "{} stitching probes, {want} expected",
-                probes.len()
-            )));
+        let (pa, pb, absolute) = match probes.as_slice() {
+            [pa, pb, rest @ ..] if probes.len() == want => (pa, pb, rest.first()),
+            _ => {
+                return Err(CoreError::InvalidParameter(format!(
+                    "{} stitching probes, {want} expected",
+                    probes.len()
+                )))
+            }
         };
-        if probes.len() != want {
-            return Err(CoreError::InvalidParameter(format!(
-                "{} stitching probes, {want} expected",
-                probes.len()
-            )));
-        }
         let lte = &self.test_labels;
         let (ate, bte) = (self.a.1.view(), self.b.1.view());
-        let absolute_a_to_b = match (absolute.first(), &self.absolute) {
+        let absolute_a_to_b = match (absolute, &self.absolute) {
             (Some(p), Some((_, xb_test))) => Some(p.accuracy(xb_test.view(), lte)?),
             _ => None,
         };

@@ -160,3 +160,84 @@ fn packed_products_in_wasm_match_f64_sums() {
         }
     }
 }
+
+/// The relaxed-simd i8 kernel behind the retrieval screen (rosetta_core::gemm_i8): only in the
+/// relaxed-simd build of these tests (scripts/test.sh runs it with `--features relaxed-simd`),
+/// whose sums must be exact, at sizes that leave partial tiles and an odd number of quads.
+#[cfg(feature = "relaxed-simd")]
+#[wasm_bindgen_test]
+fn relaxed_simd_i8_products_are_exact() {
+    use rosetta_core::gemm_i8::{pack, scaled_dot_tile_into};
+    for &(m, n, depth) in &[(1, 1, 4), (5, 9, 12), (8, 8, 128), (13, 517, 404)] {
+        let a: Vec<i8> = (0..m * depth)
+            .map(|i| ((i * 7919) % 255) as i32 - 127)
+            .map(|v| v as i8)
+            .collect();
+        // The second factor's bytes stay in 0..=127, as the kernel requires.
+        let b: Vec<i8> = (0..n * depth)
+            .map(|i| ((i * 104_729) % 128) as i8)
+            .collect();
+        let sa = vec![1.0f32; m];
+        let sb = vec![1.0f32; n];
+        let shift: Vec<i32> = (0..m).map(|i| i as i32 - 3).collect();
+        let mut out = vec![f32::NAN; m * n];
+        scaled_dot_tile_into(
+            &pack(&a, m, depth),
+            &sa,
+            &shift,
+            m,
+            &pack(&b, n, depth),
+            &sb,
+            n,
+            depth,
+            &mut out,
+        );
+        for i in 0..m {
+            for j in 0..n {
+                let want: i32 = (0..depth)
+                    .map(|k| i32::from(a[i * depth + k]) * i32::from(b[j * depth + k]))
+                    .sum::<i32>()
+                    - shift[i];
+                assert_eq!(out[i * n + j], want as f32, "{m}×{n}×{depth} at ({i},{j})");
+            }
+        }
+    }
+}
+
+/// Retrieval in the relaxed-simd build screens with i8 tiles (crowded ones again in i16): its
+/// ranks equal an f64 brute force's, in both directions, across several tiles.
+#[cfg(feature = "relaxed-simd")]
+#[wasm_bindgen_test]
+fn relaxed_simd_retrieval_equals_the_brute_force() {
+    use rosetta_core::linalg::{dot64, norm64};
+    let (n, d) = (1030, 24);
+    let x: Vec<f32> = values(n * d, 5)
+        .iter()
+        .enumerate()
+        .map(|(e, &v)| v / (1.0 + (e % d) as f32 / 8.0) + 0.1)
+        .collect();
+    let y: Vec<f32> = x
+        .iter()
+        .zip(values(n * d, 6))
+        .map(|(&v, w)| v + 0.3 * w)
+        .collect();
+    let (vx, vy) = (
+        rosetta_core::MatView::new(&x, n, d).unwrap(),
+        rosetta_core::MatView::new(&y, n, d).unwrap(),
+    );
+    let got = rosetta_core::retrieval::retrieval(vx, vy).unwrap();
+    let (nx, ny): (Vec<f64>, Vec<f64>) = (0..n)
+        .map(|i| (norm64(vx.row(i)), norm64(vy.row(i))))
+        .unzip();
+    let cos = |i: usize, j: usize| dot64(vx.row(i), vy.row(j)) / (nx[i] * ny[j]);
+    let diag: Vec<f64> = (0..n).map(|i| cos(i, i)).collect();
+    let xb: Vec<u32> = (0..n)
+        .map(|i| (0..n).filter(|&j| cos(i, j) > diag[i]).count() as u32)
+        .collect();
+    let yb: Vec<u32> = (0..n)
+        .map(|j| (0..n).filter(|&i| cos(i, j) > diag[j]).count() as u32)
+        .collect();
+    assert_eq!(got.x_better, xb);
+    assert_eq!(got.y_better, yb);
+    assert!(xb.iter().any(|&b| b > 0) && xb.contains(&0));
+}

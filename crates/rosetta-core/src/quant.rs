@@ -16,12 +16,15 @@ use crate::gemm_i16::{packed_at, packed_len, GROUP};
 use crate::linalg::inverse_norms;
 use crate::matrix::MatView;
 
-/// Which products the cosine screens use: f32 (faer natively) or the i16 GEMM. Both give the same
-/// exact results; only speed differs.
+/// Which products the cosine screens use: f32 (faer natively), the i16 GEMM, or for retrieval the
+/// i8 GEMM ([`crate::quant_i8`]). All give the same exact results; only speed differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     F32,
     I16,
+    /// Retrieval: i8 tiles, a tile with too many scores inside their wide bound computed again
+    /// from i16 rows. kNN treats it as [`Screen::I16`] (its lists need the narrow bound).
+    I8,
 }
 
 impl Screen {
@@ -31,6 +34,14 @@ impl Screen {
         Screen::I16
     } else {
         Screen::F32
+    };
+
+    /// Retrieval's screen: I8 in the relaxed-simd bundle (its dot product is 3× the i16 one's
+    /// rate there), else [`Screen::DEFAULT`].
+    pub const RETRIEVAL: Screen = if cfg!(all(target_arch = "wasm32", feature = "relaxed-simd")) {
+        Screen::I8
+    } else {
+        Screen::DEFAULT
     };
 }
 
@@ -88,12 +99,9 @@ impl UnitRowsI16 {
     }
 
     /// A bound on |score − exact cosine| for every score of [`Self::cos_tile`] between these rows
-    /// and `other`'s: the quantisation terms, the f32 rounding of the scaled sum (three roundings
-    /// of a value of magnitude ≤ (1 + r_a)(1 + r_b)), and slack for the f64 cosine itself.
+    /// and `other`'s ([`screen_eps`]).
     pub fn eps_with(&self, other: &Self) -> f64 {
-        let (ra, rb) = (self.radius, other.radius);
-        let rounding = 4.0 * f64::from(f32::EPSILON) * (1.0 + ra) * (1.0 + rb);
-        ra + rb + ra * rb + rounding + 1e-9
+        screen_eps(self.radius, other.radius)
     }
 
     /// Approximate cosines of rows `rows` of `self` against rows `cols` of `other` (same D) into
@@ -123,6 +131,14 @@ impl UnitRowsI16 {
             out,
         );
     }
+}
+
+/// The bound on |score − exact cosine| of a screen whose two sides' unit rows are within `ra`
+/// and `rb` of what they multiply: the quantisation terms, the f32 rounding of the scaled sum
+/// (three roundings of a value of magnitude ≤ (1 + r_a)(1 + r_b)), and slack for the f64 cosine.
+pub(crate) fn screen_eps(ra: f64, rb: f64) -> f64 {
+    let rounding = 4.0 * f64::from(f32::EPSILON) * (1.0 + ra) * (1.0 + rb);
+    ra + rb + ra * rb + rounding + 1e-9
 }
 
 /// Row `row` (1/‖row‖ = `inv`) as i16 values `q` (its pad stays zero) with their step, and
@@ -167,7 +183,7 @@ fn quantise_row(row: &[f32], inv: f64, unit: &mut [f64], q: &mut [i16]) -> Optio
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::linalg::dot64;
 
@@ -204,8 +220,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn spiky_zero_and_huge_rows_stay_within_the_bound() {
+    /// Six rows of 64 that stress a quantiser: one-hot, huge, zero, tiny, constant, spiky.
+    pub(crate) fn spiky_rows() -> (Vec<f32>, usize, usize) {
         let d = 64;
         let mut x = vec![0.0f32; 6 * d];
         x[0] = 1.0; // one-hot: max |u| = 1
@@ -217,6 +233,12 @@ mod tests {
         x[4 * d..5 * d].fill(-1.0);
         x[5 * d + 3] = 2.0;
         x[5 * d + 4] = -1e-3;
-        check_bound(&x, 6, d);
+        (x, 6, d)
+    }
+
+    #[test]
+    fn spiky_zero_and_huge_rows_stay_within_the_bound() {
+        let (x, n, d) = spiky_rows();
+        check_bound(&x, n, d);
     }
 }

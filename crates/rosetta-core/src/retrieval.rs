@@ -5,6 +5,7 @@ use crate::error::CoreError;
 use crate::linalg::{dot64, dot_tile, inverse_norms, norm64, normalized_rows};
 use crate::matrix::MatView;
 use crate::quant::{Screen, UnitRowsI16};
+use crate::quant_i8::{Side, UnitRowsI8};
 
 /// Mean reciprocal rank and hit rates of one direction.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,8 +43,9 @@ pub struct Retrieval {
 
 const TILE: usize = 512;
 
-/// Cosine retrieval X → Y and Y → X (equal dims). Exact: tile scores (f32, or i16 in the tab:
-/// [`crate::quant`]) within their error bound of the true match's score are re-checked in f64.
+/// Cosine retrieval X → Y and Y → X (equal dims). Exact: tile scores (f32; in the tab i16,
+/// [`crate::quant`], or i8 in the relaxed-simd bundle, [`crate::quant_i8`]) within their error
+/// bound of the true match's score are re-checked in f64.
 /// O(N²·D) time, O(N + TILE²) memory.
 pub fn retrieval(x: MatView<'_>, y: MatView<'_>) -> Result<Retrieval, CoreError> {
     let (x_better, y_better) = retrieval_counts(x, y, 0..x.n())?;
@@ -72,7 +74,7 @@ pub fn retrieval_counts(
     y: MatView<'_>,
     rows: std::ops::Range<usize>,
 ) -> Result<(Vec<u32>, Vec<u32>), CoreError> {
-    retrieval_counts_with(x, y, rows, Screen::DEFAULT)
+    retrieval_counts_with(x, y, rows, Screen::RETRIEVAL)
 }
 
 /// [`retrieval_counts`] from the tiles of `screen` (the same counts).
@@ -82,6 +84,17 @@ pub(crate) fn retrieval_counts_with(
     rows: std::ops::Range<usize>,
     screen: Screen,
 ) -> Result<(Vec<u32>, Vec<u32>), CoreError> {
+    let s = screened(x, y, rows, screen)?;
+    Ok((s.x_better, s.y_better))
+}
+
+/// [`retrieval_counts_with`], with how its i8 tiles went.
+fn screened(
+    x: MatView<'_>,
+    y: MatView<'_>,
+    rows: std::ops::Range<usize>,
+    screen: Screen,
+) -> Result<Screened, CoreError> {
     let n = x.n();
     if y.n() != n {
         return Err(CoreError::ItemCountMismatch(n, y.n()));
@@ -98,39 +111,117 @@ pub(crate) fn retrieval_counts_with(
             "rows {rows:?} out of 0..{n}"
         )));
     }
-    let d = x.d();
-    let tiles = Tiles::new(x.rows(rows.start, rows.end), y, screen);
+    let share = x.rows(rows.start, rows.end);
+    let tiles = Tiles::new(share, y, screen);
     let (ix, iy) = (inverse_norms(x), inverse_norms(y));
     let exact = |i: usize, j: usize| dot64(x.row(i), y.row(j)) * ix[i] * iy[j];
     let diag: Vec<f64> = (0..n).map(|i| exact(i, i)).collect();
-    let eps = tiles.eps(d);
-    // f32 bounds around each match's exact score: a tile score ≤ lo[i] cannot beat it (its exact
-    // value is within eps), one > hi[i] surely does; only those between are checked in f64. The
-    // sure counts are branch-free, so the scan over a tile vectorises.
-    let lo: Vec<f32> = diag.iter().map(|&v| f32_at_most(v - eps)).collect();
-    let hi: Vec<f32> = diag.iter().map(|&v| f32_at_least(v + eps)).collect();
+    let bounds = Bounds::new(&diag, tiles.eps(x.d()));
     let mut counts = Counts {
         rows: rows.clone(),
         x_better: vec![0u32; rows.len()],
         y_better: vec![0u32; n],
-        lo,
-        hi,
-        diag,
     };
+    // I8 only: the i16 rows and their bounds, made when a tile first needs them.
+    let mut fine: Option<(Tiles, Bounds)> = None;
+    let is_i8 = matches!(tiles, Tiles::I8 { .. });
+    let (mut tried, mut crowded) = (0usize, 0usize);
     let mut tile = Vec::new();
     for r0 in rows.clone().step_by(TILE) {
         let r1 = (r0 + TILE).min(rows.end);
         let local = r0 - rows.start..r1 - rows.start;
         for c0 in (0..n).step_by(TILE) {
             let c1 = (c0 + TILE).min(n);
-            tiles.tile(local.clone(), c0..c1, &mut tile);
-            counts.add_tile(&tile, r0..r1, c0..c1, &exact);
+            if !is_i8 {
+                tiles.tile(local.clone(), c0..c1, &mut tile);
+                counts.add_tile(&tile, r0..r1, c0..c1, &bounds, &diag, &exact);
+                continue;
+            }
+            // An i8 tile whose band holds too many scores (each one an f64 re-check) is
+            // computed again from i16 rows; once most tiles are, the rest go straight to i16.
+            if tried < 4 || crowded * 2 <= tried {
+                tiles.tile(local.clone(), c0..c1, &mut tile);
+                tried += 1;
+                if bounds.unsure(&tile, r0..r1, c0..c1) <= (r1 - r0) * (c1 - c0) / CROWDED {
+                    counts.add_tile(&tile, r0..r1, c0..c1, &bounds, &diag, &exact);
+                    continue;
+                }
+                crowded += 1;
+            }
+            let (fine_tiles, fine_bounds) = fine.get_or_insert_with(|| {
+                let t = Tiles::new(share, y, Screen::I16);
+                let b = Bounds::new(&diag, t.eps(x.d()));
+                (t, b)
+            });
+            fine_tiles.tile(local.clone(), c0..c1, &mut tile);
+            counts.add_tile(&tile, r0..r1, c0..c1, fine_bounds, &diag, &exact);
         }
     }
     let Counts {
         x_better, y_better, ..
     } = counts;
-    Ok((x_better, y_better))
+    Ok(Screened {
+        x_better,
+        y_better,
+        i8_tiles: tried,
+        crowded,
+    })
+}
+
+/// The counts of a share and how its i8 tiles went (0 and 0 for another screen).
+struct Screened {
+    x_better: Vec<u32>,
+    y_better: Vec<u32>,
+    /// i8 tiles computed, and how many of them were computed again from i16 rows.
+    #[cfg_attr(not(test), allow(dead_code))] // reason: read by the tests only
+    i8_tiles: usize,
+    #[cfg_attr(not(test), allow(dead_code))] // reason: as `i8_tiles`
+    crowded: usize,
+}
+
+/// An i8 tile is computed again from i16 rows when more than 1/CROWDED of its scores fall inside
+/// their bound: an f64 re-check costs about D scalar multiply-adds, an i16 tile D/16 per score.
+const CROWDED: usize = 32;
+
+/// f32 bounds around each match's exact score for one screen's error bound eps: a tile score
+/// ≤ lo[i] cannot beat it (its exact value is within eps), one > hi[i] surely does; only those
+/// between are checked in f64. The sure counts are branch-free, so a tile's scan vectorises.
+struct Bounds {
+    lo: Vec<f32>,
+    hi: Vec<f32>,
+}
+
+impl Bounds {
+    fn new(diag: &[f64], eps: f64) -> Self {
+        Self {
+            lo: diag.iter().map(|&v| f32_at_most(v - eps)).collect(),
+            hi: diag.iter().map(|&v| f32_at_least(v + eps)).collect(),
+        }
+    }
+
+    /// How many scores of a tile (rows `r` of X, columns `c` of Y) fall inside the bounds of
+    /// their row's match or their column's. Not inlined: see [`Counts::add_tile`].
+    #[inline(never)]
+    fn unsure(&self, tile: &[f32], r: std::ops::Range<usize>, c: std::ops::Range<usize>) -> usize {
+        let w = c.len();
+        let (lo_c, hi_c) = (&self.lo[c.clone()], &self.hi[c.clone()]);
+        let mut total = 0usize;
+        for i in r.clone() {
+            let row = &tile[(i - r.start) * w..(i - r.start + 1) * w];
+            let (lo_i, hi_i) = (self.lo[i], self.hi[i]);
+            let inside = |s: f32, l: f32, h: f32| (s > l) & (s <= h);
+            let unsure: u32 = row
+                .iter()
+                .zip(lo_c)
+                .zip(hi_c)
+                .map(|((&s, &l), &h)| u32::from(inside(s, lo_i, hi_i) | inside(s, l, h)))
+                .sum();
+            // The match itself (inside its bound whenever the bound holds) is never re-checked.
+            let own = c.contains(&i) && inside(row[i - c.start], lo_i, hi_i);
+            total += unsure as usize - usize::from(own);
+        }
+        total
+    }
 }
 
 /// The better-counts of one share while its tiles are screened.
@@ -138,26 +229,25 @@ struct Counts {
     rows: std::ops::Range<usize>,
     x_better: Vec<u32>,
     y_better: Vec<u32>,
-    /// f32 bounds around each match's exact score (see `retrieval_counts_with`), and that score.
-    lo: Vec<f32>,
-    hi: Vec<f32>,
-    diag: Vec<f64>,
 }
 
 impl Counts {
-    /// Count one tile (rows `r` of X, columns `c` of Y). Not inlined: V8 optimises a wasm
-    /// function only from its next call on, so the per-tile work must be its own function, not
-    /// part of the one long call over all tiles (which stays in the baseline tier).
+    /// Count one tile (rows `r` of X, columns `c` of Y) screened with `bounds`; `diag` holds
+    /// each match's exact score. Not inlined: V8 optimises a wasm function only from its next
+    /// call on, so the per-tile work must be its own function, not part of the one long call
+    /// over all tiles (which stays in the baseline tier).
     #[inline(never)]
     fn add_tile(
         &mut self,
         tile: &[f32],
         r: std::ops::Range<usize>,
         c: std::ops::Range<usize>,
+        bounds: &Bounds,
+        diag: &[f64],
         exact: &dyn Fn(usize, usize) -> f64,
     ) {
         let w = c.len();
-        let (lo, hi, diag) = (&self.lo, &self.hi, &self.diag);
+        let (lo, hi) = (&bounds.lo, &bounds.hi);
         let (lo_c, hi_c) = (&lo[c.clone()], &hi[c.clone()]);
         for i in r.clone() {
             let row = &tile[(i - r.start) * w..(i - r.start + 1) * w];
@@ -203,6 +293,7 @@ impl Counts {
 enum Tiles {
     F32 { x: crate::Matrix, y: crate::Matrix },
     I16 { x: UnitRowsI16, y: UnitRowsI16 },
+    I8 { x: UnitRowsI8, y: UnitRowsI8 },
 }
 
 impl Tiles {
@@ -216,6 +307,10 @@ impl Tiles {
                 x: UnitRowsI16::new(x),
                 y: UnitRowsI16::new(y),
             },
+            Screen::I8 => Tiles::I8 {
+                x: UnitRowsI8::new(x, Side::Query),
+                y: UnitRowsI8::new(y, Side::Candidate),
+            },
         }
     }
 
@@ -226,6 +321,7 @@ impl Tiles {
             // own rounding and for safety.
             Tiles::F32 { .. } => 2.0 * (d as f64 + 8.0) * f64::from(f32::EPSILON),
             Tiles::I16 { x, y } => x.eps_with(y),
+            Tiles::I8 { x, y } => x.eps_with(y),
         }
     }
 
@@ -241,6 +337,7 @@ impl Tiles {
                 dot_tile(a, r.len(), b, c.len(), d, out);
             }
             Tiles::I16 { x, y } => x.cos_tile(r, y, c, out),
+            Tiles::I8 { x, y } => x.cos_tile(r, y, c, out),
         }
     }
 }
@@ -294,15 +391,16 @@ mod tests {
     fn brute(x: &[f32], y: &[f32], n: usize, d: usize) -> (Vec<u32>, Vec<u32>) {
         let vx = MatView::new(x, n, d).unwrap();
         let vy = MatView::new(y, n, d).unwrap();
-        let cos = |i: usize, j: usize| {
-            let (a, b) = (vx.row(i), vy.row(j));
-            dot64(a, b) / (norm64(a) * norm64(b))
-        };
+        let (nx, ny): (Vec<f64>, Vec<f64>) = (0..n)
+            .map(|i| (norm64(vx.row(i)), norm64(vy.row(i))))
+            .unzip();
+        let cos = |i: usize, j: usize| dot64(vx.row(i), vy.row(j)) / (nx[i] * ny[j]);
+        let diag: Vec<f64> = (0..n).map(|i| cos(i, i)).collect();
         let xb = (0..n)
-            .map(|i| (0..n).filter(|&j| cos(i, j) > cos(i, i)).count() as u32)
+            .map(|i| (0..n).filter(|&j| cos(i, j) > diag[i]).count() as u32)
             .collect();
         let yb = (0..n)
-            .map(|j| (0..n).filter(|&i| cos(i, j) > cos(j, j)).count() as u32)
+            .map(|j| (0..n).filter(|&i| cos(i, j) > diag[j]).count() as u32)
             .collect();
         (xb, yb)
     }
@@ -317,7 +415,7 @@ mod tests {
         let (xb, yb) = brute(x, y, n, d);
         assert_eq!(got.x_better, xb);
         assert_eq!(got.y_better, yb);
-        for screen in [Screen::F32, Screen::I16] {
+        for screen in [Screen::F32, Screen::I16, Screen::I8] {
             let (vx, vy) = (
                 MatView::new(x, n, d).unwrap(),
                 MatView::new(y, n, d).unwrap(),
@@ -389,6 +487,37 @@ mod tests {
         let y: Vec<f32> = x.iter().map(|&v| v + 2e-3 * r.normal() as f32).collect();
         let xb = equals_brute_force(&x, &y, n, d).x_better;
         assert!(xb.iter().any(|&b| b > 0) && xb.contains(&0));
+    }
+
+    /// Retrieval with the i8 screen, asserted equal to the brute force; (i8 tiles, crowded).
+    fn i8_equals_brute_force(x: &[f32], y: &[f32], n: usize, d: usize) -> (usize, usize) {
+        let (vx, vy) = (
+            MatView::new(x, n, d).unwrap(),
+            MatView::new(y, n, d).unwrap(),
+        );
+        let s = screened(vx, vy, 0..n, Screen::I8).unwrap();
+        assert_eq!((s.x_better, s.y_better), brute(x, y, n, d));
+        (s.i8_tiles, s.crowded)
+    }
+
+    #[test]
+    fn the_i8_screen_counts_exactly_and_recomputes_only_crowded_tiles() {
+        let mut r = Rng::new(31);
+        let (n, d) = (1030, 24);
+        // The bench's kind of pair (a decaying spectrum, Y = X + noise): about 1,200 scores of
+        // a 512 × 512 tile fall inside the i8 bound and are re-checked in f64, few enough that
+        // every i8 tile is used as it is.
+        let x: Vec<f32> = (0..n * d)
+            .map(|e| (r.normal() / (1.0 + (e % d) as f64 / 8.0)) as f32 + 0.1)
+            .collect();
+        let y: Vec<f32> = x.iter().map(|&v| v + 0.5 * r.normal() as f32).collect();
+        assert_eq!(i8_equals_brute_force(&x, &y, n, d), (9, 0));
+        // Every row near every other (a large shared offset), matches no closer than the rest:
+        // most scores sit inside the i8 bound, so the first tiles are crowded, recomputed from
+        // i16 rows, and the screen stops trying i8 after four.
+        let x: Vec<f32> = (0..n * d).map(|_| r.normal() as f32 * 0.3 + 3.0).collect();
+        let y: Vec<f32> = (0..n * d).map(|_| r.normal() as f32 * 0.3 + 3.0).collect();
+        assert_eq!(i8_equals_brute_force(&x, &y, n, d), (4, 4));
     }
 
     #[test]

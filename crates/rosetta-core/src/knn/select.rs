@@ -72,7 +72,7 @@ impl<'a> Scorer<'a> {
         let d = x.d();
         let mut quant = None;
         let (rows, norm) = match metric {
-            Metric::Cosine if screen == Screen::I16 => {
+            Metric::Cosine if screen != Screen::F32 => {
                 quant = Some(UnitRowsI16::new(x));
                 (Vec::new(), inverse_norms(x))
             }

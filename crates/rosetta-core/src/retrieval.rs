@@ -111,6 +111,12 @@ fn screened(
             "rows {rows:?} out of 0..{n}"
         )));
     }
+    // The i8 GEMM's i32 sums could overflow past I8_MAX_DEPTH (the i16 rows bound their norms).
+    let screen = if screen == Screen::I8 && x.d() > I8_MAX_DEPTH {
+        Screen::I16
+    } else {
+        screen
+    };
     let share = x.rows(rows.start, rows.end);
     let tiles = Tiles::new(share, y, screen);
     let (ix, iy) = (inverse_norms(x), inverse_norms(y));
@@ -178,6 +184,10 @@ struct Screened {
     #[cfg_attr(not(test), allow(dead_code))] // reason: as `i8_tiles`
     crowded: usize,
 }
+
+/// The deepest rows the i8 screen takes: every i32 sum stays below depth·127² < 2³¹ (see
+/// [`crate::gemm_i8`]).
+const I8_MAX_DEPTH: usize = 130_000;
 
 /// An i8 tile is computed again from i16 rows when more than 1/CROWDED of its scores fall inside
 /// their bound: an f64 re-check costs about D scalar multiply-adds, an i16 tile D/16 per score.
@@ -518,6 +528,23 @@ mod tests {
         let x: Vec<f32> = (0..n * d).map(|_| r.normal() as f32 * 0.3 + 3.0).collect();
         let y: Vec<f32> = (0..n * d).map(|_| r.normal() as f32 * 0.3 + 3.0).collect();
         assert_eq!(i8_equals_brute_force(&x, &y, n, d), (4, 4));
+    }
+
+    #[test]
+    fn rows_too_deep_for_i8_sums_use_the_i16_screen() {
+        // Constant rows quantise to the largest levels: at this depth i8 sums would pass 2³¹
+        // (the portable kernel's checked adds would panic in a debug build).
+        let (n, d) = (9, 140_000);
+        let mut x = vec![1.0f32; n * d];
+        x[0] = -1.0;
+        let y: Vec<f32> = x.iter().rev().copied().collect();
+        let (vx, vy) = (
+            MatView::new(&x, n, d).unwrap(),
+            MatView::new(&y, n, d).unwrap(),
+        );
+        let s = screened(vx, vy, 0..n, Screen::I8).unwrap();
+        assert_eq!(s.i8_tiles, 0);
+        assert_eq!((s.x_better, s.y_better), brute(&x, &y, n, d));
     }
 
     #[test]

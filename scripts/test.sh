@@ -81,7 +81,7 @@ run_counted "native tests" cargo test --workspace
 check "release build" scripts/build.sh
 run_counted "in-browser tests (wasm-bindgen-test, headless Chromium)" \
   cargo test --release --target wasm32-unknown-unknown --test browser
-# The relaxed-simd bundle's own kernels (the i8 retrieval screen), in the build that has them.
+# The relaxed-simd bundle's own kernels (the i8 kNN and retrieval screens), in the build that has them.
 run_counted "in-browser tests, relaxed-simd build (wasm-bindgen-test, headless Chromium)" \
   cargo test --release --target wasm32-unknown-unknown --test browser --features relaxed-simd \
   -- relaxed_simd

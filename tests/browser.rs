@@ -241,3 +241,29 @@ fn relaxed_simd_retrieval_equals_the_brute_force() {
     assert_eq!(got.y_better, yb);
     assert!(xb.iter().any(|&b| b > 0) && xb.contains(&0));
 }
+
+/// kNN in the relaxed-simd build screens with i8 tiles and computes single i16 scores where a
+/// list might change (the SIMD128 pair product): its neighbours equal an f64 brute force's.
+#[cfg(feature = "relaxed-simd")]
+#[wasm_bindgen_test]
+fn relaxed_simd_knn_equals_the_brute_force() {
+    use rosetta_core::linalg::{dot64, norm64};
+    let (n, d, k) = (2000, 24, 5);
+    let x: Vec<f32> = values(n * d, 7)
+        .iter()
+        .enumerate()
+        .map(|(e, &v)| v / (1.0 + (e % d) as f32 / 4.0) + 0.1)
+        .collect();
+    let v = rosetta_core::MatView::new(&x, n, d).unwrap();
+    let got = rosetta_core::knn(v, k, rosetta_core::Metric::Cosine).unwrap();
+    let norms: Vec<f64> = (0..n).map(|i| norm64(v.row(i))).collect();
+    for i in 0..n {
+        let mut all: Vec<(f64, usize)> = (0..n)
+            .filter(|&j| j != i)
+            .map(|j| (dot64(v.row(i), v.row(j)) / (norms[i] * norms[j]), j))
+            .collect();
+        all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let want: Vec<u32> = all[..k].iter().map(|&(_, j)| j as u32).collect();
+        assert_eq!(got.row(i), &want[..], "row {i}");
+    }
+}

@@ -29,5 +29,6 @@ pub mod quant;
 pub mod quant_i8;
 pub mod relative;
 pub mod retrieval;
+pub mod rotation;
 pub mod rsa;
 pub mod stitching;

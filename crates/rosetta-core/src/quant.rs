@@ -22,8 +22,10 @@ use crate::matrix::MatView;
 pub enum Screen {
     F32,
     I16,
-    /// Retrieval: i8 tiles, a tile with too many scores inside their wide bound computed again
-    /// from i16 rows. kNN treats it as [`Screen::I16`] (its lists need the narrow bound).
+    /// i8 tiles of rotated rows ([`crate::quant_i8`]) in front of the i16 scores. Retrieval: a
+    /// tile with too many scores inside their wide bound is computed again from i16 rows. kNN:
+    /// only the scores that might enter a list are computed again in i16, one by one (the lists
+    /// end as [`Screen::I16`]'s, see `knn::screen8`).
     I8,
 }
 
@@ -43,6 +45,9 @@ impl Screen {
     } else {
         Screen::DEFAULT
     };
+
+    /// kNN's screen: as [`Screen::RETRIEVAL`].
+    pub const KNN: Screen = Screen::RETRIEVAL;
 }
 
 /// Largest |q|: i16's range.
@@ -102,6 +107,28 @@ impl UnitRowsI16 {
     /// and `other`'s ([`screen_eps`]).
     pub fn eps_with(&self, other: &Self) -> f64 {
         screen_eps(self.radius, other.radius)
+    }
+
+    /// The rows unpacked, row-major (N × depth): for single scores ([`Self::cos_pair`]).
+    pub(crate) fn row_major(&self) -> Vec<i16> {
+        let dp = self.depth;
+        let mut out = vec![0i16; self.n * dp];
+        for (i, row) in out.chunks_exact_mut(dp).enumerate() {
+            for (p, pair) in row.chunks_exact_mut(2).enumerate() {
+                let at = packed_at(i, p, dp);
+                pair.copy_from_slice(&self.data[at..at + 2]);
+            }
+        }
+        out
+    }
+
+    /// The score [`Self::cos_tile`] gives for rows i and j of these rows (bit for bit: the i32
+    /// sum is exact either way), from [`Self::row_major`]'s `rows`. O(D).
+    #[inline]
+    pub(crate) fn cos_pair(&self, rows: &[i16], i: usize, j: usize) -> f32 {
+        let dp = self.depth;
+        let dot = crate::gemm_i16::dot(&rows[i * dp..(i + 1) * dp], &rows[j * dp..(j + 1) * dp]);
+        dot as f32 * self.steps[i] * self.steps[j]
     }
 
     /// Approximate cosines of rows `rows` of `self` against rows `cols` of `other` (same D) into
@@ -194,9 +221,12 @@ pub(crate) mod tests {
         let inv = inverse_norms(v);
         let mut tile = Vec::new();
         q.cos_tile(0..n, &q, 0..n, &mut tile);
+        let rows = q.row_major();
         let mut worst = 0.0f64;
         for i in 0..n {
             for j in 0..n {
+                let pair = q.cos_pair(&rows, i, j);
+                assert_eq!(pair.to_bits(), tile[i * n + j].to_bits(), "({i},{j})");
                 let exact = dot64(v.row(i), v.row(j)) * inv[i] * inv[j];
                 let err = (f64::from(tile[i * n + j]) - exact).abs();
                 assert!(

@@ -1,18 +1,22 @@
-//! Unit rows as i8, for the retrieval screen of the worker's relaxed-simd bundle: scores from
-//! [`crate::gemm_i8`] (three times the i16 GEMM's rate there) with the bound of [`crate::quant`].
+//! Unit rows as i8, for the kNN and retrieval screens of the worker's relaxed-simd bundle: scores
+//! from [`crate::gemm_i8`] (three times the i16 GEMM's rate there) with the bound of
+//! [`crate::quant`].
 //!
 //! The same construction as the i16 rows — u_i = x_i/‖x_i‖, q_i = round(u_i/s_i), r = max ‖u_i −
 //! s_i·q_i‖, |cos − score| ≤ r_a + r_b + r_a·r_b + rounding — with far fewer levels: the query
 //! side (signed) keeps |q| ≤ 127, the candidate side |q| ≤ 63, stored as q + 64 (the GEMM's second
 //! factor must lie in 0..=127); the product then carries 64·Σ_k a_k, which each query row's
-//! `shift` removes exactly. The bound is 100–1000× the i16 one (0.06–0.09 for unit rows of 384
-//! values with a decaying spectrum), so it suits a screen whose scores are mostly far from the
-//! threshold: retrieval of a good match. kNN lists (whose 2k-th score sits within such a bound of
-//! the k-th) keep the i16 rows.
+//! `shift` removes exactly. Each unit row is rotated first ([`crate::rotation`], the same
+//! orthogonal transform on both sides, so cosines are unchanged): its step follows its largest
+//! |value|, which the rotation makes that of a random row. The bound is still 100× the i16 one
+//! (0.034 for unit rows of 384 values with a decaying spectrum, 0.093 without the rotation), so
+//! it suits screens whose scores are mostly far from their threshold: retrieval of a good match,
+//! kNN once its lists' floors are high (`knn::screen8`).
 
 use crate::gemm_i8::{packed_at, packed_len, GROUP, QUAD};
 use crate::linalg::inverse_norms;
 use crate::matrix::MatView;
+use crate::rotation::Rotation;
 
 /// Which factor of the GEMM a set of rows is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +35,10 @@ impl Side {
         }
     }
 }
+
+/// The deepest rows the i8 screens take: every i32 sum stays below depth·127² < 2³¹ (see
+/// [`crate::gemm_i8`]); deeper rows use the i16 screen, whose rows bound their norms.
+pub(crate) const MAX_DEPTH: usize = 130_000;
 
 /// The offset of [`Side::Candidate`] values.
 const OFFSET: i32 = 64;
@@ -52,40 +60,52 @@ pub struct UnitRowsI8 {
 }
 
 impl UnitRowsI8 {
-    /// O(N·D). Zero rows (cosine 0 with everything) stay zero (query side) or score 0 (candidate
-    /// side: their step is 0).
+    /// O(N·D·log D). Zero rows (cosine 0 with everything) stay zero (query side) or score 0
+    /// (candidate side: their step is 0).
     pub fn new(x: MatView<'_>, side: Side) -> Self {
+        let [rows] = Self::sides(x, [side]);
+        rows
+    }
+
+    /// Both sides of the same rows (for products of a space with itself), rotated once.
+    pub fn both(x: MatView<'_>) -> (Self, Self) {
+        let [query, candidate] = Self::sides(x, [Side::Query, Side::Candidate]);
+        (query, candidate)
+    }
+
+    fn sides<const S: usize>(x: MatView<'_>, sides: [Side; S]) -> [Self; S] {
         let (n, d) = (x.n(), x.d());
         let depth = d.next_multiple_of(QUAD);
         let inv = inverse_norms(x);
-        let mut data = vec![0i8; packed_len(n, depth)];
-        let mut steps = vec![0.0f32; n];
-        let mut shift = vec![0i32; if side == Side::Query { n } else { 0 }];
-        let mut radius = 0.0f64;
-        let mut unit = vec![0.0f64; d];
-        let mut q = vec![0i8; depth];
-        for (i, &inv_i) in inv.iter().enumerate() {
-            let Some((step, err)) = quantise_row(x.row(i), inv_i, side, &mut unit, &mut q) else {
-                continue;
-            };
-            steps[i] = step;
-            radius = radius.max(err);
-            if side == Side::Query {
-                shift[i] = OFFSET * q.iter().map(|&v| i32::from(v)).sum::<i32>();
-            }
-            for (s, quad) in q.chunks_exact(QUAD).enumerate() {
-                let at = packed_at(i, s, depth);
-                data[at..at + QUAD].copy_from_slice(quad);
-            }
-        }
-        Self {
+        let rotation = Rotation::new(d);
+        let mut out = sides.map(|side| Self {
             side,
             depth,
-            data,
-            steps,
-            shift,
-            radius,
+            data: vec![0i8; packed_len(n, depth)],
+            steps: vec![0.0f32; n],
+            shift: vec![0i32; if side == Side::Query { n } else { 0 }],
+            radius: 0.0,
+        });
+        let (mut unit, mut scratch) = (vec![0.0f64; d], vec![0.0f64; d]);
+        let mut q = vec![0i8; depth];
+        for (i, &inv_i) in inv.iter().enumerate() {
+            if !unit_row(x.row(i), inv_i, &rotation, &mut unit, &mut scratch) {
+                continue;
+            }
+            for rows in &mut out {
+                let (step, err) = quantise_row(&unit, rows.side, &mut q);
+                rows.steps[i] = step;
+                rows.radius = rows.radius.max(err);
+                if rows.side == Side::Query {
+                    rows.shift[i] = OFFSET * q.iter().map(|&v| i32::from(v)).sum::<i32>();
+                }
+                for (s, quad) in q.chunks_exact(QUAD).enumerate() {
+                    let at = packed_at(i, s, depth);
+                    rows.data[at..at + QUAD].copy_from_slice(quad);
+                }
+            }
         }
+        out
     }
 
     /// The bound on |score − exact cosine| for [`Self::cos_tile`] against `other`
@@ -124,37 +144,45 @@ impl UnitRowsI8 {
     }
 }
 
-/// Row `row` (1/‖row‖ = `inv`) as stored i8 values `q` (pad zero) with its step and ‖u − step·q‖;
-/// `None` for a zero or non-finite row. `unit` is scratch. Not inlined: V8 optimises a wasm
-/// function only from its next call on.
+/// Row `row` (1/‖row‖ = `inv`) as a rotated unit row in `unit`; false for a zero or non-finite
+/// row. `scratch` is room for the rotation. Not inlined: V8 optimises a wasm function only from
+/// its next call on.
 #[inline(never)]
-fn quantise_row(
+fn unit_row(
     row: &[f32],
     inv: f64,
-    side: Side,
+    rotation: &Rotation,
     unit: &mut [f64],
-    q: &mut [i8],
-) -> Option<(f32, f64)> {
+    scratch: &mut [f64],
+) -> bool {
     for (u, &v) in unit.iter_mut().zip(row) {
         *u = f64::from(v) * inv;
     }
-    let max_abs = unit.iter().fold(0.0f64, |m, u| m.max(u.abs()));
-    if !(max_abs > 0.0 && max_abs.is_finite()) {
-        return None;
+    if !unit.iter().all(|u| u.is_finite()) || unit.iter().all(|&u| u == 0.0) {
+        return false;
     }
+    rotation.apply(unit, scratch);
+    true
+}
+
+/// A rotated unit row as stored i8 values `q` (pad zero) with its step and ‖u − step·q‖.
+#[inline(never)]
+fn quantise_row(unit: &[f64], side: Side, q: &mut [i8]) -> (f32, f64) {
+    let max_abs = unit.iter().fold(0.0f64, |m, u| m.max(u.abs()));
     let levels = side.levels();
-    let step = (max_abs / levels) as f32;
+    // A positive step even if rotation rounding left only tiny values.
+    let step = ((max_abs / levels) as f32).max(f32::MIN_POSITIVE);
     let (s, per_step) = (f64::from(step), 1.0 / f64::from(step));
     let offset = if side == Side::Candidate { OFFSET } else { 0 };
     let mut err2 = 0.0f64;
-    for (qk, &u) in q.iter_mut().zip(unit.iter()) {
+    for (qk, &u) in q.iter_mut().zip(unit) {
         // Clamped: f32 rounding of the step can put max |u|/step a hair above the levels.
         let level = (u * per_step).round_ties_even().clamp(-levels, levels);
         let e = u - s * level;
         err2 += e * e;
         *qk = (level as i32 + offset) as i8;
     }
-    Some((step, err2.sqrt()))
+    (step, err2.sqrt())
 }
 
 #[cfg(test)]

@@ -111,8 +111,8 @@ fn screened(
             "rows {rows:?} out of 0..{n}"
         )));
     }
-    // The i8 GEMM's i32 sums could overflow past I8_MAX_DEPTH (the i16 rows bound their norms).
-    let screen = if screen == Screen::I8 && x.d() > I8_MAX_DEPTH {
+    // The i8 GEMM's i32 sums could overflow past its MAX_DEPTH (the i16 rows bound their norms).
+    let screen = if screen == Screen::I8 && x.d() > crate::quant_i8::MAX_DEPTH {
         Screen::I16
     } else {
         screen
@@ -184,10 +184,6 @@ struct Screened {
     #[cfg_attr(not(test), allow(dead_code))] // reason: as `i8_tiles`
     crowded: usize,
 }
-
-/// The deepest rows the i8 screen takes: every i32 sum stays below depth·127² < 2³¹ (see
-/// [`crate::gemm_i8`]).
-const I8_MAX_DEPTH: usize = 130_000;
 
 /// An i8 tile is computed again from i16 rows when more than 1/CROWDED of its scores fall inside
 /// their bound: an f64 re-check costs about D scalar multiply-adds, an i16 tile D/16 per score.

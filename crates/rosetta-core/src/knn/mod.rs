@@ -11,6 +11,7 @@ use crate::linalg::dot_tile;
 use crate::matrix::MatView;
 use crate::quant::Screen;
 
+mod screen8;
 mod select;
 #[cfg(test)]
 use select::sort_best_first;
@@ -54,7 +55,7 @@ const CHUNK: usize = 32;
 /// The k nearest neighbours of every row of `x` among the other rows (the item itself excluded).
 /// `k` is clamped to N − 1. O(N²·D) time (half of it, by symmetry), O(N·k + TILE²) memory.
 pub fn knn(x: MatView<'_>, k: usize, metric: Metric) -> Result<Neighbors, CoreError> {
-    knn_with(x, k, metric, Screen::DEFAULT)
+    knn_with(x, k, metric, Screen::KNN)
 }
 
 /// [`knn`] with the tiles of `screen` (the same result).
@@ -114,7 +115,7 @@ pub fn knn_candidates(
     metric: Metric,
     tiles: std::ops::Range<usize>,
 ) -> Result<Candidates, CoreError> {
-    candidates_with(x, k, metric, tiles, Screen::DEFAULT)
+    candidates_with(x, k, metric, tiles, Screen::KNN)
 }
 
 /// [`knn_candidates`] with the tiles of `screen` ([`knn_merge_with`] must use the same).
@@ -157,7 +158,7 @@ pub fn knn_merge(
     metric: Metric,
     parts: &[Candidates],
 ) -> Result<Neighbors, CoreError> {
-    knn_merge_with(x, k, metric, parts, Screen::DEFAULT)
+    knn_merge_with(x, k, metric, parts, Screen::KNN)
 }
 
 /// [`knn_merge`] of candidates from tiles of `screen` (its error bound decides the exact pass).
@@ -217,6 +218,17 @@ fn checked_k(n: usize, k: usize) -> Result<(usize, usize), CoreError> {
 /// Each tile row is screened in chunks, branch-free (it vectorises), against the lists' floors:
 /// once the lists are full, few scores beat them, and only chunks with such a score are walked.
 fn scan(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) -> Vec<Best> {
+    scan_counted(scorer, cap, tiles).best
+}
+
+/// A scan's lists, and how many tiles it screened in i8 and computed again as i16 tiles.
+struct Scanned {
+    best: Vec<Best>,
+    #[cfg_attr(not(test), allow(dead_code))] // reason: the tests check which tiles took i8
+    i8_tiles: (usize, usize),
+}
+
+fn scan_counted(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) -> Scanned {
     let n = scorer.x.n();
     let mut lists = Lists {
         best: vec![Best::new(cap); n],
@@ -227,6 +239,12 @@ fn scan(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) -> Vec<B
         } else {
             Vec::new()
         },
+    };
+    // Built only if this share has tiles: the i8 rows cost a pass over the data.
+    let mut screen8 = if tiles.is_empty() {
+        None
+    } else {
+        screen8::Screen8::new(scorer)
     };
     let mut tile = Vec::new();
     let mut t = 0;
@@ -239,11 +257,19 @@ fn scan(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) -> Vec<B
                 continue;
             }
             let c1 = (c0 + TILE).min(n);
+            if let Some(s8) = &mut screen8 {
+                if s8.offer_tile(&mut lists, r0..r1, c0..c1) {
+                    continue;
+                }
+            }
             scorer.tile(r0..r1, c0..c1, &mut tile);
             lists.offer_tile(scorer, &tile, r0..r1, c0..c1);
         }
     }
-    lists.best
+    Scanned {
+        best: lists.best,
+        i8_tiles: screen8.map_or((0, 0), |s| (s.tried, s.crowded)),
+    }
 }
 
 /// Every row's candidate list during a scan.
@@ -387,10 +413,11 @@ mod tests {
     use super::*;
     use crate::rng::Rng;
 
-    /// Every metric with every tile kind it can use (i16 tiles are for cosine only).
-    const SCREENS: [(Metric, Screen); 3] = [
+    /// Every metric with every tile kind it can use (integer tiles are for cosine only).
+    const SCREENS: [(Metric, Screen); 4] = [
         (Metric::Cosine, Screen::F32),
         (Metric::Cosine, Screen::I16),
+        (Metric::Cosine, Screen::I8),
         (Metric::Euclidean, Screen::F32),
     ];
 
@@ -499,15 +526,49 @@ mod tests {
         let (n, d, k) = (1200, 64, 5);
         let x = clusters((n, d), 8, 0.3, 1e-3, 31);
         let v = MatView::new(&x, n, d).unwrap();
-        let got = knn_with(v, k, Metric::Cosine, Screen::I16).unwrap();
-        assert_eq!(got.indices, brute(&x, n, d, k, Metric::Cosine));
+        for screen in [Screen::I16, Screen::I8] {
+            let got = knn_with(v, k, Metric::Cosine, screen).unwrap();
+            assert_eq!(
+                got.indices,
+                brute(&x, n, d, k, Metric::Cosine),
+                "{screen:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_i8_screen_leaves_the_lists_of_the_i16_scan() {
+        // 2,000 rows with a decaying spectrum and an offset: past the first tile row, most tiles
+        // are screened in i8 and only the scores near a floor are computed in i16.
+        let (n, d, k) = (2000, 24, 5);
+        let mut r = Rng::new(40);
+        let x: Vec<f32> = (0..n * d)
+            .map(|i| (r.normal() / (1.0 + (i % d) as f64 / 4.0)) as f32 + 0.1)
+            .collect();
+        let v = MatView::new(&x, n, d).unwrap();
+        let (_, cap) = checked_k(n, k).unwrap();
+        let lists = |screen| {
+            let scanned = scan_counted(&Scorer::new(v, Metric::Cosine, screen), cap, 0..10);
+            let items: Vec<Vec<(f32, u32)>> = scanned.best.into_iter().map(|b| b.items).collect();
+            (items, scanned.i8_tiles)
+        };
+        let (want, none) = lists(Screen::I16);
+        let (got, (tried, crowded)) = lists(Screen::I8);
+        assert_eq!(none, (0, 0));
+        assert_eq!(got, want);
+        // The first tile row's lists are still filling: those tiles are crowded; later ones not.
+        assert_eq!(tried, knn_tiles(n));
+        assert!(
+            (4..=6).contains(&crowded),
+            "{crowded} of {tried} tiles crowded"
+        );
     }
 
     #[test]
     fn ties_break_by_lower_index() {
         // Rows 1, 2, 3 are identical: the neighbours of row 0 among them come in index order.
         let x = vec![1.0f32, 0.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, -1.0, 0.0];
-        for screen in [Screen::F32, Screen::I16] {
+        for screen in [Screen::F32, Screen::I16, Screen::I8] {
             let got = knn_with(MatView::new(&x, 5, 2).unwrap(), 3, Metric::Cosine, screen).unwrap();
             assert_eq!(got.row(0), &[1, 2, 3], "{screen:?}");
             assert_eq!(got.row(1), &[2, 3, 0], "{screen:?}");
@@ -537,7 +598,7 @@ mod tests {
     #[test]
     fn zero_vectors_do_not_panic() {
         let x = vec![0.0f32; 12];
-        for screen in [Screen::F32, Screen::I16] {
+        for screen in [Screen::F32, Screen::I16, Screen::I8] {
             let got = knn_with(MatView::new(&x, 4, 3).unwrap(), 2, Metric::Cosine, screen).unwrap();
             assert_eq!(got.row(0), &[1, 2], "{screen:?}");
         }

@@ -63,6 +63,8 @@ pub(super) struct Scorer<'a> {
     quant: Option<UnitRowsI16>,
     /// Per row: 1/‖x‖ (cosine) or ‖x‖² (Euclidean), in f64.
     pub(super) norm: Vec<f64>,
+    /// The screen asked for (the scan builds i8 rows itself for [`Screen::I8`]).
+    pub(super) screen: Screen,
     /// Bound on |f32 tile score − exact score| per row pair, as a factor of per-row magnitudes.
     eps_unit: f64,
 }
@@ -95,8 +97,14 @@ impl<'a> Scorer<'a> {
             rows,
             quant,
             norm,
+            screen,
             eps_unit,
         }
+    }
+
+    /// The cosine tiles' i16 rows, if the tiles come from them.
+    pub(super) fn quant(&self) -> Option<&UnitRowsI16> {
+        self.quant.as_ref()
     }
 
     /// Tile values (see `tile_score`) of rows `r` against rows `c`, into `out` (|r| × |c|).

@@ -1,0 +1,160 @@
+//! kNN's i8 screen ([`Screen::I8`], the worker's relaxed-simd bundle): each cosine tile is first
+//! multiplied in i8 ([`crate::quant_i8`], three times the i16 GEMM's rate there), and only the
+//! scores that might beat a list's floor are computed again, one pair at a time, from the i16
+//! rows. The lists end exactly as the i16 scan leaves them.
+//!
+//! Why they are the same: the i16 score t16 of a pair and its i8 score t8 are both within their
+//! bounds of the exact cosine, so t16 ≤ t8 + margin with margin = eps8 + eps16 (and slack for the
+//! f32 sum). The i16 scan walks a chunk when some t16 beats a floor; here a chunk is walked when
+//! some t8 + margin does, which includes every chunk the i16 scan walks. Inside it, a pair whose
+//! t8 + margin beats neither floor has a t16 that beats neither, so offering it would change
+//! nothing (a list still filling has floor −∞, which every score beats); every other pair is
+//! offered its i16 score ([`UnitRowsI16::cos_pair`], bit for bit the tile's), in the same order.
+//!
+//! Unsorted lists early in the scan are low, so most scores of the first tiles beat them: a tile
+//! with more than 1/CROWDED of its scores above `floor − margin` is computed as a whole i16 tile.
+//! On the bench's data (20,000 × 384) later tiles have ~0.5 % of their scores there (2.5 % for
+//! the uncentred relative representations), after the rotation ([`crate::rotation`]) that makes
+//! the i8 bound 0.034 instead of 0.093.
+
+use crate::quant::{Screen, UnitRowsI16};
+use crate::quant_i8::UnitRowsI8;
+
+use super::select::Scorer;
+use super::{Lists, Metric, CHUNK};
+
+/// A tile with more than 1/CROWDED of its scores above `floor − margin` is computed as an i16
+/// tile: a single i16 score costs about four times a tile's per score, and the i8 tile is spent.
+const CROWDED: usize = 8;
+
+pub(super) struct Screen8<'s> {
+    query: UnitRowsI8,
+    candidate: UnitRowsI8,
+    i16: &'s UnitRowsI16,
+    /// The i16 rows, row-major.
+    rows16: Vec<i16>,
+    /// A bound on t16 − t8 for every pair, in f32, rounded up.
+    margin: f32,
+    t8: Vec<f32>,
+    /// Tiles screened in i8, and those of them computed again as i16 tiles.
+    pub(super) tried: usize,
+    pub(super) crowded: usize,
+}
+
+impl<'s> Screen8<'s> {
+    /// The screen for a cosine scan with [`Screen::I8`] over rows no deeper than the i8 GEMM
+    /// takes; `None` otherwise (the scan then uses its i16 or f32 tiles). O(N·D·log D).
+    pub(super) fn new(scorer: &'s Scorer<'_>) -> Option<Self> {
+        let x = scorer.x;
+        let i16 = scorer.quant()?;
+        if scorer.screen != Screen::I8
+            || scorer.metric != Metric::Cosine
+            || x.d() > crate::quant_i8::MAX_DEPTH
+        {
+            return None;
+        }
+        let (query, candidate) = UnitRowsI8::both(x);
+        let bound = query.eps_with(&candidate) + i16.eps_with(i16);
+        Some(Self {
+            margin: (bound + 1e-6) as f32,
+            query,
+            candidate,
+            i16,
+            rows16: i16.row_major(),
+            t8: Vec::new(),
+            tried: 0,
+            crowded: 0,
+        })
+    }
+
+    /// Offers the scores of the tile of rows `r` × columns `c` (only j > i on the diagonal
+    /// tile) to the lists, as [`Lists::offer_tile`] would offer the i16 tile's; false when the
+    /// tile is crowded and the caller must compute that tile.
+    pub(super) fn offer_tile(
+        &mut self,
+        lists: &mut Lists,
+        r: std::ops::Range<usize>,
+        c: std::ops::Range<usize>,
+    ) -> bool {
+        self.query
+            .cos_tile(r.clone(), &self.candidate, c.clone(), &mut self.t8);
+        self.tried += 1;
+        let passing = passing(&self.t8, self.margin, &lists.floors, r.clone(), c.clone());
+        if passing * CROWDED > r.len() * c.len() {
+            self.crowded += 1;
+            return false;
+        }
+        self.walk(lists, r, c);
+        true
+    }
+
+    /// Not inlined: V8 optimises a wasm function only from its next call on.
+    #[inline(never)]
+    fn walk(&self, lists: &mut Lists, r: std::ops::Range<usize>, c: std::ops::Range<usize>) {
+        let (best, floors) = (&mut lists.best, &mut lists.floors);
+        let (w, m) = (c.len(), self.margin);
+        for i in r.clone() {
+            let start = first_col(i, &r, &c);
+            let row = &self.t8[(i - r.start) * w + start..(i - r.start + 1) * w];
+            for (q, chunk) in row.chunks(CHUNK).enumerate() {
+                let j0 = c.start + start + q * CHUNK;
+                let cols = j0..j0 + chunk.len();
+                let floor_i = best[i].floor;
+                let hits: u32 = chunk
+                    .iter()
+                    .zip(&floors[cols.clone()])
+                    .map(|(&t, &fj)| u32::from((t + m > floor_i) | (t + m > fj)))
+                    .sum();
+                if hits == 0 {
+                    continue;
+                }
+                for (j, &t) in cols.zip(chunk) {
+                    if !(t + m > best[i].floor || t + m > floors[j]) {
+                        continue;
+                    }
+                    let s = self.i16.cos_pair(&self.rows16, i, j);
+                    best[i].offer(s, j as u32);
+                    if s > floors[j] {
+                        best[j].offer(s, i as u32);
+                        floors[j] = best[j].floor;
+                    }
+                }
+            }
+            floors[i] = best[i].floor;
+        }
+    }
+}
+
+/// The first column offset of row i in the tile r × c: past the diagonal on a diagonal tile.
+fn first_col(i: usize, r: &std::ops::Range<usize>, c: &std::ops::Range<usize>) -> usize {
+    if c.start == r.start {
+        i - r.start + 1
+    } else {
+        0
+    }
+}
+
+/// How many of the tile's scores (j > i on the diagonal tile) are within `margin` of beating
+/// their row's or their column's floor. Branch-free; not inlined (see [`Screen8::walk`]).
+#[inline(never)]
+fn passing(
+    t8: &[f32],
+    margin: f32,
+    floors: &[f32],
+    r: std::ops::Range<usize>,
+    c: std::ops::Range<usize>,
+) -> usize {
+    let w = c.len();
+    let mut total = 0usize;
+    for i in r.clone() {
+        let start = first_col(i, &r, &c);
+        let row = &t8[(i - r.start) * w + start..(i - r.start + 1) * w];
+        let floor_i = floors[i];
+        total += row
+            .iter()
+            .zip(&floors[c.start + start..c.end])
+            .map(|(&t, &fj)| usize::from((t + margin > floor_i) | (t + margin > fj)))
+            .sum::<usize>();
+    }
+    total
+}

@@ -5,7 +5,7 @@
 use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
 use rosetta_core::compare::{compare, CompareParams, CompareReport};
 use rosetta_core::relative::{relative, RelativeParams};
-use rosetta_core::{MatView, PcaParams, Rng};
+use rosetta_core::{knn, MatView, Metric, PcaParams, Rng};
 
 /// One measured workload.
 #[derive(Debug, Clone, PartialEq)]
@@ -314,6 +314,38 @@ pub fn full_compare(clock: &dyn Fn() -> f64, scale: f64, steps: bool) -> Vec<Tim
     out
 }
 
+/// Cosine kNN (k = 10) of the `compare` workload's first space and of its relative
+/// representation (its d anchors), fastest of [`REPEATS`] each: the kernel behind four of
+/// `compare`'s steps, timed alone and repeated (this VM's runs spread by 20–40 %).
+pub fn knn_kernel(clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
+    let inp = compare_inputs(scale);
+    let (n, d) = (inp.n, inp.d);
+    let Ok(vx) = MatView::new(&inp.x, n, d) else {
+        return Vec::new();
+    };
+    let Ok(rel) = relative(vx, &inp.anchors, RelativeParams::default()) else {
+        return Vec::new();
+    };
+    let k = inp.anchors.len();
+    [
+        (format!("knn {n}x{d} k=10"), vx),
+        (format!("knn relative {n}x{k} k=10"), rel.view()),
+    ]
+    .into_iter()
+    .map(|(name, v)| {
+        let (ms, check) = best_of(clock, || {
+            knn(v, 10, Metric::Cosine).map_or(f64::NAN, |nb| nb.scores.iter().sum::<f64>())
+        });
+        Timing {
+            name,
+            ms,
+            bytes: None,
+            check,
+        }
+    })
+    .collect()
+}
+
 /// Every workload by name; `scale` < 1 shrinks the sizes (for a quick smoke run).
 pub fn run(which: &str, clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
     let s = |v: usize| scaled(v, scale);
@@ -328,6 +360,7 @@ pub fn run(which: &str, clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
         "relative" => relative_rep(clock, scale),
         "compare" => full_compare(clock, scale, false),
         "compare-steps" => full_compare(clock, scale, true),
+        "knn" => knn_kernel(clock, scale),
         _ => Vec::new(),
     }
 }

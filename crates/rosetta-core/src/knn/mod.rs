@@ -310,28 +310,32 @@ impl Lists {
                 let j0 = c.start + start + q * CHUNK;
                 let cols = j0..j0 + chunk.len();
                 // Screened against the current floors: a chunk with no score above them
-                // offers nothing (the common case once the lists are full) and is skipped.
+                // offers nothing (the common case once the lists are full) and is skipped;
+                // in the others only the scores above a floor are offered (floors only rise,
+                // so a score below them now would change nothing later in the chunk either).
                 let floor_i = best[i].floor;
-                let hits: u32 = if euclid {
-                    chunk
-                        .iter()
-                        .zip(&norms[cols.clone()])
-                        .zip(&floors[cols.clone()])
-                        .map(|((&dot, &nj), &fj)| {
-                            u32::from((2.0 * dot - nj > floor_i) | (2.0 * dot - norm_i > fj))
-                        })
-                        .sum()
+                let mut hits = if euclid {
+                    mask(
+                        chunk
+                            .iter()
+                            .zip(&norms[cols.clone()])
+                            .zip(&floors[cols.clone()])
+                            .map(|((&dot, &nj), &fj)| {
+                                (2.0 * dot - nj > floor_i) | (2.0 * dot - norm_i > fj)
+                            }),
+                    )
                 } else {
-                    chunk
-                        .iter()
-                        .zip(&floors[cols.clone()])
-                        .map(|(&dot, &fj)| u32::from((dot > floor_i) | (dot > fj)))
-                        .sum()
+                    mask(
+                        chunk
+                            .iter()
+                            .zip(&floors[cols.clone()])
+                            .map(|(&dot, &fj)| (dot > floor_i) | (dot > fj)),
+                    )
                 };
-                if hits == 0 {
-                    continue;
-                }
-                for (j, &dot) in cols.zip(chunk) {
+                while hits != 0 {
+                    let k = hits.trailing_zeros() as usize;
+                    hits &= hits - 1;
+                    let (j, dot) = (j0 + k, chunk[k]);
                     best[i].offer(scorer.tile_score(dot, j), j as u32);
                     let s_ji = if euclid { 2.0 * dot - norm_i } else { dot };
                     if s_ji > floors[j] {
@@ -343,6 +347,14 @@ impl Lists {
             floors[i] = best[i].floor;
         }
     }
+}
+
+/// Bit k set where the k-th of up to [`CHUNK`] conditions holds. Branch-free.
+#[inline]
+fn mask(conditions: impl Iterator<Item = bool>) -> u32 {
+    conditions
+        .enumerate()
+        .fold(0u32, |m, (k, c)| m | (u32::from(c) << k))
 }
 
 /// The k nearest neighbours of the given rows of `x` among all rows (each query itself excluded).

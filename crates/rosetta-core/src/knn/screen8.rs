@@ -21,7 +21,7 @@ use crate::quant::{Screen, UnitRowsI16};
 use crate::quant_i8::UnitRowsI8;
 
 use super::select::Scorer;
-use super::{Lists, Metric, CHUNK};
+use super::{mask, Lists, Metric, CHUNK};
 
 /// A tile with more than 1/CROWDED of its scores above `floor − margin` is computed as an i16
 /// tile: a single i16 score costs about four times a tile's per score, and the i8 tile is spent.
@@ -36,6 +36,8 @@ pub(super) struct Screen8<'s> {
     /// A bound on t16 − t8 for every pair, in f32, rounded up.
     margin: f32,
     t8: Vec<f32>,
+    /// Per tile row and chunk of [`CHUNK`] scores: which might beat a floor (see [`passing`]).
+    masks: Vec<u32>,
     /// Tiles screened in i8, and those of them computed again as i16 tiles.
     pub(super) tried: usize,
     pub(super) crowded: usize,
@@ -62,6 +64,7 @@ impl<'s> Screen8<'s> {
             i16,
             rows16: i16.row_major(),
             t8: Vec::new(),
+            masks: Vec::new(),
             tried: 0,
             crowded: 0,
         })
@@ -79,7 +82,13 @@ impl<'s> Screen8<'s> {
         self.query
             .cos_tile(r.clone(), &self.candidate, c.clone(), &mut self.t8);
         self.tried += 1;
-        let passing = passing(&self.t8, self.margin, &lists.floors, r.clone(), c.clone());
+        let passing = passing(
+            &self.t8,
+            self.margin,
+            &lists.floors,
+            (r.clone(), c.clone()),
+            &mut self.masks,
+        );
         if passing * CROWDED > r.len() * c.len() {
             self.crowded += 1;
             return false;
@@ -88,27 +97,26 @@ impl<'s> Screen8<'s> {
         true
     }
 
-    /// Not inlined: V8 optimises a wasm function only from its next call on.
+    /// Offers the scores that `passing` marked, in order. Not inlined: V8 optimises a wasm
+    /// function only from its next call on.
     #[inline(never)]
     fn walk(&self, lists: &mut Lists, r: std::ops::Range<usize>, c: std::ops::Range<usize>) {
         let (best, floors) = (&mut lists.best, &mut lists.floors);
         let (w, m) = (c.len(), self.margin);
+        let per_row = w.div_ceil(CHUNK);
         for i in r.clone() {
             let start = first_col(i, &r, &c);
             let row = &self.t8[(i - r.start) * w + start..(i - r.start + 1) * w];
+            let masks = &self.masks[(i - r.start) * per_row..];
             for (q, chunk) in row.chunks(CHUNK).enumerate() {
                 let j0 = c.start + start + q * CHUNK;
-                let cols = j0..j0 + chunk.len();
-                let floor_i = best[i].floor;
-                let hits: u32 = chunk
-                    .iter()
-                    .zip(&floors[cols.clone()])
-                    .map(|(&t, &fj)| u32::from((t + m > floor_i) | (t + m > fj)))
-                    .sum();
-                if hits == 0 {
-                    continue;
-                }
-                for (j, &t) in cols.zip(chunk) {
+                // Marked with the floors at the tile's start; they only rose since, so the
+                // unmarked scores still could not change a list.
+                let mut hits = masks[q];
+                while hits != 0 {
+                    let k = hits.trailing_zeros() as usize;
+                    hits &= hits - 1;
+                    let (j, t) = (j0 + k, chunk[k]);
                     if !(t + m > best[i].floor || t + m > floors[j]) {
                         continue;
                     }
@@ -135,26 +143,36 @@ fn first_col(i: usize, r: &std::ops::Range<usize>, c: &std::ops::Range<usize>) -
 }
 
 /// How many of the tile's scores (j > i on the diagonal tile) are within `margin` of beating
-/// their row's or their column's floor. Branch-free; not inlined (see [`Screen8::walk`]).
+/// their row's or their column's floor; `masks` gets which, per row and chunk of [`CHUNK`]
+/// (the chunks of [`Screen8::walk`]). Branch-free; not inlined (see [`Screen8::walk`]).
 #[inline(never)]
 fn passing(
     t8: &[f32],
     margin: f32,
     floors: &[f32],
-    r: std::ops::Range<usize>,
-    c: std::ops::Range<usize>,
+    (r, c): (std::ops::Range<usize>, std::ops::Range<usize>),
+    masks: &mut Vec<u32>,
 ) -> usize {
     let w = c.len();
+    let per_row = w.div_ceil(CHUNK);
+    masks.clear();
+    masks.resize(r.len() * per_row, 0);
     let mut total = 0usize;
     for i in r.clone() {
         let start = first_col(i, &r, &c);
         let row = &t8[(i - r.start) * w + start..(i - r.start + 1) * w];
         let floor_i = floors[i];
-        total += row
-            .iter()
-            .zip(&floors[c.start + start..c.end])
-            .map(|(&t, &fj)| usize::from((t + margin > floor_i) | (t + margin > fj)))
-            .sum::<usize>();
+        let cols = &floors[c.start + start..c.end];
+        let out = &mut masks[(i - r.start) * per_row..(i - r.start + 1) * per_row];
+        for ((chunk, fj), m) in row.chunks(CHUNK).zip(cols.chunks(CHUNK)).zip(out) {
+            *m = mask(
+                chunk
+                    .iter()
+                    .zip(fj)
+                    .map(|(&t, &f)| (t + margin > floor_i) | (t + margin > f)),
+            );
+            total += m.count_ones() as usize;
+        }
     }
     total
 }

@@ -298,12 +298,7 @@ impl Lists {
         let (best, floors, norms) = (&mut self.best, &mut self.floors, &self.norms);
         let w = c.len();
         for i in r.clone() {
-            // Only j > i: the diagonal tile's lower half is the upper half's mirror.
-            let start = if c.start == r.start {
-                i - r.start + 1
-            } else {
-                0
-            };
+            let start = first_col(i, &r, &c);
             let row = &tile[(i - r.start) * w + start..(i - r.start + 1) * w];
             let norm_i = if euclid { norms[i] } else { 0.0 };
             for (q, chunk) in row.chunks(CHUNK).enumerate() {
@@ -346,6 +341,16 @@ impl Lists {
             }
             floors[i] = best[i].floor;
         }
+    }
+}
+
+/// The first column offset of row i in the tile r × c: only j > i, so past the diagonal on a
+/// diagonal tile (its lower half is the upper half's mirror).
+fn first_col(i: usize, r: &std::ops::Range<usize>, c: &std::ops::Range<usize>) -> usize {
+    if c.start == r.start {
+        i - r.start + 1
+    } else {
+        0
     }
 }
 

@@ -22,7 +22,7 @@ use crate::quant::{Screen, UnitRowsI16};
 use crate::quant_i8::UnitRowsI8;
 
 use super::select::Scorer;
-use super::{mask, Lists, Metric, CHUNK};
+use super::{first_col, mask, Lists, Metric, CHUNK};
 
 /// A tile with more than 1/CROWDED of its scores above `floor − margin` is computed as an i16
 /// tile: a single i16 score costs about four times a tile's per score, and the i8 tile is spent.
@@ -131,15 +131,6 @@ impl<'s> Screen8<'s> {
             }
             floors[i] = best[i].floor;
         }
-    }
-}
-
-/// The first column offset of row i in the tile r × c: past the diagonal on a diagonal tile.
-fn first_col(i: usize, r: &std::ops::Range<usize>, c: &std::ops::Range<usize>) -> usize {
-    if c.start == r.start {
-        i - r.start + 1
-    } else {
-        0
     }
 }
 

@@ -167,7 +167,7 @@ fn packed_products_in_wasm_match_f64_sums() {
 #[cfg(feature = "relaxed-simd")]
 #[wasm_bindgen_test]
 fn relaxed_simd_i8_products_are_exact() {
-    use rosetta_core::gemm_i8::{pack, scaled_dot_tile_into};
+    use rosetta_core::gemm_i8::{pack, scaled_dot_tile_into, Factor};
     for &(m, n, depth) in &[(1, 1, 4), (5, 9, 12), (8, 8, 128), (13, 517, 404)] {
         let a: Vec<i8> = (0..m * depth)
             .map(|i| ((i * 7919) % 255) as i32 - 127)
@@ -181,17 +181,22 @@ fn relaxed_simd_i8_products_are_exact() {
         let sb = vec![1.0f32; n];
         let shift: Vec<i32> = (0..m).map(|i| i as i32 - 3).collect();
         let mut out = vec![f32::NAN; m * n];
-        scaled_dot_tile_into(
-            &pack(&a, m, depth),
-            &sa,
-            &shift,
-            m,
-            &pack(&b, n, depth),
-            &sb,
-            n,
-            depth,
-            &mut out,
-        );
+        // No part along a shared direction: the products alone.
+        let (la, lb) = (vec![0.0f32; m], vec![0.0f32; n]);
+        let (pa, pb) = (pack(&a, m, depth), pack(&b, n, depth));
+        let fa = Factor {
+            packed: &pa,
+            steps: &sa,
+            along: &la,
+            count: m,
+        };
+        let fb = Factor {
+            packed: &pb,
+            steps: &sb,
+            along: &lb,
+            count: n,
+        };
+        scaled_dot_tile_into(fa, &shift, fb, depth, &mut out);
         for i in 0..m {
             for j in 0..n {
                 let want: i32 = (0..depth)

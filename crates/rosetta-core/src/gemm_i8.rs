@@ -34,39 +34,52 @@ pub fn packed_at(i: usize, s: usize, depth: usize) -> usize {
     ((i / GROUP * depth / QUAD + s) * GROUP + i % GROUP) * QUAD
 }
 
-/// `out[i·n + j] = f32(a_i · b_j − shift[i]) · sa[i] · sb[j]` for packed signed rows `a` (m of
-/// them) and packed rows `b` (n) whose every value is in 0..=127, both starting at a group
-/// boundary, depth a multiple of 4; `out` is m × n row-major. O(m·n·depth).
-#[allow(clippy::too_many_arguments)] // reason: two factors, each with rows, scales and a count
+/// One factor of [`scaled_dot_tile_into`]: `count` packed rows starting at a group boundary,
+/// with a step and a part along the shared direction per row.
+#[derive(Debug, Clone, Copy)]
+pub struct Factor<'a> {
+    pub packed: &'a [i8],
+    pub steps: &'a [f32],
+    pub along: &'a [f32],
+    pub count: usize,
+}
+
+/// `out[i·n + j] = f32(a_i · b_j − shift[i]) · sa[i] · sb[j] + along_a[i] · along_b[j]` for
+/// packed signed rows `a` (m of them) and packed rows `b` (n) whose every value is in 0..=127,
+/// depth a multiple of 4; `out` is m × n row-major. O(m·n·depth).
 #[inline(never)] // V8 optimises a wasm function from its next call on: keep this one per tile
 pub fn scaled_dot_tile_into(
-    a: &[i8],
-    sa: &[f32],
+    a: Factor<'_>,
     shift: &[i32],
-    m: usize,
-    b: &[i8],
-    sb: &[f32],
-    n: usize,
+    b: Factor<'_>,
     depth: usize,
     out: &mut [f32],
 ) {
-    debug_assert!(depth.is_multiple_of(QUAD) && a.len() >= packed_len(m, depth));
-    debug_assert!(b.len() >= packed_len(n, depth));
-    debug_assert!(sa.len() >= m && shift.len() >= m && sb.len() >= n && out.len() >= m * n);
+    let (m, n) = (a.count, b.count);
+    debug_assert!(depth.is_multiple_of(QUAD) && a.packed.len() >= packed_len(m, depth));
+    debug_assert!(b.packed.len() >= packed_len(n, depth));
+    debug_assert!(a.steps.len() >= m && a.along.len() >= m && shift.len() >= m);
+    debug_assert!(b.steps.len() >= n && b.along.len() >= n && out.len() >= m * n);
     let steps = depth / QUAD;
     let group = GROUP * depth;
     let mut tile = [0i32; MR * NR];
     for i0 in (0..m).step_by(MR) {
         // Rows i0..i0+4 are one half of their group: every step reads 16 of its 32 values.
-        let a_panel = &a[i0 / GROUP * group + (i0 % GROUP) * QUAD..(i0 / GROUP + 1) * group];
+        let a_panel = &a.packed[i0 / GROUP * group + (i0 % GROUP) * QUAD..(i0 / GROUP + 1) * group];
         for j0 in (0..n).step_by(NR) {
-            let b_panel = &b[j0 / GROUP * group..(j0 / GROUP + 1) * group];
+            let b_panel = &b.packed[j0 / GROUP * group..(j0 / GROUP + 1) * group];
             kernel(a_panel, b_panel, steps, &mut tile);
-            let cols = NR.min(n - j0);
+            let cols = j0..j0 + NR.min(n - j0);
             for (i, t) in (i0..m.min(i0 + MR)).zip(tile.chunks_exact(NR)) {
-                let dst = &mut out[i * n + j0..i * n + j0 + cols];
-                for ((d, &v), &s) in dst.iter_mut().zip(t).zip(&sb[j0..j0 + cols]) {
-                    *d = (v - shift[i]) as f32 * sa[i] * s;
+                let (sa, la) = (a.steps[i], a.along[i]);
+                let dst = &mut out[i * n + cols.start..i * n + cols.end];
+                for (((d, &v), &sb), &lb) in dst
+                    .iter_mut()
+                    .zip(t)
+                    .zip(&b.steps[cols.clone()])
+                    .zip(&b.along[cols.clone()])
+                {
+                    *d = (v - shift[i]) as f32 * sa * sb + la * lb;
                 }
             }
         }
@@ -205,19 +218,36 @@ mod tests {
             let sa: Vec<f32> = (0..m).map(|i| 1.0 / (1.0 + i as f32)).collect();
             let shift: Vec<i32> = (0..m).map(|i| i as i32 * 7 - 20).collect();
             let sb: Vec<f32> = (0..n).map(|j| 0.5 + j as f32).collect();
+            let la: Vec<f32> = (0..m).map(|i| 0.25 - i as f32 / 64.0).collect();
+            let lb: Vec<f32> = (0..n).map(|j| (j as f32 / 9.0).sin()).collect();
             let mut out = vec![f32::NAN; m * n];
             let (pa, pb) = (pack(&a, m, depth), pack(&b, n, depth));
-            scaled_dot_tile_into(&pa, &sa, &shift, m, &pb, &sb, n, depth, &mut out);
+            let fa = Factor {
+                packed: &pa,
+                steps: &sa,
+                along: &la,
+                count: m,
+            };
+            let fb = Factor {
+                packed: &pb,
+                steps: &sb,
+                along: &lb,
+                count: n,
+            };
+            scaled_dot_tile_into(fa, &shift, fb, depth, &mut out);
             for i in 0..m {
                 for j in 0..n {
                     let dot: i64 = (0..depth)
                         .map(|k| i64::from(a[i * depth + k]) * i64::from(b[j * depth + k]))
                         .sum();
-                    let want =
+                    let product =
                         (dot - i64::from(shift[i])) as f64 * f64::from(sa[i]) * f64::from(sb[j]);
+                    let along = f64::from(la[i]) * f64::from(lb[j]);
+                    let want = product + along;
                     let got = f64::from(out[i * n + j]);
+                    let tol = 4.0 * f64::from(f32::EPSILON) * (product.abs() + along.abs());
                     assert!(
-                        (got - want).abs() <= 4.0 * f64::from(f32::EPSILON) * want.abs(),
+                        (got - want).abs() <= tol,
                         "{m}×{n}×{depth} at ({i},{j}): {got} vs {want}"
                     );
                 }

@@ -126,9 +126,26 @@ impl UnitRowsI16 {
     /// sum is exact either way), from [`Self::row_major`]'s `rows`. O(D).
     #[inline]
     pub(crate) fn cos_pair(&self, rows: &[i16], i: usize, j: usize) -> f32 {
+        self.cos_pair_across(rows, i, self, rows, j)
+    }
+
+    /// As [`Self::cos_pair`] for row i of these rows and row j of `other`'s (`other_rows`, its
+    /// [`Self::row_major`]): the score [`Self::cos_tile`] gives them. O(D).
+    #[inline]
+    pub(crate) fn cos_pair_across(
+        &self,
+        rows: &[i16],
+        i: usize,
+        other: &Self,
+        other_rows: &[i16],
+        j: usize,
+    ) -> f32 {
         let dp = self.depth;
-        let dot = crate::gemm_i16::dot(&rows[i * dp..(i + 1) * dp], &rows[j * dp..(j + 1) * dp]);
-        dot as f32 * self.steps[i] * self.steps[j]
+        let (a, b) = (
+            &rows[i * dp..(i + 1) * dp],
+            &other_rows[j * dp..(j + 1) * dp],
+        );
+        crate::gemm_i16::dot(a, b) as f32 * self.steps[i] * other.steps[j]
     }
 
     /// Approximate cosines of rows `rows` of `self` against rows `cols` of `other` (same D) into

@@ -5,7 +5,7 @@ use crate::error::CoreError;
 use crate::linalg::{dot64, dot_tile, inverse_norms, norm64, normalized_rows};
 use crate::matrix::MatView;
 use crate::quant::{Screen, UnitRowsI16};
-use crate::quant_i8::{Side, UnitRowsI8};
+use crate::quant_i8::{f32_at_least, f32_at_most, PairBound, UnitRowsI8};
 
 /// Mean reciprocal rank and hit rates of one direction.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -78,7 +78,7 @@ pub fn retrieval_counts(
 }
 
 /// [`retrieval_counts`] from the tiles of `screen` (the same counts).
-pub(crate) fn retrieval_counts_with(
+pub fn retrieval_counts_with(
     x: MatView<'_>,
     y: MatView<'_>,
     rows: std::ops::Range<usize>,
@@ -122,14 +122,15 @@ fn screened(
     let (ix, iy) = (inverse_norms(x), inverse_norms(y));
     let exact = |i: usize, j: usize| dot64(x.row(i), y.row(j)) * ix[i] * iy[j];
     let diag: Vec<f64> = (0..n).map(|i| exact(i, i)).collect();
-    let bounds = Bounds::new(&diag, tiles.eps(x.d()));
+    let bounds = Bounds::new(&diag, tiles.bound(x.d()), rows.start);
     let mut counts = Counts {
         rows: rows.clone(),
         x_better: vec![0u32; rows.len()],
         y_better: vec![0u32; n],
     };
     // I8 only: the i16 rows and their bounds, made when a tile first needs them.
-    let mut fine: Option<(Tiles, Bounds)> = None;
+    let mut fine: Option<Fine> = None;
+    let make_fine = || Fine::new(share, y, &diag, rows.start);
     let is_i8 = matches!(tiles, Tiles::I8 { .. });
     let (mut tried, mut crowded) = (0usize, 0usize);
     let mut tile = Vec::new();
@@ -140,27 +141,28 @@ fn screened(
             let c1 = (c0 + TILE).min(n);
             if !is_i8 {
                 tiles.tile(local.clone(), c0..c1, &mut tile);
-                counts.add_tile(&tile, r0..r1, c0..c1, &bounds, &diag, &exact);
+                counts.add_tile((&tile, r0..r1, c0..c1), &bounds, &diag, &exact, None);
                 continue;
             }
-            // An i8 tile whose band holds too many scores (each one an f64 re-check) is
-            // computed again from i16 rows; once most tiles are, the rest go straight to i16.
+            // An i8 tile's unsure scores are computed again one by one from i16 rows (then in
+            // f64 if still unsure); a tile with too many of them is computed again as a whole
+            // i16 tile, and once most tiles are, the rest go straight to i16.
             if tried < 4 || crowded * 2 <= tried {
                 tiles.tile(local.clone(), c0..c1, &mut tile);
                 tried += 1;
                 if bounds.unsure(&tile, r0..r1, c0..c1) <= (r1 - r0) * (c1 - c0) / CROWDED {
-                    counts.add_tile(&tile, r0..r1, c0..c1, &bounds, &diag, &exact);
+                    let mut refine =
+                        |i: usize, j: usize| fine.get_or_insert_with(make_fine).score(i, j);
+                    let refine: &mut dyn FnMut(usize, usize) -> (f32, f32) = &mut refine;
+                    let at = (&tile[..], r0..r1, c0..c1);
+                    counts.add_tile(at, &bounds, &diag, &exact, Some(refine));
                     continue;
                 }
                 crowded += 1;
             }
-            let (fine_tiles, fine_bounds) = fine.get_or_insert_with(|| {
-                let t = Tiles::new(share, y, Screen::I16);
-                let b = Bounds::new(&diag, t.eps(x.d()));
-                (t, b)
-            });
-            fine_tiles.tile(local.clone(), c0..c1, &mut tile);
-            counts.add_tile(&tile, r0..r1, c0..c1, fine_bounds, &diag, &exact);
+            let f = fine.get_or_insert_with(make_fine);
+            f.x.cos_tile(local.clone(), &f.y, c0..c1, &mut tile);
+            counts.add_tile((&tile, r0..r1, c0..c1), &f.bounds, &diag, &exact, None);
         }
     }
     let Counts {
@@ -185,23 +187,67 @@ struct Screened {
     crowded: usize,
 }
 
-/// An i8 tile is computed again from i16 rows when more than 1/CROWDED of its scores fall inside
-/// their bound: an f64 re-check costs about D scalar multiply-adds, an i16 tile D/16 per score.
-const CROWDED: usize = 32;
+/// An i8 tile is computed again as an i16 tile when more than 1/CROWDED of its scores fall inside
+/// their bound: a single i16 score costs about four times an i16 tile's per score, which costs
+/// twice an i8 tile's (an f64 re-check, ~50 times an i16 tile's, is left for the few scores the
+/// i16 one does not settle).
+const CROWDED: usize = 8;
 
-/// f32 bounds around each match's exact score for one screen's error bound eps: a tile score
-/// ≤ lo[i] cannot beat it (its exact value is within eps), one > hi[i] surely does; only those
-/// between are checked in f64. The sure counts are branch-free, so a tile's scan vectorises.
+/// The i16 rows of a share and of Y with their bounds: whole tiles for crowded i8 tiles, single
+/// scores for the others' unsure ones.
+struct Fine {
+    x: UnitRowsI16,
+    y: UnitRowsI16,
+    /// Both, row-major ([`UnitRowsI16::row_major`]).
+    x_rows: Vec<i16>,
+    y_rows: Vec<i16>,
+    bounds: Bounds,
+    /// The i16 bound with the comparisons' slack, rounded up.
+    eps: f32,
+}
+
+impl Fine {
+    fn new(share: MatView<'_>, y: MatView<'_>, diag: &[f64], first_row: usize) -> Self {
+        let (x, y) = (UnitRowsI16::new(share), UnitRowsI16::new(y));
+        let eps16 = x.eps_with(&y);
+        Self {
+            x_rows: x.row_major(),
+            y_rows: y.row_major(),
+            bounds: Bounds::new(diag, PairBound::constant(eps16, x.n(), y.n()), first_row),
+            eps: f32_at_least(eps16 + PairBound::SLACK),
+            x,
+            y,
+        }
+    }
+
+    /// The i16 score of X's row i (of the whole space) and Y's row j, and its bound.
+    fn score(&self, i: usize, j: usize) -> (f32, f32) {
+        let li = i - self.bounds.first_row;
+        let t = (self.x).cos_pair_across(&self.x_rows, li, &self.y, &self.y_rows, j);
+        (t, self.eps)
+    }
+}
+
+/// Each match's exact score, rounded down and up to f32, and the tiles' bound per pair: a tile
+/// score s with s + e ≤ lo[i] cannot beat the match (its exact value is within e), one with
+/// s − e > hi[i] surely does; only those between are checked in f64 ([`PairBound`]'s slack
+/// covers the f32 rounding of s ± e). The sure counts are branch-free, so a tile's scan
+/// vectorises.
 struct Bounds {
     lo: Vec<f32>,
     hi: Vec<f32>,
+    /// Per pair of (share row, column); its query side is indexed from `first_row`.
+    pair: PairBound,
+    first_row: usize,
 }
 
 impl Bounds {
-    fn new(diag: &[f64], eps: f64) -> Self {
+    fn new(diag: &[f64], pair: PairBound, first_row: usize) -> Self {
         Self {
-            lo: diag.iter().map(|&v| f32_at_most(v - eps)).collect(),
-            hi: diag.iter().map(|&v| f32_at_least(v + eps)).collect(),
+            lo: diag.iter().map(|&v| f32_at_most(v)).collect(),
+            hi: diag.iter().map(|&v| f32_at_least(v)).collect(),
+            pair,
+            first_row,
         }
     }
 
@@ -211,19 +257,27 @@ impl Bounds {
     fn unsure(&self, tile: &[f32], r: std::ops::Range<usize>, c: std::ops::Range<usize>) -> usize {
         let w = c.len();
         let (lo_c, hi_c) = (&self.lo[c.clone()], &self.hi[c.clone()]);
+        let (c_err, c_norm) = self.pair.cols(c.clone());
         let mut total = 0usize;
         for i in r.clone() {
             let row = &tile[(i - r.start) * w..(i - r.start + 1) * w];
+            let bound = self.pair.row(i - self.first_row);
             let (lo_i, hi_i) = (self.lo[i], self.hi[i]);
-            let inside = |s: f32, l: f32, h: f32| (s > l) & (s <= h);
+            let inside = |s: f32, e: f32, l: f32, h: f32| (s + e > l) & (s - e <= h);
             let unsure: u32 = row
                 .iter()
-                .zip(lo_c)
-                .zip(hi_c)
-                .map(|((&s, &l), &h)| u32::from(inside(s, lo_i, hi_i) | inside(s, l, h)))
+                .zip(lo_c.iter().zip(hi_c))
+                .zip(c_err.iter().zip(c_norm))
+                .map(|((&s, (&l, &h)), (&ce, &cn))| {
+                    let e = bound.with(ce, cn);
+                    u32::from(inside(s, e, lo_i, hi_i) | inside(s, e, l, h))
+                })
                 .sum();
             // The match itself (inside its bound whenever the bound holds) is never re-checked.
-            let own = c.contains(&i) && inside(row[i - c.start], lo_i, hi_i);
+            let own = c.contains(&i) && {
+                let j = i - c.start;
+                inside(row[j], bound.with(c_err[j], c_norm[j]), lo_i, hi_i)
+            };
             total += unsure as usize - usize::from(own);
         }
         total
@@ -239,38 +293,45 @@ struct Counts {
 
 impl Counts {
     /// Count one tile (rows `r` of X, columns `c` of Y) screened with `bounds`; `diag` holds
-    /// each match's exact score. Not inlined: V8 optimises a wasm function only from its next
+    /// each match's exact score. Scores the bounds leave unsure are settled with `refine`'s
+    /// (score, bound) first when given, then in f64 (`exact`). Not inlined: V8 optimises a wasm function only from its next
     /// call on, so the per-tile work must be its own function, not part of the one long call
     /// over all tiles (which stays in the baseline tier).
     #[inline(never)]
     fn add_tile(
         &mut self,
-        tile: &[f32],
-        r: std::ops::Range<usize>,
-        c: std::ops::Range<usize>,
+        (tile, r, c): (&[f32], std::ops::Range<usize>, std::ops::Range<usize>),
         bounds: &Bounds,
         diag: &[f64],
         exact: &dyn Fn(usize, usize) -> f64,
+        mut refine: Option<&mut dyn FnMut(usize, usize) -> (f32, f32)>,
     ) {
         let w = c.len();
         let (lo, hi) = (&bounds.lo, &bounds.hi);
         let (lo_c, hi_c) = (&lo[c.clone()], &hi[c.clone()]);
+        let (c_err, c_norm) = bounds.pair.cols(c.clone());
         for i in r.clone() {
             let row = &tile[(i - r.start) * w..(i - r.start + 1) * w];
+            let bound = bounds.pair.row(i - bounds.first_row);
             let (lo_i, hi_i) = (lo[i], hi[i]);
             // Row i: candidate y_j against the match y_i; column j: candidate x_i against the
-            // match x_j, querying with y_j. (The diagonal s(i, i) is never sure: |error| ≤ eps.)
+            // match x_j, querying with y_j. (The diagonal s(i, i) is never sure: its error is
+            // within its bound.)
             let mut sure = 0u32;
             let mut unsure = 0u32;
-            for (((&s, &l), &h), yb) in row
+            for ((((&s, &l), &h), yb), (&ce, &cn)) in row
                 .iter()
                 .zip(lo_c)
                 .zip(hi_c)
                 .zip(&mut self.y_better[c.clone()])
+                .zip(c_err.iter().zip(c_norm))
             {
-                sure += u32::from(s > hi_i);
-                *yb += u32::from(s > h);
-                unsure += u32::from((s > lo_i) & (s <= hi_i)) | u32::from((s > l) & (s <= h));
+                let e = bound.with(ce, cn);
+                let (below, above) = (s - e, s + e);
+                sure += u32::from(below > hi_i);
+                *yb += u32::from(below > h);
+                unsure += u32::from((above > lo_i) & (below <= hi_i))
+                    | u32::from((above > l) & (below <= h));
             }
             self.x_better[i - self.rows.start] += sure;
             if unsure == 0 {
@@ -278,16 +339,30 @@ impl Counts {
             }
             for (jj, &s) in row.iter().enumerate() {
                 let j = c.start + jj;
-                let for_row = s > lo_i && s <= hi_i;
-                let for_col = s > lo[j] && s <= hi[j];
+                let e = bound.with(c_err[jj], c_norm[jj]);
+                let (below, above) = (s - e, s + e);
+                let for_row = above > lo_i && (below <= hi_i);
+                let for_col = above > lo[j] && (below <= hi[j]);
                 if i == j || !(for_row || for_col) {
                     continue;
                 }
-                let e = exact(i, j);
-                if for_row && e > diag[i] {
+                let fine = refine.as_mut().map(|f| f(i, j));
+                let mut cos = None;
+                let mut better = |lo: f32, hi: f32, d: f64| {
+                    if let Some((t, e)) = fine {
+                        if t - e > hi {
+                            return true;
+                        }
+                        if t + e <= lo {
+                            return false;
+                        }
+                    }
+                    *cos.get_or_insert_with(|| exact(i, j)) > d
+                };
+                if for_row && better(lo_i, hi_i, diag[i]) {
                     self.x_better[i - self.rows.start] += 1;
                 }
-                if for_col && e > diag[j] {
+                if for_col && better(lo[j], hi[j], diag[j]) {
                     self.y_better[j] += 1;
                 }
             }
@@ -313,21 +388,23 @@ impl Tiles {
                 x: UnitRowsI16::new(x),
                 y: UnitRowsI16::new(y),
             },
-            Screen::I8 => Tiles::I8 {
-                x: UnitRowsI8::new(x, Side::Query),
-                y: UnitRowsI8::new(y, Side::Candidate),
-            },
+            Screen::I8 => {
+                let (x, y) = UnitRowsI8::pair(x, y);
+                Tiles::I8 { x, y }
+            }
         }
     }
 
-    /// A bound on |tile score − exact cosine|.
-    fn eps(&self, d: usize) -> f64 {
+    /// A bound on |tile score − exact cosine| per pair (share row, column).
+    fn bound(&self, d: usize) -> PairBound {
         match self {
             // f32 dot products of length d: |error| ≤ d·u·Σ|a||b|, doubled for the unit rows'
             // own rounding and for safety.
-            Tiles::F32 { .. } => 2.0 * (d as f64 + 8.0) * f64::from(f32::EPSILON),
-            Tiles::I16 { x, y } => x.eps_with(y),
-            Tiles::I8 { x, y } => x.eps_with(y),
+            Tiles::F32 { x, y } => {
+                PairBound::constant(2.0 * (d as f64 + 8.0) * f64::from(f32::EPSILON), x.n, y.n)
+            }
+            Tiles::I16 { x, y } => PairBound::constant(x.eps_with(y), x.n(), y.n()),
+            Tiles::I8 { x, y } => x.bound_with(y),
         }
     }
 
@@ -345,26 +422,6 @@ impl Tiles {
             Tiles::I16 { x, y } => x.cos_tile(r, y, c, out),
             Tiles::I8 { x, y } => x.cos_tile(r, y, c, out),
         }
-    }
-}
-
-/// The largest f32 that is ≤ v.
-fn f32_at_most(v: f64) -> f32 {
-    let f = v as f32;
-    if f64::from(f) > v {
-        f.next_down()
-    } else {
-        f
-    }
-}
-
-/// The smallest f32 that is ≥ v.
-fn f32_at_least(v: f64) -> f32 {
-    let f = v as f32;
-    if f64::from(f) < v {
-        f.next_up()
-    } else {
-        f
     }
 }
 
@@ -518,12 +575,30 @@ mod tests {
             .collect();
         let y: Vec<f32> = x.iter().map(|&v| v + 0.5 * r.normal() as f32).collect();
         assert_eq!(i8_equals_brute_force(&x, &y, n, d), (9, 0));
-        // Every row near every other (a large shared offset), matches no closer than the rest:
-        // most scores sit inside the i8 bound, so the first tiles are crowded, recomputed from
-        // i16 rows, and the screen stops trying i8 after four.
-        let x: Vec<f32> = (0..n * d).map(|_| r.normal() as f32 * 0.3 + 3.0).collect();
-        let y: Vec<f32> = (0..n * d).map(|_| r.normal() as f32 * 0.3 + 3.0).collect();
+        // Unrelated spaces of 256 dims: scores spread by ~1/16, about the i8 bound, and
+        // matches no closer than the rest, so a large share of every tile's scores sit inside
+        // the bound of their match: the first tiles are crowded, recomputed from i16 rows, and
+        // the screen stops trying i8 after four.
+        let d = 256;
+        let x: Vec<f32> = (0..n * d).map(|_| r.normal() as f32).collect();
+        let y: Vec<f32> = (0..n * d).map(|_| r.normal() as f32).collect();
         assert_eq!(i8_equals_brute_force(&x, &y, n, d), (4, 4));
+    }
+
+    #[test]
+    fn rows_sharing_a_direction_keep_their_i8_tiles() {
+        // Every row near one direction (like uncentred relative representations), matches a
+        // little closer than the rest. With one bound for every pair, 3 of the first 4 tiles
+        // were crowded and the screen gave up on i8; with the shared direction split off and
+        // bounds per pair, none is.
+        let mut r = Rng::new(32);
+        let (n, d) = (1030, 48);
+        let shared: Vec<f64> = (0..d).map(|_| r.normal()).collect();
+        let x: Vec<f32> = (0..n * d)
+            .map(|e| (shared[e % d] + 0.2 * r.normal()) as f32)
+            .collect();
+        let y: Vec<f32> = x.iter().map(|&v| v + 0.15 * r.normal() as f32).collect();
+        assert_eq!(i8_equals_brute_force(&x, &y, n, d), (9, 0));
     }
 
     #[test]

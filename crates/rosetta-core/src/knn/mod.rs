@@ -58,8 +58,9 @@ pub fn knn(x: MatView<'_>, k: usize, metric: Metric) -> Result<Neighbors, CoreEr
     knn_with(x, k, metric, Screen::KNN)
 }
 
-/// [`knn`] with the tiles of `screen` (the same result).
-pub(crate) fn knn_with(
+/// [`knn`] with the tiles of `screen` (the same result; for tests and benchmarks: only speed
+/// differs).
+pub fn knn_with(
     x: MatView<'_>,
     k: usize,
     metric: Metric,
@@ -579,6 +580,29 @@ mod tests {
             (4..=6).contains(&crowded),
             "{crowded} of {tried} tiles crowded"
         );
+    }
+
+    #[test]
+    fn rows_sharing_a_direction_are_screened_in_i8() {
+        // Every row near one direction (like uncentred relative representations): with one
+        // i8 bound for every pair all 10 tiles were crowded; with the shared direction split
+        // off and bounds per pair, only the first tile row's (lists still filling) are.
+        let (n, d, k) = (2000, 48, 5);
+        let mut r = Rng::new(41);
+        let shared: Vec<f64> = (0..d).map(|_| r.normal()).collect();
+        let x: Vec<f32> = (0..n * d)
+            .map(|e| (shared[e % d] + 0.2 * r.normal()) as f32)
+            .collect();
+        let v = MatView::new(&x, n, d).unwrap();
+        let (_, cap) = checked_k(n, k).unwrap();
+        let scan = |screen| scan_counted(&Scorer::new(v, Metric::Cosine, screen), cap, 0..10);
+        let (want, got) = (scan(Screen::I16), scan(Screen::I8));
+        let items =
+            |s: Scanned| -> Vec<Vec<(f32, u32)>> { s.best.into_iter().map(|b| b.items).collect() };
+        let (tried, crowded) = got.i8_tiles;
+        assert_eq!(items(got), items(want));
+        assert_eq!(tried, 10);
+        assert!(crowded <= 4, "{crowded} of {tried} tiles crowded");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! rows. The lists end exactly as the i16 scan leaves them.
 //!
 //! Why they are the same: the i16 score t16 of a pair and its i8 score t8 are both within their
-//! bounds of the exact cosine, so t16 ≤ t8 + margin with margin = eps8 + eps16 (and slack for the
+//! bounds of the exact cosine, so t16 ≤ t8 + margin with margin = e8 + eps16, e8 that pair's i8
+//! bound ([`crate::quant_i8::PairBound`]) and eps16 the i16 rows' (plus slack for the
 //! f32 sum). The i16 scan walks a chunk when some t16 beats a floor; here a chunk is walked when
 //! some t8 + margin does, which includes every chunk the i16 scan walks. Inside it, a pair whose
 //! t8 + margin beats neither floor has a t16 that beats neither, so offering it would change
@@ -13,13 +14,13 @@
 //!
 //! Lists early in the scan are still filling and their floors low, so most scores of the first
 //! tiles beat them: a tile with more than 1/CROWDED of its scores above `floor − margin` is
-//! computed as a whole i16 tile. On 8,000 rows of the bench's data, 120 of 136 tiles took the i8
-//! way and 2.3 % of their scores were computed again (with the final floors of 20,000 rows: 0.5 %,
-//! 2.5 % for the uncentred relative representations; numpy), after the rotation
-//! ([`crate::rotation`]) that makes the i8 bound 0.034 instead of 0.093.
+//! computed as a whole i16 tile. On 8,192 rows of the bench's data, 120 of 136 tiles took the i8
+//! way and 1.5 % of all scores were computed again (2.3 % with one i8 bound for every pair); on
+//! their uncentred relative representations 1.4 % (4.5 %, and 113 tiles), after the rotation
+//! ([`crate::rotation`]) and with the rows' shared direction split off ([`crate::quant_i8`]).
 
 use crate::quant::{Screen, UnitRowsI16};
-use crate::quant_i8::UnitRowsI8;
+use crate::quant_i8::{PairBound, UnitRowsI8};
 
 use super::select::Scorer;
 use super::{first_col, mask, Lists, Metric, CHUNK};
@@ -34,8 +35,8 @@ pub(super) struct Screen8<'s> {
     i16: &'s UnitRowsI16,
     /// The i16 rows, row-major.
     rows16: Vec<i16>,
-    /// A bound on t16 − t8 for every pair, in f32, rounded up.
-    margin: f32,
+    /// A bound on t16 − t8 per pair: the i8 pair bound with the i16 bound in its slack.
+    margin: PairBound,
     t8: Vec<f32>,
     /// Per tile row and chunk of [`CHUNK`] scores: which might beat a floor (see [`passing`]).
     masks: Vec<u32>,
@@ -57,9 +58,9 @@ impl<'s> Screen8<'s> {
             return None;
         }
         let (query, candidate) = UnitRowsI8::both(x);
-        let bound = query.eps_with(&candidate) + i16.eps_with(i16);
+        let margin = query.bound_with(&candidate).widened(i16.eps_with(i16));
         Some(Self {
-            margin: (bound + 1e-6) as f32,
+            margin,
             query,
             candidate,
             i16,
@@ -85,7 +86,7 @@ impl<'s> Screen8<'s> {
         self.tried += 1;
         let passing = passing(
             &self.t8,
-            self.margin,
+            &self.margin,
             &lists.floors,
             (r.clone(), c.clone()),
             &mut self.masks,
@@ -103,10 +104,12 @@ impl<'s> Screen8<'s> {
     #[inline(never)]
     fn walk(&self, lists: &mut Lists, r: std::ops::Range<usize>, c: std::ops::Range<usize>) {
         let (best, floors) = (&mut lists.best, &mut lists.floors);
-        let (w, m) = (c.len(), self.margin);
+        let w = c.len();
         let per_row = w.div_ceil(CHUNK);
+        let (c_err, c_norm) = self.margin.cols(0..floors.len());
         for i in r.clone() {
             let start = first_col(i, &r, &c);
+            let bound = self.margin.row(i);
             let row = &self.t8[(i - r.start) * w + start..(i - r.start + 1) * w];
             let masks = &self.masks[(i - r.start) * per_row..];
             for (q, chunk) in row.chunks(CHUNK).enumerate() {
@@ -118,7 +121,9 @@ impl<'s> Screen8<'s> {
                     let k = hits.trailing_zeros() as usize;
                     hits &= hits - 1;
                     let (j, t) = (j0 + k, chunk[k]);
-                    if !(t + m > best[i].floor || t + m > floors[j]) {
+                    // As `passing` computes it, in the same order.
+                    let t = t + bound.with(c_err[j], c_norm[j]);
+                    if !(t > best[i].floor || t > floors[j]) {
                         continue;
                     }
                     let s = self.i16.cos_pair(&self.rows16, i, j);
@@ -140,7 +145,7 @@ impl<'s> Screen8<'s> {
 #[inline(never)]
 fn passing(
     t8: &[f32],
-    margin: f32,
+    margin: &PairBound,
     floors: &[f32],
     (r, c): (std::ops::Range<usize>, std::ops::Range<usize>),
     masks: &mut Vec<u32>,
@@ -154,14 +159,24 @@ fn passing(
         let start = first_col(i, &r, &c);
         let row = &t8[(i - r.start) * w + start..(i - r.start + 1) * w];
         let floor_i = floors[i];
-        let cols = &floors[c.start + start..c.end];
+        let bound = margin.row(i);
+        let cs = c.start + start..c.end;
+        let (c_err, c_norm) = margin.cols(cs.clone());
+        let cols = floors[cs]
+            .chunks(CHUNK)
+            .zip(c_err.chunks(CHUNK))
+            .zip(c_norm.chunks(CHUNK));
         let out = &mut masks[(i - r.start) * per_row..(i - r.start + 1) * per_row];
-        for ((chunk, fj), m) in row.chunks(CHUNK).zip(cols.chunks(CHUNK)).zip(out) {
+        for ((chunk, ((fj, ce), cn)), m) in row.chunks(CHUNK).zip(cols).zip(out) {
             *m = mask(
                 chunk
                     .iter()
                     .zip(fj)
-                    .map(|(&t, &f)| (t + margin > floor_i) | (t + margin > f)),
+                    .zip(ce.iter().zip(cn))
+                    .map(|((&t, &f), (&ce, &cn))| {
+                        let t = t + bound.with(ce, cn);
+                        (t > floor_i) | (t > f)
+                    }),
             );
             total += m.count_ones() as usize;
         }

@@ -188,13 +188,11 @@ fn relaxed_simd_i8_products_are_exact() {
             packed: &pa,
             steps: &sa,
             along: &la,
-            count: m,
         };
         let fb = Factor {
             packed: &pb,
             steps: &sb,
             along: &lb,
-            count: n,
         };
         scaled_dot_tile_into(fa, &shift, fb, depth, &mut out);
         for i in 0..m {

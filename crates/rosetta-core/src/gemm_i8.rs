@@ -34,14 +34,13 @@ pub fn packed_at(i: usize, s: usize, depth: usize) -> usize {
     ((i / GROUP * depth / QUAD + s) * GROUP + i % GROUP) * QUAD
 }
 
-/// One factor of [`scaled_dot_tile_into`]: `count` packed rows starting at a group boundary,
-/// with a step and a part along the shared direction per row.
+/// One factor of [`scaled_dot_tile_into`]: packed rows starting at a group boundary, with a
+/// step and a part along the shared direction per row (as many rows as steps).
 #[derive(Debug, Clone, Copy)]
 pub struct Factor<'a> {
     pub packed: &'a [i8],
     pub steps: &'a [f32],
     pub along: &'a [f32],
-    pub count: usize,
 }
 
 /// `out[i·n + j] = f32(a_i · b_j − shift[i]) · sa[i] · sb[j] + along_a[i] · along_b[j]` for
@@ -55,11 +54,11 @@ pub fn scaled_dot_tile_into(
     depth: usize,
     out: &mut [f32],
 ) {
-    let (m, n) = (a.count, b.count);
+    let (m, n) = (a.steps.len(), b.steps.len());
     debug_assert!(depth.is_multiple_of(QUAD) && a.packed.len() >= packed_len(m, depth));
     debug_assert!(b.packed.len() >= packed_len(n, depth));
-    debug_assert!(a.steps.len() >= m && a.along.len() >= m && shift.len() >= m);
-    debug_assert!(b.steps.len() >= n && b.along.len() >= n && out.len() >= m * n);
+    debug_assert!(a.along.len() == m && shift.len() >= m);
+    debug_assert!(b.along.len() == n && out.len() >= m * n);
     let steps = depth / QUAD;
     let group = GROUP * depth;
     let mut tile = [0i32; MR * NR];
@@ -226,13 +225,11 @@ mod tests {
                 packed: &pa,
                 steps: &sa,
                 along: &la,
-                count: m,
             };
             let fb = Factor {
                 packed: &pb,
                 steps: &sb,
                 along: &lb,
-                count: n,
             };
             scaled_dot_tile_into(fa, &shift, fb, depth, &mut out);
             for i in 0..m {

@@ -179,13 +179,11 @@ impl UnitRowsI8 {
             packed: &self.data[rows.start * dp..packed_len(rows.end, dp)],
             steps: &self.steps[rows.clone()],
             along: &self.along[rows.clone()],
-            count: rows.len(),
         };
         let b = Factor {
             packed: &other.data[cols.start * dp..packed_len(cols.end, dp)],
             steps: &other.steps[cols.clone()],
             along: &other.along[cols.clone()],
-            count: cols.len(),
         };
         crate::gemm_i8::scaled_dot_tile_into(a, &self.shift[rows], b, dp, out);
     }

@@ -45,7 +45,8 @@ const TILE: usize = 512;
 
 /// Cosine retrieval X → Y and Y → X (equal dims). Exact: tile scores (f32; in the tab i16,
 /// [`crate::quant`], or i8 in the relaxed-simd bundle, [`crate::quant_i8`]) within their error
-/// bound of the true match's score are re-checked in f64.
+/// bound of the true match's score are re-checked (i8 ones with a single i16 product first),
+/// then in f64 if still unsure.
 /// O(N²·D) time, O(N + TILE²) memory.
 pub fn retrieval(x: MatView<'_>, y: MatView<'_>) -> Result<Retrieval, CoreError> {
     let (x_better, y_better) = retrieval_counts(x, y, 0..x.n())?;
@@ -567,9 +568,9 @@ mod tests {
     fn the_i8_screen_counts_exactly_and_recomputes_only_crowded_tiles() {
         let mut r = Rng::new(31);
         let (n, d) = (1030, 24);
-        // The bench's kind of pair (a decaying spectrum, Y = X + noise): about 1,200 scores of
-        // a 512 × 512 tile fall inside the i8 bound and are re-checked in f64, few enough that
-        // every i8 tile is used as it is.
+        // The bench's kind of pair (a decaying spectrum, Y = X + noise): some scores of each
+        // tile fall inside their i8 bound and are settled one by one, few enough that every
+        // i8 tile is used as it is.
         let x: Vec<f32> = (0..n * d)
             .map(|e| (r.normal() / (1.0 + (e % d) as f64 / 8.0)) as f32 + 0.1)
             .collect();

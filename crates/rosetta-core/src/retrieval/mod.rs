@@ -5,7 +5,10 @@ use crate::error::CoreError;
 use crate::linalg::{dot64, dot_tile, inverse_norms, norm64, normalized_rows};
 use crate::matrix::MatView;
 use crate::quant::{Screen, UnitRowsI16};
-use crate::quant_i8::{f32_at_least, f32_at_most, PairBound, UnitRowsI8};
+use crate::quant_i8::{f32_at_least, PairBound, UnitRowsI8};
+
+mod scan;
+use scan::{Bounds, Counts, Scan};
 
 /// Mean reciprocal rank and hit rates of one direction.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -134,7 +137,7 @@ fn screened(
     let make_fine = || Fine::new(share, y, &diag, rows.start);
     let is_i8 = matches!(tiles, Tiles::I8 { .. });
     let (mut tried, mut crowded) = (0usize, 0usize);
-    let mut tile = Vec::new();
+    let (mut tile, mut scan) = (Vec::new(), Scan::default());
     for r0 in rows.clone().step_by(TILE) {
         let r1 = (r0 + TILE).min(rows.end);
         let local = r0 - rows.start..r1 - rows.start;
@@ -142,7 +145,8 @@ fn screened(
             let c1 = (c0 + TILE).min(n);
             if !is_i8 {
                 tiles.tile(local.clone(), c0..c1, &mut tile);
-                counts.add_tile((&tile, r0..r1, c0..c1), &bounds, &diag, &exact, None);
+                scan.tile(&tile, r0..r1, c0..c1, &bounds);
+                counts.add(&scan, &tile, &bounds, &diag, &exact, None);
                 continue;
             }
             // An i8 tile's unsure scores are computed again one by one from i16 rows (then in
@@ -151,19 +155,19 @@ fn screened(
             if tried < 4 || crowded * 2 <= tried {
                 tiles.tile(local.clone(), c0..c1, &mut tile);
                 tried += 1;
-                if bounds.unsure(&tile, r0..r1, c0..c1) <= (r1 - r0) * (c1 - c0) / CROWDED {
+                if scan.tile(&tile, r0..r1, c0..c1, &bounds) <= (r1 - r0) * (c1 - c0) / CROWDED {
                     let mut refine =
                         |i: usize, j: usize| fine.get_or_insert_with(make_fine).score(i, j);
                     let refine: &mut dyn FnMut(usize, usize) -> (f32, f32) = &mut refine;
-                    let at = (&tile[..], r0..r1, c0..c1);
-                    counts.add_tile(at, &bounds, &diag, &exact, Some(refine));
+                    counts.add(&scan, &tile, &bounds, &diag, &exact, Some(refine));
                     continue;
                 }
                 crowded += 1;
             }
             let f = fine.get_or_insert_with(make_fine);
             f.x.cos_tile(local.clone(), &f.y, c0..c1, &mut tile);
-            counts.add_tile((&tile, r0..r1, c0..c1), &f.bounds, &diag, &exact, None);
+            scan.tile(&tile, r0..r1, c0..c1, &f.bounds);
+            counts.add(&scan, &tile, &f.bounds, &diag, &exact, None);
         }
     }
     let Counts {
@@ -223,151 +227,9 @@ impl Fine {
 
     /// The i16 score of X's row i (of the whole space) and Y's row j, and its bound.
     fn score(&self, i: usize, j: usize) -> (f32, f32) {
-        let li = i - self.bounds.first_row;
+        let li = i - self.bounds.first_row();
         let t = (self.x).cos_pair_across(&self.x_rows, li, &self.y, &self.y_rows, j);
         (t, self.eps)
-    }
-}
-
-/// Each match's exact score, rounded down and up to f32, and the tiles' bound per pair: a tile
-/// score s with s + e ≤ lo[i] cannot beat the match (its exact value is within e), one with
-/// s − e > hi[i] surely does; only those between are checked in f64 ([`PairBound`]'s slack
-/// covers the f32 rounding of s ± e). The sure counts are branch-free, so a tile's scan
-/// vectorises.
-struct Bounds {
-    lo: Vec<f32>,
-    hi: Vec<f32>,
-    /// Per pair of (share row, column); its query side is indexed from `first_row`.
-    pair: PairBound,
-    first_row: usize,
-}
-
-impl Bounds {
-    fn new(diag: &[f64], pair: PairBound, first_row: usize) -> Self {
-        Self {
-            lo: diag.iter().map(|&v| f32_at_most(v)).collect(),
-            hi: diag.iter().map(|&v| f32_at_least(v)).collect(),
-            pair,
-            first_row,
-        }
-    }
-
-    /// How many scores of a tile (rows `r` of X, columns `c` of Y) fall inside the bounds of
-    /// their row's match or their column's. Not inlined: see [`Counts::add_tile`].
-    #[inline(never)]
-    fn unsure(&self, tile: &[f32], r: std::ops::Range<usize>, c: std::ops::Range<usize>) -> usize {
-        let w = c.len();
-        let (lo_c, hi_c) = (&self.lo[c.clone()], &self.hi[c.clone()]);
-        let (c_err, c_norm) = self.pair.cols(c.clone());
-        let mut total = 0usize;
-        for i in r.clone() {
-            let row = &tile[(i - r.start) * w..(i - r.start + 1) * w];
-            let bound = self.pair.row(i - self.first_row);
-            let (lo_i, hi_i) = (self.lo[i], self.hi[i]);
-            let inside = |s: f32, e: f32, l: f32, h: f32| (s + e > l) & (s - e <= h);
-            let unsure: u32 = row
-                .iter()
-                .zip(lo_c.iter().zip(hi_c))
-                .zip(c_err.iter().zip(c_norm))
-                .map(|((&s, (&l, &h)), (&ce, &cn))| {
-                    let e = bound.with(ce, cn);
-                    u32::from(inside(s, e, lo_i, hi_i) | inside(s, e, l, h))
-                })
-                .sum();
-            // The match itself (inside its bound whenever the bound holds) is never re-checked.
-            let own = c.contains(&i) && {
-                let j = i - c.start;
-                inside(row[j], bound.with(c_err[j], c_norm[j]), lo_i, hi_i)
-            };
-            total += unsure as usize - usize::from(own);
-        }
-        total
-    }
-}
-
-/// The better-counts of one share while its tiles are screened.
-struct Counts {
-    rows: std::ops::Range<usize>,
-    x_better: Vec<u32>,
-    y_better: Vec<u32>,
-}
-
-impl Counts {
-    /// Count one tile (rows `r` of X, columns `c` of Y) screened with `bounds`; `diag` holds
-    /// each match's exact score. Scores the bounds leave unsure are settled with `refine`'s
-    /// (score, bound) first when given, then in f64 (`exact`). Not inlined: V8 optimises a wasm function only from its next
-    /// call on, so the per-tile work must be its own function, not part of the one long call
-    /// over all tiles (which stays in the baseline tier).
-    #[inline(never)]
-    fn add_tile(
-        &mut self,
-        (tile, r, c): (&[f32], std::ops::Range<usize>, std::ops::Range<usize>),
-        bounds: &Bounds,
-        diag: &[f64],
-        exact: &dyn Fn(usize, usize) -> f64,
-        mut refine: Option<&mut dyn FnMut(usize, usize) -> (f32, f32)>,
-    ) {
-        let w = c.len();
-        let (lo, hi) = (&bounds.lo, &bounds.hi);
-        let (lo_c, hi_c) = (&lo[c.clone()], &hi[c.clone()]);
-        let (c_err, c_norm) = bounds.pair.cols(c.clone());
-        for i in r.clone() {
-            let row = &tile[(i - r.start) * w..(i - r.start + 1) * w];
-            let bound = bounds.pair.row(i - bounds.first_row);
-            let (lo_i, hi_i) = (lo[i], hi[i]);
-            // Row i: candidate y_j against the match y_i; column j: candidate x_i against the
-            // match x_j, querying with y_j. (The diagonal s(i, i) is never sure: its error is
-            // within its bound.)
-            let mut sure = 0u32;
-            let mut unsure = 0u32;
-            for ((((&s, &l), &h), yb), (&ce, &cn)) in row
-                .iter()
-                .zip(lo_c)
-                .zip(hi_c)
-                .zip(&mut self.y_better[c.clone()])
-                .zip(c_err.iter().zip(c_norm))
-            {
-                let e = bound.with(ce, cn);
-                let (below, above) = (s - e, s + e);
-                sure += u32::from(below > hi_i);
-                *yb += u32::from(below > h);
-                unsure += u32::from((above > lo_i) & (below <= hi_i))
-                    | u32::from((above > l) & (below <= h));
-            }
-            self.x_better[i - self.rows.start] += sure;
-            if unsure == 0 {
-                continue;
-            }
-            for (jj, &s) in row.iter().enumerate() {
-                let j = c.start + jj;
-                let e = bound.with(c_err[jj], c_norm[jj]);
-                let (below, above) = (s - e, s + e);
-                let for_row = above > lo_i && (below <= hi_i);
-                let for_col = above > lo[j] && (below <= hi[j]);
-                if i == j || !(for_row || for_col) {
-                    continue;
-                }
-                let fine = refine.as_mut().map(|f| f(i, j));
-                let mut cos = None;
-                let mut better = |lo: f32, hi: f32, d: f64| {
-                    if let Some((t, e)) = fine {
-                        if t - e > hi {
-                            return true;
-                        }
-                        if t + e <= lo {
-                            return false;
-                        }
-                    }
-                    *cos.get_or_insert_with(|| exact(i, j)) > d
-                };
-                if for_row && better(lo_i, hi_i, diag[i]) {
-                    self.x_better[i - self.rows.start] += 1;
-                }
-                if for_col && better(lo[j], hi[j], diag[j]) {
-                    self.y_better[j] += 1;
-                }
-            }
-        }
     }
 }
 

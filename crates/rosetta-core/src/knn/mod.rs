@@ -567,19 +567,51 @@ mod tests {
         let (_, cap) = checked_k(n, k).unwrap();
         let lists = |screen| {
             let scanned = scan_counted(&Scorer::new(v, Metric::Cosine, screen), cap, 0..10);
-            let items: Vec<Vec<(f32, u32)>> = scanned.best.into_iter().map(|b| b.items).collect();
-            (items, scanned.i8_tiles)
+            (scanned.best, scanned.i8_tiles)
         };
         let (want, none) = lists(Screen::I16);
         let (got, (tried, crowded)) = lists(Screen::I8);
         assert_eq!(none, (0, 0));
-        assert_eq!(got, want);
-        // The first tile row's lists are still filling: those tiles are crowded; later ones not.
+        assert!(same_lists(got, want), "the i8 screen's lists differ");
+        // Only the first diagonal tile is crowded (every list empty); the first tile row's
+        // other tiles raise their columns' bars from their own i8 scores and stay in i8.
         assert_eq!(tried, knn_tiles(n));
+        assert_eq!(crowded, 1, "{crowded} of {tried} tiles crowded");
+        // A share that starts inside a tile row: its rows' lists are empty too.
+        let want = scan_counted(&Scorer::new(v, Metric::Cosine, Screen::I16), cap, 2..10);
+        let got = scan_counted(&Scorer::new(v, Metric::Cosine, Screen::I8), cap, 2..10);
         assert!(
-            (4..=6).contains(&crowded),
-            "{crowded} of {tried} tiles crowded"
+            got.i8_tiles.1 <= 2,
+            "{:?} tiles tried, crowded",
+            got.i8_tiles
         );
+        assert!(same_lists(got.best, want.best), "a share's i8 lists differ");
+    }
+
+    /// The same candidates in every row, up to ties at its floor: the same scores, and the same
+    /// items above the lowest. (Which of several pairs tied at the floor a list keeps depends
+    /// on what it was offered before, and the i8 screen's bars change that; the exact pass
+    /// treats a tie at the floor as a score outside the list.)
+    fn same_lists(a: Vec<Best>, b: Vec<Best>) -> bool {
+        let sorted = |best: Vec<Best>| -> Vec<Vec<(f32, u32)>> {
+            best.into_iter()
+                .map(|b| {
+                    let mut items = b.items;
+                    items.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                    items
+                })
+                .collect()
+        };
+        let above = |items: &[(f32, u32)]| -> Vec<(f32, u32)> {
+            let floor = items.last().map_or(f32::NEG_INFINITY, |it| it.0);
+            items.iter().copied().filter(|it| it.0 > floor).collect()
+        };
+        let scores = |items: &[(f32, u32)]| -> Vec<f32> { items.iter().map(|it| it.0).collect() };
+        a.len() == b.len()
+            && sorted(a)
+                .iter()
+                .zip(&sorted(b))
+                .all(|(x, y)| scores(x) == scores(y) && above(x) == above(y))
     }
 
     #[test]
@@ -597,12 +629,10 @@ mod tests {
         let (_, cap) = checked_k(n, k).unwrap();
         let scan = |screen| scan_counted(&Scorer::new(v, Metric::Cosine, screen), cap, 0..10);
         let (want, got) = (scan(Screen::I16), scan(Screen::I8));
-        let items =
-            |s: Scanned| -> Vec<Vec<(f32, u32)>> { s.best.into_iter().map(|b| b.items).collect() };
         let (tried, crowded) = got.i8_tiles;
-        assert_eq!(items(got), items(want));
+        assert!(same_lists(got.best, want.best), "lists differ");
         assert_eq!(tried, 10);
-        assert!(crowded <= 4, "{crowded} of {tried} tiles crowded");
+        assert!(crowded <= 1, "{crowded} of {tried} tiles crowded");
     }
 
     #[test]

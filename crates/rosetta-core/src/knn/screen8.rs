@@ -1,10 +1,11 @@
 //! kNN's i8 screen ([`Screen::I8`], the worker's relaxed-simd bundle): each cosine tile is first
 //! multiplied in i8 ([`crate::quant_i8`], three times the i16 GEMM's rate there), and only the
 //! scores that might beat a list's floor are computed again, one pair at a time, from the i16
-//! rows. The lists end exactly as the i16 scan leaves them.
+//! rows. The lists end as the i16 scan leaves them: the same candidates, up to which of several
+//! pairs tied at a list's floor it keeps.
 //!
 //! Why they are the same: the i16 score t16 of a pair and its i8 score t8 are both within their
-//! bounds of the exact cosine, so t16 ≤ t8 + margin with margin = e8 + eps16, e8 that pair's i8
+//! bounds of the exact cosine, so |t16 − t8| ≤ margin with margin = e8 + eps16, e8 that pair's i8
 //! bound ([`crate::quant_i8::PairBound`]) and eps16 the i16 rows' (plus slack for the
 //! f32 sum). The i16 scan walks a chunk when some t16 beats a floor; here a chunk is walked when
 //! some t8 + margin does, which includes every chunk the i16 scan walks. Inside it, a pair whose
@@ -12,17 +13,22 @@
 //! nothing (a list still filling has floor −∞, which every score beats); every other pair is
 //! offered its i16 score ([`UnitRowsI16::cos_pair`], bit for bit the tile's), in the same order.
 //!
-//! Lists early in the scan are still filling and their floors low, so most scores of the first
-//! tiles beat them: a tile with more than 1/CROWDED of its scores above `floor − margin` is
-//! computed as a whole i16 tile. On 8,192 rows of the bench's data, 120 of 136 tiles took the i8
-//! way and 1.5 % of all scores were computed again (2.3 % with one i8 bound for every pair); on
-//! their uncentred relative representations 1.4 % (4.5 %, and 113 tiles), after the rotation
-//! ([`crate::rotation`]) and with the rows' shared direction split off ([`crate::quant_i8`]).
+//! Lists early in a scan are still filling: in its first tile row no column has been seen, so
+//! every score passes. Such a tile first raises the bars of its lists still filling
+//! ([`Screen8::raise_bars`]): t8 − margin ≤ t16, so the cap-th best of t8 − margin over the
+//! tile's rows is at most the cap-th best t16 of that column over all rows, and a list that
+//! ignores scores at or below it still ends with the column's best cap (ties at the floor
+//! aside). A tile with more than 1/CROWDED of its scores above `floor − margin` even then (the
+//! first diagonal tile: every list empty) is computed as a whole i16 tile. On 20,000 rows of the
+//! bench's data, 1 of 820 tiles is (40 without the bars); on 8,192 rows 1.5 % of all scores were
+//! computed again (2.3 % with one i8 bound for every pair), on their uncentred relative
+//! representations 1.4 % (4.5 %), after the rotation ([`crate::rotation`]) and with the rows'
+//! shared direction split off ([`crate::quant_i8`]).
 
 use crate::quant::{Screen, UnitRowsI16};
-use crate::quant_i8::{PairBound, UnitRowsI8};
+use crate::quant_i8::{PairBound, RowBound, UnitRowsI8};
 
-use super::select::Scorer;
+use super::select::{Best, Scorer};
 use super::{first_col, mask, Lists, Metric, CHUNK};
 
 /// A tile with more than 1/CROWDED of its scores above `floor − margin` is computed as an i16
@@ -84,19 +90,79 @@ impl<'s> Screen8<'s> {
         self.query
             .cos_tile(r.clone(), &self.candidate, c.clone(), &mut self.t8);
         self.tried += 1;
-        let passing = passing(
-            &self.t8,
-            &self.margin,
-            &lists.floors,
-            (r.clone(), c.clone()),
-            &mut self.masks,
-        );
-        if passing * CROWDED > r.len() * c.len() {
+        let count = |s: &mut Self, floors: &[f32]| {
+            passing(
+                &s.t8,
+                &s.margin,
+                floors,
+                (r.clone(), c.clone()),
+                &mut s.masks,
+            )
+        };
+        let mut passing = count(self, &lists.floors);
+        let crowded = |passing: usize| passing * CROWDED > r.len() * c.len();
+        if crowded(passing) && self.raise_bars(lists, r.clone(), c.clone()) {
+            passing = count(self, &lists.floors);
+        }
+        if crowded(passing) {
             self.crowded += 1;
             return false;
         }
         self.walk(lists, r, c);
         true
+    }
+
+    /// Raises the bars ([`Best::raise`]) of the tile's rows and columns whose lists are still
+    /// filling to the cap-th best lower bound t8 − margin ≤ t16 among the tile's scores: a
+    /// subset of each row's pairs, so below its cap-th best score overall. Without them the
+    /// first tile row of a scan is crowded (its columns' lists are empty, every score passes).
+    /// Off-diagonal tiles only (a diagonal one holds each pair once); true if a bar rose.
+    /// O(|r|·|c|) plus a selection per row and column.
+    #[inline(never)]
+    fn raise_bars(
+        &mut self,
+        lists: &mut Lists,
+        r: std::ops::Range<usize>,
+        c: std::ops::Range<usize>,
+    ) -> bool {
+        let Some(cap) = lists.best.first().map(|b| b.cap) else {
+            return false;
+        };
+        if r.start == c.start || cap == 0 {
+            return false;
+        }
+        let w = c.len();
+        let (c_err, c_norm) = self.margin.cols(c.clone());
+        let rows: Vec<RowBound> = r.clone().map(|i| self.margin.row(i)).collect();
+        let lower =
+            |ii: usize, jj: usize| self.t8[ii * w + jj] - rows[ii].with(c_err[jj], c_norm[jj]);
+        let mut raised = false;
+        let mut values = Vec::with_capacity(r.len().max(w));
+        let mut raise = |best: &mut Best, floor: &mut f32, values: &mut Vec<f32>| {
+            let (_, bar, _) = values.select_nth_unstable_by(cap - 1, |a, b| b.total_cmp(a));
+            best.raise(*bar);
+            *floor = best.floor;
+            raised = true;
+        };
+        if r.len() >= cap {
+            for (jj, j) in c.clone().enumerate() {
+                if !lists.best[j].is_full() {
+                    values.clear();
+                    values.extend((0..r.len()).map(|ii| lower(ii, jj)));
+                    raise(&mut lists.best[j], &mut lists.floors[j], &mut values);
+                }
+            }
+        }
+        if w >= cap {
+            for (ii, i) in r.clone().enumerate() {
+                if !lists.best[i].is_full() {
+                    values.clear();
+                    values.extend((0..w).map(|jj| lower(ii, jj)));
+                    raise(&mut lists.best[i], &mut lists.floors[i], &mut values);
+                }
+            }
+        }
+        raised
     }
 
     /// Offers the scores that `passing` marked, in order. Not inlined: V8 optimises a wasm

@@ -11,8 +11,11 @@ use super::{Metric, Neighbors};
 pub(super) struct Best {
     pub(super) items: Vec<(f32, u32)>,
     pub(super) cap: usize,
-    /// Smallest score held once full; candidates must beat it.
+    /// Candidates must beat it: the smallest score held once full, never below `bar`.
     pub(super) floor: f32,
+    /// A lower bound on the row's cap-th best score over all its pairs ([`Best::raise`]):
+    /// nothing at or below it is kept, even while the list fills.
+    bar: f32,
 }
 
 impl Best {
@@ -21,20 +24,40 @@ impl Best {
             items: Vec::with_capacity(cap),
             cap,
             floor: f32::NEG_INFINITY,
+            bar: f32::NEG_INFINITY,
         }
     }
 
     #[inline]
     pub(super) fn offer(&mut self, score: f32, index: u32) {
         if self.items.len() < self.cap {
+            if score <= self.bar {
+                return;
+            }
             self.items.push((score, index));
             if self.items.len() == self.cap {
-                self.floor = self.min().1;
+                self.floor = self.min().1.max(self.bar);
             }
         } else if score > self.floor {
             let (pos, _) = self.min();
             self.items[pos] = (score, index);
-            self.floor = self.min().1;
+            self.floor = self.min().1.max(self.bar);
+        }
+    }
+
+    pub(super) fn is_full(&self) -> bool {
+        self.items.len() == self.cap
+    }
+
+    /// Ignore scores at or below `bar` from now on. Sound only when `bar` is at most the row's
+    /// cap-th best score (in the scan's scores) over all its pairs, not only a share's: then a
+    /// list offered every score above its floor still ends with the row's best `cap` of its
+    /// share, the merged lists with the best `cap` overall, and whatever a list was not offered
+    /// scores at most its final floor — what the exact pass ([`exact_row`]) relies on.
+    pub(super) fn raise(&mut self, bar: f32) {
+        if bar > self.bar {
+            self.bar = bar;
+            self.floor = self.floor.max(bar);
         }
     }
 

@@ -1,3 +1,8 @@
+// What the page's main thread does while a workload runs in the worker: a 10 s CPU profile of the
+// page (Chrome DevTools Protocol), taken 15 s after the start, its functions by self time.
+// Usage: node bench/page_profile.mjs [workload]   (needs dist/; default: compare)
+// (Measured in the thirteenth session: the page is idle during a comparison. `top -H` shows the
+// renderer process's total on its main thread's row; read /proc/PID/task/TID/stat instead.)
 import { start } from '../tests/e2e/helpers.mjs';
 const env = await start();
 try {
@@ -10,7 +15,15 @@ try {
   await new Promise((r) => setTimeout(r, 10000));
   const { profile } = await cdp.send('Profiler.stop');
   const self = new Map();
-  const dt = profile.timeDeltas; const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  profile.samples.forEach((id, i) => { const n = byId.get(id); const k = `${n.callFrame.functionName}@${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`; self.set(k, (self.get(k) ?? 0) + (dt[i] ?? 0)); });
-  [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25).forEach(([k, v]) => console.log((v / 1000).toFixed(0).padStart(7), 'ms', k));
+  const dt = profile.timeDeltas;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id).callFrame;
+    const key = `${f.functionName}@${f.url.split('/').pop()}:${f.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
+  });
+  [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 25)
+    .forEach(([key, us]) => console.log((us / 1000).toFixed(0).padStart(7), 'ms', key));
 } finally { await env.close(); }

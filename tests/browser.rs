@@ -161,50 +161,98 @@ fn packed_products_in_wasm_match_f64_sums() {
     }
 }
 
-/// The relaxed-simd i8 kernel behind the retrieval screen (rosetta_core::gemm_i8): only in the
-/// relaxed-simd build of these tests (scripts/test.sh runs it with `--features relaxed-simd`),
-/// whose sums must be exact, at sizes that leave partial tiles and an odd number of quads.
+/// The relaxed-simd i8 kernels behind the screens (rosetta_core::gemm_i8): only in the
+/// relaxed-simd build of these tests (scripts/test.sh runs it with `--features relaxed-simd`).
+/// Both kernels, whichever this browser would choose, must give exact sums, at sizes that leave
+/// partial tiles and an odd number of quads, and with first-factor rows at the pair kernel's
+/// limit against second-factor values of 127 (the largest i16 sums it forms).
 #[cfg(feature = "relaxed-simd")]
 #[wasm_bindgen_test]
 fn relaxed_simd_i8_products_are_exact() {
-    use rosetta_core::gemm_i8::{pack, scaled_dot_tile_into, Factor};
-    for &(m, n, depth) in &[(1, 1, 4), (5, 9, 12), (8, 8, 128), (13, 517, 404)] {
-        let a: Vec<i8> = (0..m * depth)
-            .map(|i| ((i * 7919) % 255) as i32 - 127)
-            .map(|v| v as i8)
-            .collect();
-        // The second factor's bytes stay in 0..=127, as the kernel requires.
-        let b: Vec<i8> = (0..n * depth)
-            .map(|i| ((i * 104_729) % 128) as i8)
-            .collect();
-        let sa = vec![1.0f32; m];
-        let sb = vec![1.0f32; n];
-        let shift: Vec<i32> = (0..m).map(|i| i as i32 - 3).collect();
-        let mut out = vec![f32::NAN; m * n];
-        // No part along a shared direction: the products alone.
-        let (la, lb) = (vec![0.0f32; m], vec![0.0f32; n]);
-        let (pa, pb) = (pack(&a, m, depth), pack(&b, n, depth));
-        let fa = Factor {
-            packed: &pa,
-            steps: &sa,
-            along: &la,
-        };
-        let fb = Factor {
-            packed: &pb,
-            steps: &sb,
-            along: &lb,
-        };
-        scaled_dot_tile_into(fa, &shift, fb, depth, &mut out);
-        for i in 0..m {
-            for j in 0..n {
-                let want: i32 = (0..depth)
-                    .map(|k| i32::from(a[i * depth + k]) * i32::from(b[j * depth + k]))
-                    .sum::<i32>()
-                    - shift[i];
-                assert_eq!(out[i * n + j], want as f32, "{m}×{n}×{depth} at ({i},{j})");
+    use rosetta_core::gemm_i8::{
+        kernel, pack, pair_group, pairs_fit, scaled_dot_tile_into, set_kernel, Factor, Kernel,
+        PAIR_LIMIT,
+    };
+    let chosen = kernel();
+    web_sys::console::log_1(&format!("gemm_i8 kernel chosen here: {chosen:?}").into());
+    for which in [Kernel::DotAdd, Kernel::Pairs] {
+        set_kernel(which);
+        for &(m, n, depth) in &[
+            (1, 1, 4),
+            (5, 9, 12),
+            (8, 8, 128),
+            (13, 517, 404),
+            (9, 16, 64),
+        ] {
+            // Each pair group's values add up to at most PAIR_LIMIT: a spread of values in
+            // most rows, the limit itself (127, 127, 1, 0 and signs) in every third.
+            let a: Vec<i8> = (0..m * depth)
+                .map(|e| {
+                    let (i, k) = (e / depth, e % depth);
+                    let v = if i % 3 == 2 {
+                        [127, -127, 1, 0][k % 8 / 4 * 2 + k % 2] * if k % 3 == 0 { -1 } else { 1 }
+                    } else {
+                        ((e * 7919) % 127) as i32 - 63
+                    };
+                    v as i8
+                })
+                .collect();
+            for row in a.chunks_exact(depth) {
+                assert!(pairs_fit(row), "a test row exceeds PAIR_LIMIT");
+            }
+            let at_limit = a.chunks_exact(depth).any(|row| {
+                let mut sums = vec![0u32; depth.div_ceil(8) * 2];
+                row.iter()
+                    .enumerate()
+                    .for_each(|(k, &v)| sums[pair_group(k)] += v.unsigned_abs() as u32);
+                sums.contains(&PAIR_LIMIT)
+            });
+            assert!(at_limit || m < 3, "no row at the limit for {m} rows");
+            // The second factor's bytes stay in 0..=127, as the kernels require; column 0 is
+            // all 127.
+            let b: Vec<i8> = (0..n * depth)
+                .map(|e| {
+                    if e < depth {
+                        127
+                    } else {
+                        ((e * 104_729) % 128) as i8
+                    }
+                })
+                .collect();
+            let sa = vec![1.0f32; m];
+            let sb = vec![1.0f32; n];
+            let shift: Vec<i32> = (0..m).map(|i| i as i32 - 3).collect();
+            let mut out = vec![f32::NAN; m * n];
+            // No part along a shared direction: the products alone.
+            let (la, lb) = (vec![0.0f32; m], vec![0.0f32; n]);
+            let (pa, pb) = (pack(&a, m, depth), pack(&b, n, depth));
+            let fa = Factor {
+                packed: &pa,
+                steps: &sa,
+                along: &la,
+            };
+            let fb = Factor {
+                packed: &pb,
+                steps: &sb,
+                along: &lb,
+            };
+            scaled_dot_tile_into(fa, &shift, fb, depth, &mut out);
+            for i in 0..m {
+                for j in 0..n {
+                    let want: i32 = (0..depth)
+                        .map(|k| i32::from(a[i * depth + k]) * i32::from(b[j * depth + k]))
+                        .sum::<i32>()
+                        - shift[i];
+                    assert_eq!(
+                        out[i * n + j],
+                        want as f32,
+                        "{which:?} {m}×{n}×{depth} at ({i},{j})"
+                    );
+                }
             }
         }
     }
+    set_kernel(chosen);
 }
 
 /// Retrieval in the relaxed-simd build screens with i8 tiles (crowded ones again in i16): its

@@ -2,15 +2,25 @@
 //! relaxed-simd bundle ([`crate::quant_i8`]).
 //!
 //! `i32x4.relaxed_dot_i8x16_i7x16_add_s` multiplies sixteen pairs and adds them to four i32 sums
-//! in one instruction (one VNNI `vpdpbusd` where the CPU has it). Measured in Chromium on this
-//! repo's VM: 55 GMAC/s against the i16 kernel's 17 (BENCHMARKS.md). Its result is defined only
-//! when the second operand's bytes are in 0..=127, so the column side is stored with an offset
-//! (see [`crate::quant_i8`]) and every sum here is exact: |sum| ≤ depth·127² < 2³¹ for any depth
-//! below 133,000, and the x86 fallback's i16 pair sums (≤ 2·128·127) cannot saturate. Only the
-//! final scaling to f32 rounds.
+//! in one instruction where the CPU has one (`vpdpbusd` with AVX-VNNI, `sdot` on ARM). Measured in
+//! Chromium on a Xeon with AVX-VNNI: 55 GMAC/s against the i16 kernel's 17 (BENCHMARKS.md). Its
+//! result is defined only when the second operand's bytes are in 0..=127, so the column side is
+//! stored with an offset (see [`crate::quant_i8`]) and every sum here is exact: |sum| ≤
+//! depth·127² < 2³¹ for any depth below 133,000. Only the final scaling to f32 rounds.
+//!
+//! Without VNNI (x86 before it, AMD before Zen 5) V8 lowers that instruction to `pmaddubsw`,
+//! `pmaddwd` by ones and `paddd`: two multiplies per sixteen products. [`Kernel::Pairs`] then adds
+//! two steps' `pmaddubsw` results (`i16x8.relaxed_dot_i8x16_i7x16_s`) in i16 and widens once:
+//! three multiplies per thirty-two (measured on a Zen 4 in Chromium: 60 against 42 GMAC/s). That
+//! sum of four products must fit in i16, hence [`PAIR_LIMIT`] on the first factor's rows, which
+//! the quantiser keeps on every build so that both kernels give the same sums. Which kernel runs
+//! is told apart by what the instruction does outside its defined range ([`kernel`]), not by a
+//! timing: the result never depends on it.
 //!
 //! Layout: like [`crate::gemm_i16`], with depth taken in quads — a step holds, per row, four
 //! consecutive depth values, the four one i32 lane of the dot multiplies.
+
+use std::sync::atomic::{AtomicI8, AtomicU8, Ordering};
 
 /// Rows of the register tile: four broadcast quads.
 const MR: usize = 4;
@@ -34,6 +44,96 @@ pub fn packed_at(i: usize, s: usize, depth: usize) -> usize {
     ((i / GROUP * depth / QUAD + s) * GROUP + i % GROUP) * QUAD
 }
 
+/// The most a first-factor row's |values| may add up to over any of its pair groups
+/// ([`pair_group`]): with second-factor values ≤ 127, the four products [`Kernel::Pairs`] adds
+/// in i16 stay within ±127·255 < 2¹⁵.
+pub const PAIR_LIMIT: u32 = 255;
+
+/// The pair group of depth position k: the positions whose products [`Kernel::Pairs`] adds in
+/// one i16 lane — two adjacent values of a quad with the same two of the next quad ({0, 1, 4, 5}
+/// and {2, 3, 6, 7} of every eight; a last odd quad's pairs stand alone).
+#[inline]
+pub fn pair_group(k: usize) -> usize {
+    k / 8 * 2 + k % 4 / 2
+}
+
+/// Whether a first-factor row (depth order) keeps [`PAIR_LIMIT`].
+pub fn pairs_fit(row: &[i8]) -> bool {
+    let mut sums = vec![0u32; row.len().div_ceil(8) * 2];
+    for (k, &v) in row.iter().enumerate() {
+        sums[pair_group(k)] += v.unsigned_abs() as u32;
+    }
+    sums.iter().all(|&s| s <= PAIR_LIMIT)
+}
+
+/// The inner loop of [`scaled_dot_tile_into`] (see the module's comment); both give the same
+/// sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernel {
+    /// One `i32x4.relaxed_dot_i8x16_i7x16_add_s` per step.
+    DotAdd,
+    /// Two steps of `i16x8.relaxed_dot_i8x16_i7x16_s` added in i16, widened once.
+    Pairs,
+}
+
+/// 0: not chosen yet; 1: [`Kernel::DotAdd`]; 2: [`Kernel::Pairs`]. (A wasm instance is one
+/// thread; each worker chooses for itself, the same way.)
+static KERNEL: AtomicU8 = AtomicU8::new(0);
+
+/// The kernel this build and browser run: [`Kernel::Pairs`] where the relaxed dot saturates its
+/// i16 pair sums (V8's lowering without VNNI: `pmaddubsw`), [`Kernel::DotAdd`] elsewhere (and in
+/// builds without relaxed-simd, whose portable loop ignores the choice).
+pub fn kernel() -> Kernel {
+    match KERNEL.load(Ordering::Relaxed) {
+        1 => Kernel::DotAdd,
+        2 => Kernel::Pairs,
+        _ => {
+            let chosen = if dot_add_saturates() {
+                Kernel::Pairs
+            } else {
+                Kernel::DotAdd
+            };
+            set_kernel(chosen);
+            chosen
+        }
+    }
+}
+
+/// Runs `chosen` from now on (tests and benchmarks: both kernels give the same sums).
+pub fn set_kernel(chosen: Kernel) {
+    let code = match chosen {
+        Kernel::DotAdd => 1,
+        Kernel::Pairs => 2,
+    };
+    KERNEL.store(code, Ordering::Relaxed);
+}
+
+/// A byte outside the relaxed dot's defined range (read from memory, so that no compiler folds
+/// the probe).
+static PROBE: AtomicI8 = AtomicI8::new(-1);
+
+/// Whether 127·255 + 127·255 comes out of the relaxed dot as 2·32767: `pmaddubsw` saturating
+/// its pair sums. (`vpdpbusd` gives 64770 per pair, `sdot` −254.)
+fn dot_add_saturates() -> bool {
+    #[cfg(all(
+        target_arch = "wasm32",
+        target_feature = "simd128",
+        feature = "relaxed-simd"
+    ))]
+    {
+        simd::dot_add_saturates(PROBE.load(Ordering::Relaxed))
+    }
+    #[cfg(not(all(
+        target_arch = "wasm32",
+        target_feature = "simd128",
+        feature = "relaxed-simd"
+    )))]
+    {
+        let _ = PROBE.load(Ordering::Relaxed);
+        false
+    }
+}
+
 /// One factor of [`scaled_dot_tile_into`]: packed rows starting at a group boundary, with a
 /// step and a part along the shared direction per row (as many rows as steps).
 #[derive(Debug, Clone, Copy)]
@@ -44,8 +144,8 @@ pub struct Factor<'a> {
 }
 
 /// `out[i·n + j] = f32(a_i · b_j − shift[i]) · sa[i] · sb[j] + along_a[i] · along_b[j]` for
-/// packed signed rows `a` (m of them) and packed rows `b` (n) whose every value is in 0..=127,
-/// depth a multiple of 4; `out` is m × n row-major. O(m·n·depth).
+/// packed signed rows `a` (m of them) that keep [`PAIR_LIMIT`] and packed rows `b` (n) whose
+/// every value is in 0..=127, depth a multiple of 4; `out` is m × n row-major. O(m·n·depth).
 #[inline(never)] // V8 optimises a wasm function from its next call on: keep this one per tile
 pub fn scaled_dot_tile_into(
     a: Factor<'_>,
@@ -61,24 +161,33 @@ pub fn scaled_dot_tile_into(
     debug_assert!(b.along.len() == n && out.len() >= m * n);
     let steps = depth / QUAD;
     let group = GROUP * depth;
+    let pairs = kernel() == Kernel::Pairs;
     let mut tile = [0i32; MR * NR];
     for i0 in (0..m).step_by(MR) {
         // Rows i0..i0+4 are one half of their group: every step reads 16 of its 32 values.
         let a_panel = &a.packed[i0 / GROUP * group + (i0 % GROUP) * QUAD..(i0 / GROUP + 1) * group];
         for j0 in (0..n).step_by(NR) {
             let b_panel = &b.packed[j0 / GROUP * group..(j0 / GROUP + 1) * group];
-            kernel(a_panel, b_panel, steps, &mut tile);
+            product(pairs, a_panel, b_panel, steps, &mut tile);
             let cols = j0..j0 + NR.min(n - j0);
             for (i, t) in (i0..m.min(i0 + MR)).zip(tile.chunks_exact(NR)) {
-                let (sa, la) = (a.steps[i], a.along[i]);
+                let (sa, la, sh) = (a.steps[i], a.along[i], shift[i]);
                 let dst = &mut out[i * n + cols.start..i * n + cols.end];
-                for (((d, &v), &sb), &lb) in dst
-                    .iter_mut()
-                    .zip(t)
-                    .zip(&b.steps[cols.clone()])
-                    .zip(&b.along[cols.clone()])
-                {
-                    *d = (v - shift[i]) as f32 * sa * sb + la * lb;
+                let (sb, lb) = (&b.steps[cols.clone()], &b.along[cols.clone()]);
+                // Fixed-size arrays for a full register tile, so the compiler vectorises it;
+                // the same arithmetic, in the same order, as the loop for a last partial one.
+                if let (Ok(dst), Ok(sb), Ok(lb)) = (
+                    <&mut [f32; NR]>::try_from(&mut *dst),
+                    <&[f32; NR]>::try_from(sb),
+                    <&[f32; NR]>::try_from(lb),
+                ) {
+                    for k in 0..NR {
+                        dst[k] = (t[k] - sh) as f32 * sa * sb[k] + la * lb[k];
+                    }
+                } else {
+                    for (k, d) in dst.iter_mut().enumerate() {
+                        *d = (t[k] - sh) as f32 * sa * sb[k] + la * lb[k];
+                    }
                 }
             }
         }
@@ -91,19 +200,23 @@ pub fn scaled_dot_tile_into(
     target_feature = "simd128",
     feature = "relaxed-simd"
 ))]
-fn kernel(a: &[i8], b: &[i8], steps: usize, tile: &mut [i32; MR * NR]) {
-    simd::kernel(a, b, steps, tile);
+fn product(pairs: bool, a: &[i8], b: &[i8], steps: usize, tile: &mut [i32; MR * NR]) {
+    if pairs {
+        simd::pairs(a, b, steps, tile);
+    } else {
+        simd::dot_add(a, b, steps, tile);
+    }
 }
 
 /// `tile[i·NR + j] = Σ_s Σ_t a[s·4·GROUP + 4i + t]·b[s·4·GROUP + 4j + t]` over `steps` quads.
 /// Portable: the screen that uses this GEMM is chosen only in the relaxed-simd bundle, so this
-/// runs in tests.
+/// runs in tests (either kernel's sums).
 #[cfg(not(all(
     target_arch = "wasm32",
     target_feature = "simd128",
     feature = "relaxed-simd"
 )))]
-fn kernel(a: &[i8], b: &[i8], steps: usize, tile: &mut [i32; MR * NR]) {
+fn product(_pairs: bool, a: &[i8], b: &[i8], steps: usize, tile: &mut [i32; MR * NR]) {
     let mut acc = [[0i32; NR]; MR];
     for s in 0..steps {
         let (ak, bk) = (
@@ -134,17 +247,31 @@ fn kernel(a: &[i8], b: &[i8], steps: usize, tile: &mut [i32; MR * NR]) {
 mod simd {
     use super::{GROUP, MR, NR, QUAD};
     use core::arch::wasm32::{
-        i32x4_relaxed_dot_i8x16_i7x16_add as dot_add, i32x4_splat, v128, v128_load,
-        v128_load32_splat, v128_store,
+        i16x8_add, i16x8_relaxed_dot_i8x16_i7x16 as dot16, i16x8_splat, i32x4_add, i32x4_dot_i16x8,
+        i32x4_extract_lane, i32x4_relaxed_dot_i8x16_i7x16_add as dot_add4, i32x4_splat,
+        i8x16_splat, v128, v128_load, v128_load32_splat, v128_store,
     };
 
+    /// What the relaxed dot makes of 127·u + 127·u (u: `byte` read as unsigned) in one lane.
     #[target_feature(enable = "relaxed-simd")]
-    pub(super) fn kernel(a: &[i8], b: &[i8], steps: usize, tile: &mut [i32; MR * NR]) {
-        // a's last step reads 4·MR values, b's 4·NR, each step 4·GROUP further on.
-        let steps = steps
+    pub(super) fn dot_add_saturates(byte: i8) -> bool {
+        let sum = dot_add4(i8x16_splat(127), i8x16_splat(byte), i32x4_splat(0));
+        // The lane holds two pair sums: 2·32767 when each saturated (127·255·2 = 64770 > 32767).
+        i32x4_extract_lane::<0>(sum) == 2 * i32::from(i16::MAX)
+    }
+
+    /// Steps a slice pair can take: a's last step reads 4·MR values, b's 4·NR, each step
+    /// 4·GROUP further on.
+    fn clamped(a: &[i8], b: &[i8], steps: usize) -> usize {
+        steps
             .min((a.len() + QUAD * GROUP - QUAD * MR) / (QUAD * GROUP))
-            .min((b.len() + QUAD * GROUP - QUAD * NR) / (QUAD * GROUP));
-        // SAFETY: `pa` and `pb` advance 4·GROUP per step; the clamp above keeps the last step's
+            .min((b.len() + QUAD * GROUP - QUAD * NR) / (QUAD * GROUP))
+    }
+
+    #[target_feature(enable = "relaxed-simd")]
+    pub(super) fn dot_add(a: &[i8], b: &[i8], steps: usize, tile: &mut [i32; MR * NR]) {
+        let steps = clamped(a, b, steps);
+        // SAFETY: `pa` and `pb` advance 4·GROUP per step; `clamped` keeps the last step's
         // reads (a[..4MR], b[..4NR] from there) inside the slices. Loads have no alignment
         // requirement; the stores write the 8 vectors of `tile` (32 i32).
         unsafe {
@@ -156,19 +283,87 @@ mod simd {
                 let b0 = v128_load(pb.cast::<v128>());
                 let b1 = v128_load(pb.add(16).cast::<v128>());
                 let a0 = v128_load32_splat(pa.cast::<u32>());
-                c00 = dot_add(a0, b0, c00);
-                c01 = dot_add(a0, b1, c01);
+                c00 = dot_add4(a0, b0, c00);
+                c01 = dot_add4(a0, b1, c01);
                 let a1 = v128_load32_splat(pa.add(4).cast::<u32>());
-                c10 = dot_add(a1, b0, c10);
-                c11 = dot_add(a1, b1, c11);
+                c10 = dot_add4(a1, b0, c10);
+                c11 = dot_add4(a1, b1, c11);
                 let a2 = v128_load32_splat(pa.add(8).cast::<u32>());
-                c20 = dot_add(a2, b0, c20);
-                c21 = dot_add(a2, b1, c21);
+                c20 = dot_add4(a2, b0, c20);
+                c21 = dot_add4(a2, b1, c21);
                 let a3 = v128_load32_splat(pa.add(12).cast::<u32>());
-                c30 = dot_add(a3, b0, c30);
-                c31 = dot_add(a3, b1, c31);
+                c30 = dot_add4(a3, b0, c30);
+                c31 = dot_add4(a3, b1, c31);
                 pa = pa.add(QUAD * GROUP);
                 pb = pb.add(QUAD * GROUP);
+            }
+            let t = tile.as_mut_ptr().cast::<v128>();
+            for (i, v) in [c00, c01, c10, c11, c20, c21, c30, c31]
+                .into_iter()
+                .enumerate()
+            {
+                v128_store(t.add(i), v);
+            }
+        }
+    }
+
+    /// [`dot_add`]'s sums, two steps at a time: each register's two `pmaddubsw` results added
+    /// in i16 (exact by [`super::PAIR_LIMIT`]), then widened by one `pmaddwd` with ones.
+    #[target_feature(enable = "relaxed-simd")]
+    pub(super) fn pairs(a: &[i8], b: &[i8], steps: usize, tile: &mut [i32; MR * NR]) {
+        const S: usize = QUAD * GROUP;
+        let steps = clamped(a, b, steps);
+        // SAFETY: as in `dot_add`: the pair loop's second step and the last odd step are
+        // steps below `steps`, whose reads `clamped` keeps inside the slices.
+        unsafe {
+            let zero = i32x4_splat(0);
+            let ones = i16x8_splat(1);
+            let [mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31] =
+                [zero; 8];
+            let (mut pa, mut pb) = (a.as_ptr(), b.as_ptr());
+            // Row r's two steps against both column vectors, added in i16, widened, summed.
+            macro_rules! row {
+                ($r:expr, $c0:ident, $c1:ident, $b0:ident, $b1:ident, $n0:ident, $n1:ident) => {
+                    let a0 = v128_load32_splat(pa.add(4 * $r).cast::<u32>());
+                    let a1 = v128_load32_splat(pa.add(S + 4 * $r).cast::<u32>());
+                    $c0 = i32x4_add(
+                        $c0,
+                        i32x4_dot_i16x8(i16x8_add(dot16(a0, $b0), dot16(a1, $n0)), ones),
+                    );
+                    $c1 = i32x4_add(
+                        $c1,
+                        i32x4_dot_i16x8(i16x8_add(dot16(a0, $b1), dot16(a1, $n1)), ones),
+                    );
+                };
+            }
+            for _ in 0..steps / 2 {
+                let b0 = v128_load(pb.cast::<v128>());
+                let b1 = v128_load(pb.add(16).cast::<v128>());
+                let n0 = v128_load(pb.add(S).cast::<v128>());
+                let n1 = v128_load(pb.add(S + 16).cast::<v128>());
+                row!(0, c00, c01, b0, b1, n0, n1);
+                row!(1, c10, c11, b0, b1, n0, n1);
+                row!(2, c20, c21, b0, b1, n0, n1);
+                row!(3, c30, c31, b0, b1, n0, n1);
+                pa = pa.add(2 * S);
+                pb = pb.add(2 * S);
+            }
+            if steps % 2 == 1 {
+                let b0 = v128_load(pb.cast::<v128>());
+                let b1 = v128_load(pb.add(16).cast::<v128>());
+                for (r, (c0, c1)) in [
+                    (&mut c00, &mut c01),
+                    (&mut c10, &mut c11),
+                    (&mut c20, &mut c21),
+                    (&mut c30, &mut c31),
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    let a0 = v128_load32_splat(pa.add(4 * r).cast::<u32>());
+                    *c0 = i32x4_add(*c0, i32x4_dot_i16x8(dot16(a0, b0), ones));
+                    *c1 = i32x4_add(*c1, i32x4_dot_i16x8(dot16(a0, b1), ones));
+                }
             }
             let t = tile.as_mut_ptr().cast::<v128>();
             for (i, v) in [c00, c01, c10, c11, c20, c21, c30, c31]
@@ -197,6 +392,16 @@ pub fn pack(src: &[i8], rows: usize, depth: usize) -> Vec<i8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pair_groups_are_what_the_pair_kernel_adds_in_one_lane() {
+        // Lane 0 of a column's i16 pair sums: positions 0, 1 of a quad and of the next quad.
+        let groups: Vec<usize> = (0..12).map(pair_group).collect();
+        assert_eq!(groups, [0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3]);
+        assert!(pairs_fit(&[127, 127, -127, -127, 1, 0, -1, 0]));
+        assert!(!pairs_fit(&[127, 127, 0, 0, 1, 1, 0, 0]));
+        assert!(pairs_fit(&[-127, 127, 127, 127]));
+    }
 
     #[test]
     fn scaled_products_match_exact_sums_at_every_edge() {

@@ -20,7 +20,7 @@
 //! GEMM's second factor must lie in 0..=127); the product then carries 64·Σ_k a_k, which each
 //! query row's `shift` removes exactly.
 
-use crate::gemm_i8::{packed_at, packed_len, Factor, QUAD};
+use crate::gemm_i8::{packed_at, packed_len, pair_group, Factor, PAIR_LIMIT, QUAD};
 use crate::linalg::inverse_norms;
 use crate::matrix::MatView;
 use crate::rotation::Rotation;
@@ -372,8 +372,19 @@ fn unit_row(
 fn quantise_row(unit: &[f64], side: Side, q: &mut [i8]) -> (f32, f64) {
     let max_abs = unit.iter().fold(0.0f64, |m, u| m.max(u.abs()));
     let levels = side.levels();
+    // Query rows keep the pair kernel's limit (crate::gemm_i8::PAIR_LIMIT) on every build, so
+    // both kernels give the same sums: the rounding adds at most 4 · 0.5 to a group's sum.
+    let widest_group = if side == Side::Query {
+        let mut sums = vec![0.0f64; unit.len().div_ceil(8) * 2];
+        for (k, u) in unit.iter().enumerate() {
+            sums[pair_group(k)] += u.abs();
+        }
+        sums.into_iter().fold(0.0f64, f64::max) / f64::from(PAIR_LIMIT - 2)
+    } else {
+        0.0
+    };
     // A positive step even if only tiny values are left (a row along the direction).
-    let step = ((max_abs / levels) as f32).max(f32::MIN_POSITIVE);
+    let step = ((max_abs / levels).max(widest_group) as f32).max(f32::MIN_POSITIVE);
     let (s, per_step) = (f64::from(step), 1.0 / f64::from(step));
     let offset = if side == Side::Candidate { OFFSET } else { 0 };
     let mut err2 = 0.0f64;
@@ -457,6 +468,30 @@ mod tests {
             d,
         );
         assert!(narrow < wide / 5.0, "{narrow} vs {wide}");
+    }
+
+    #[test]
+    fn query_rows_keep_the_pair_kernels_limit() {
+        // Rows whose largest values crowd into one pair group, rows of one spike, and the
+        // spiky test rows: every query row's pair groups add up to at most PAIR_LIMIT.
+        let mut r = crate::Rng::new(17);
+        let (n, d) = (64, 100);
+        let mut x: Vec<f32> = (0..n * d).map(|_| r.normal() as f32).collect();
+        for (i, row) in x.chunks_exact_mut(d).enumerate() {
+            for k in [0, 1, 4, 5] {
+                row[(8 * i + k) % d] = 40.0;
+            }
+        }
+        let (spiky, sn, sd) = crate::quant::tests::spiky_rows();
+        for (x, n, d) in [(x, n, d), (spiky, sn, sd)] {
+            let (query, _) = UnitRowsI8::both(MatView::new(&x, n, d).unwrap());
+            for i in 0..n {
+                let row: Vec<i8> = (0..query.depth)
+                    .map(|k| query.data[packed_at(i, k / QUAD, query.depth) + k % QUAD])
+                    .collect();
+                assert!(crate::gemm_i8::pairs_fit(&row), "row {i} of {n} × {d}");
+            }
+        }
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub(super) struct Best {
     /// A lower bound on the row's cap-th best score over all its pairs ([`Best::raise`]):
     /// nothing at or below it is kept, even while the list fills.
     bar: f32,
+    /// Once full: where the smallest score sits (the slot a better candidate replaces).
+    min_at: usize,
 }
 
 impl Best {
@@ -25,6 +27,7 @@ impl Best {
             cap,
             floor: f32::NEG_INFINITY,
             bar: f32::NEG_INFINITY,
+            min_at: 0,
         }
     }
 
@@ -36,13 +39,19 @@ impl Best {
             }
             self.items.push((score, index));
             if self.items.len() == self.cap {
-                self.floor = self.min().1.max(self.bar);
+                self.find_min();
             }
         } else if score > self.floor {
-            let (pos, _) = self.min();
-            self.items[pos] = (score, index);
-            self.floor = self.min().1.max(self.bar);
+            self.items[self.min_at] = (score, index);
+            self.find_min();
         }
+    }
+
+    /// The smallest score's slot (the first of equal ones) and the floor it makes: one pass.
+    fn find_min(&mut self) {
+        let (pos, min) = self.min();
+        self.min_at = pos;
+        self.floor = min.max(self.bar);
     }
 
     pub(super) fn is_full(&self) -> bool {
@@ -62,16 +71,14 @@ impl Best {
     }
 
     fn min(&self) -> (usize, f32) {
-        let mut pos = 0;
-        for (i, it) in self.items.iter().enumerate() {
-            if it.0 < self.items[pos].0 {
-                pos = i;
+        let first = self.items.first().map_or(f32::NEG_INFINITY, |it| it.0);
+        let mut min = (0, first);
+        for (i, it) in self.items.iter().enumerate().skip(1) {
+            if it.0 < min.1 {
+                min = (i, it.0);
             }
         }
-        (
-            pos,
-            self.items.get(pos).map_or(f32::NEG_INFINITY, |it| it.0),
-        )
+        min
     }
 }
 

@@ -242,16 +242,20 @@ pub fn dot_tile_into(a: &[f32], m: usize, b: &[f32], n: usize, d: usize, out: &m
 
 /// Dot product accumulated in f64.
 pub fn dot64(a: &[f32], b: &[f32]) -> f64 {
+    debug_assert_eq!(a.len(), b.len());
+    // Four running sums, each in its own order: fixed-size chunks without index checks, so the
+    // compiler keeps them in two f64x2 registers (the exact pass calls this millions of times).
     let mut s = [0.0f64; 4];
-    let chunks = a.len() / 4;
-    for c in 0..chunks {
+    let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (x, y) in ac.zip(bc) {
         for l in 0..4 {
-            s[l] += f64::from(a[4 * c + l]) * f64::from(b[4 * c + l]);
+            s[l] += f64::from(x[l]) * f64::from(y[l]);
         }
     }
     let mut tail = 0.0;
-    for i in chunks * 4..a.len() {
-        tail += f64::from(a[i]) * f64::from(b[i]);
+    for (&x, &y) in ar.iter().zip(br) {
+        tail += f64::from(x) * f64::from(y);
     }
     s[0] + s[1] + s[2] + s[3] + tail
 }

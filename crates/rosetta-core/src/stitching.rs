@@ -156,21 +156,29 @@ impl RidgeClassifier {
             )));
         }
         let c = self.columns();
+        // w's columns as rows (contiguous), each class scored once per row: the same sums, in
+        // the same order, as walking w column by column.
+        let w_cols: Vec<f64> = (0..c)
+            .flat_map(|k| (0..self.p).map(move |j| (j, k)))
+            .map(|(j, k)| self.w[j * c + k])
+            .collect();
+        let mut scores = vec![0.0f64; c];
         Ok((0..x.n())
             .map(|i| {
                 let row = x.row(i);
-                let score = |k: usize| -> f64 {
-                    self.b[k]
+                for (k, score) in scores.iter_mut().enumerate() {
+                    let w = &w_cols[k * self.p..(k + 1) * self.p];
+                    *score = self.b[k]
                         + row
                             .iter()
-                            .enumerate()
-                            .map(|(j, &v)| f64::from(v) * self.w[j * c + k])
-                            .sum::<f64>()
-                };
+                            .zip(w)
+                            .map(|(&v, &w)| f64::from(v) * w)
+                            .sum::<f64>();
+                }
                 if c == 1 {
-                    usize::from(score(0) > 0.0)
+                    usize::from(scores[0] > 0.0)
                 } else {
-                    (0..c).fold(0, |best, k| if score(k) > score(best) { k } else { best })
+                    (0..c).fold(0, |best, k| if scores[k] > scores[best] { k } else { best })
                 }
             })
             .collect())

@@ -8,8 +8,9 @@
 //! stored with an offset (see [`crate::quant_i8`]) and every sum here is exact: |sum| ≤
 //! depth·127² < 2³¹ for any depth below 133,000. Only the final scaling to f32 rounds.
 //!
-//! Without VNNI (x86 before it, AMD before Zen 5) V8 lowers that instruction to `pmaddubsw`,
-//! `pmaddwd` by ones and `paddd`: two multiplies per sixteen products. [`Kernel::Pairs`] then adds
+//! Where V8 does not emit `vpdpbusd` (x86 without AVX-VNNI; measured on a Zen 4, whose
+//! AVX512-VNNI it does not use) it lowers that instruction to `pmaddubsw`, `pmaddwd` by ones and
+//! `paddd`: two multiplies per sixteen products. [`Kernel::Pairs`] then adds
 //! two steps' `pmaddubsw` results (`i16x8.relaxed_dot_i8x16_i7x16_s`) in i16 and widens once:
 //! three multiplies per thirty-two (measured on a Zen 4 in Chromium: 60 against 42 GMAC/s). That
 //! sum of four products must fit in i16, hence [`PAIR_LIMIT`] on the first factor's rows, which

@@ -472,8 +472,9 @@ mod tests {
 
     #[test]
     fn query_rows_keep_the_pair_kernels_limit() {
-        // Rows whose largest values crowd into one pair group, rows of one spike, and the
-        // spiky test rows: every query row's pair groups add up to at most PAIR_LIMIT.
+        // Random rows with a few large values (after the rotation, a step from the largest
+        // |value| alone leaves some pair groups above the limit: this test fails without the
+        // quantiser's group term) and the spiky test rows: every query row keeps PAIR_LIMIT.
         let mut r = crate::Rng::new(17);
         let (n, d) = (64, 100);
         let mut x: Vec<f32> = (0..n * d).map(|_| r.normal() as f32).collect();

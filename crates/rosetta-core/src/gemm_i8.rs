@@ -58,13 +58,18 @@ pub fn pair_group(k: usize) -> usize {
     k / 8 * 2 + k % 4 / 2
 }
 
-/// Whether a first-factor row (depth order) keeps [`PAIR_LIMIT`].
-pub fn pairs_fit(row: &[i8]) -> bool {
+/// The largest sum of |values| over a first-factor row's (depth order) pair groups.
+pub fn widest_pair_group(row: &[i8]) -> u32 {
     let mut sums = vec![0u32; row.len().div_ceil(8) * 2];
     for (k, &v) in row.iter().enumerate() {
-        sums[pair_group(k)] += v.unsigned_abs() as u32;
+        sums[pair_group(k)] += u32::from(v.unsigned_abs());
     }
-    sums.iter().all(|&s| s <= PAIR_LIMIT)
+    sums.into_iter().max().unwrap_or(0)
+}
+
+/// Whether a first-factor row (depth order) keeps [`PAIR_LIMIT`].
+pub fn pairs_fit(row: &[i8]) -> bool {
+    widest_pair_group(row) <= PAIR_LIMIT
 }
 
 /// The inner loop of [`scaled_dot_tile_into`] (see the module's comment); both give the same

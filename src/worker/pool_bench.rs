@@ -13,8 +13,8 @@ use super::compare::compare_pooled;
 use super::jobs::Helpers;
 use super::shares::{knn_work, pca_fit, relative_rows};
 
-/// The pooled timings of workload `which` ("pca", "relative", "compare", "compare-steps"), if it
-/// has any.
+/// The pooled timings of workload `which` ("pca", "relative", "compare", "compare-steps",
+/// "compare-pooled"), if it has any.
 pub async fn pooled(
     which: &str,
     helpers: &impl Helpers,
@@ -35,7 +35,8 @@ pub async fn pooled(
             .into_iter()
             .take(1)
             .collect(),
-        "compare-steps" => compare_timed(helpers, clock, scale).await,
+        // `compare-pooled`: the steps of the pooled run alone (no one-worker run before it).
+        "compare-steps" | "compare-pooled" => compare_timed(helpers, clock, scale).await,
         _ => Vec::new(),
     }
 }

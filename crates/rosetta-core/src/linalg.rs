@@ -260,6 +260,45 @@ pub fn dot64(a: &[f32], b: &[f32]) -> f64 {
     s[0] + s[1] + s[2] + s[3] + tail
 }
 
+/// Σ a_k·b_k of f64 values over four running sums (one chain of dependent adds would run at the
+/// add's latency: the quantisers' norms and errors, per row of every screen). O(n).
+pub fn dot_f64(a: &[f64], b: &[f64]) -> f64 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut s = [0.0f64; 4];
+    let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ac.zip(bc) {
+        for l in 0..4 {
+            s[l] += x[l] * y[l];
+        }
+    }
+    s[0] + s[1] + s[2] + s[3] + tail
+}
+
+/// Σ a_k·b_k of f32 against f64 values, in f64 over four running sums. O(n).
+pub fn dot_f32_f64(a: &[f32], b: &[f64]) -> f64 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut s = [0.0f64; 4];
+    let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .map(|(&x, &y)| f64::from(x) * y)
+        .sum();
+    for (x, y) in ac.zip(bc) {
+        for l in 0..4 {
+            s[l] += f64::from(x[l]) * y[l];
+        }
+    }
+    s[0] + s[1] + s[2] + s[3] + tail
+}
+
 /// Euclidean norm, accumulated in f64.
 pub fn norm64(a: &[f32]) -> f64 {
     dot64(a, a).sqrt()

@@ -13,7 +13,7 @@
 //! tab. Callers re-check in f64 whatever falls within the bound, so results stay exact.
 
 use crate::gemm_i16::{packed_at, packed_len, GROUP};
-use crate::linalg::inverse_norms;
+use crate::linalg::{dot_f64, inverse_norms};
 use crate::matrix::MatView;
 
 /// Which products the cosine screens use: f32 (faer natively), the i16 GEMM, or for retrieval the
@@ -197,7 +197,7 @@ fn quantise_row(row: &[f32], inv: f64, unit: &mut [f64], q: &mut [i16]) -> Optio
     if !(max_abs > 0.0 && max_abs.is_finite()) {
         return None;
     }
-    let norm = unit.iter().map(|u| u * u).sum::<f64>().sqrt();
+    let norm = dot_f64(unit, unit).sqrt();
     let mut step = (max_abs / Q_MAX).max(norm / NORM_MAX) as f32;
     // Rounding can add up to √D/2 to ‖q‖: widen the step until the bound holds.
     loop {
@@ -215,14 +215,22 @@ fn quantise_row(row: &[f32], inv: f64, unit: &mut [f64], q: &mut [i16]) -> Optio
     }
     // Any q is valid: the bound uses the error of the q actually stored.
     let s = f64::from(step);
-    let err2: f64 = unit
+    // Four running sums (one chain of f64 adds would run at the add's latency).
+    let mut e4 = [0.0f64; 4];
+    let (uc, qc) = (unit.chunks_exact(4), q[..unit.len()].chunks_exact(4));
+    let tail: f64 = uc
+        .remainder()
         .iter()
-        .zip(q.iter())
-        .map(|(&u, &qk)| {
-            let e = u - s * f64::from(qk);
-            e * e
-        })
+        .zip(qc.remainder())
+        .map(|(&u, &qk)| (u - s * f64::from(qk)).powi(2))
         .sum();
+    for (us, qs) in uc.zip(qc) {
+        for l in 0..4 {
+            let e = us[l] - s * f64::from(qs[l]);
+            e4[l] += e * e;
+        }
+    }
+    let err2 = e4[0] + e4[1] + e4[2] + e4[3] + tail;
     Some((step, err2.sqrt()))
 }
 

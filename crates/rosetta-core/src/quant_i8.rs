@@ -21,7 +21,7 @@
 //! query row's `shift` removes exactly.
 
 use crate::gemm_i8::{packed_at, packed_len, pair_group, Factor, PAIR_LIMIT, QUAD};
-use crate::linalg::inverse_norms;
+use crate::linalg::{dot_f64, inverse_norms};
 use crate::matrix::MatView;
 use crate::rotation::Rotation;
 
@@ -332,7 +332,7 @@ impl Direction {
     /// u = α·m̂ + w.
     fn split(&self, u: &mut [f64]) -> (f64, f64) {
         let along = self.unit.as_ref().map_or(0.0, |m| {
-            let a: f64 = u.iter().zip(m).map(|(x, y)| x * y).sum();
+            let a = dot_f64(u, m);
             u.iter_mut().zip(m).for_each(|(x, y)| *x -= a * y);
             a
         });
@@ -341,7 +341,7 @@ impl Direction {
 }
 
 fn norm(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+    dot_f64(v, v).sqrt()
 }
 
 /// Row `row` (1/‖row‖ = `inv`) as a rotated unit row in `unit`; false for a zero or non-finite
@@ -375,11 +375,16 @@ fn quantise_row(unit: &[f64], side: Side, q: &mut [i8]) -> (f32, f64) {
     // Query rows keep the pair kernel's limit (crate::gemm_i8::PAIR_LIMIT) on every build, so
     // both kernels give the same sums: the rounding adds at most 4 · 0.5 to a group's sum.
     let widest_group = if side == Side::Query {
-        let mut sums = vec![0.0f64; unit.len().div_ceil(8) * 2];
-        for (k, u) in unit.iter().enumerate() {
-            sums[pair_group(k)] += u.abs();
+        // The two groups of each 8 values (`pair_group`), summed in place.
+        let mut widest = 0.0f64;
+        for chunk in unit.chunks(8) {
+            let mut sums = [0.0f64; 2];
+            for (k, u) in chunk.iter().enumerate() {
+                sums[pair_group(k)] += u.abs();
+            }
+            widest = widest.max(sums[0]).max(sums[1]);
         }
-        sums.into_iter().fold(0.0f64, f64::max) / f64::from(PAIR_LIMIT - 2)
+        widest / f64::from(PAIR_LIMIT - 2)
     } else {
         0.0
     };
@@ -387,15 +392,29 @@ fn quantise_row(unit: &[f64], side: Side, q: &mut [i8]) -> (f32, f64) {
     let step = ((max_abs / levels).max(widest_group) as f32).max(f32::MIN_POSITIVE);
     let (s, per_step) = (f64::from(step), 1.0 / f64::from(step));
     let offset = if side == Side::Candidate { OFFSET } else { 0 };
-    let mut err2 = 0.0f64;
-    for (qk, &u) in q.iter_mut().zip(unit) {
-        // Clamped: f32 rounding of the step can put max |u|/step a hair above the levels.
-        let level = (u * per_step).round_ties_even().clamp(-levels, levels);
-        let e = u - s * level;
-        err2 += e * e;
-        *qk = (level as i32 + offset) as i8;
+    // Clamped: f32 rounding of the step can put max |u|/step a hair above the levels.
+    let level = |u: f64| (u * per_step).round_ties_even().clamp(-levels, levels);
+    // Four running sums of the error (one chain of f64 adds would run at the add's latency).
+    let mut e4 = [0.0f64; 4];
+    let body = unit.len() / 4 * 4;
+    for (qs, us) in q[..body]
+        .chunks_exact_mut(4)
+        .zip(unit[..body].chunks_exact(4))
+    {
+        for l in 0..4 {
+            let v = level(us[l]);
+            let e = us[l] - s * v;
+            e4[l] += e * e;
+            qs[l] = (v as i32 + offset) as i8;
+        }
     }
-    (step, err2.sqrt())
+    let mut tail = 0.0f64;
+    for (qk, &u) in q[body..unit.len()].iter_mut().zip(&unit[body..]) {
+        let v = level(u);
+        tail += (u - s * v).powi(2);
+        *qk = (v as i32 + offset) as i8;
+    }
+    (step, (e4[0] + e4[1] + e4[2] + e4[3] + tail).sqrt())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
 
 use crate::error::CoreError;
-use crate::linalg::{centred_cross, Precision};
+use crate::linalg::{centred_cross, dot_f32_f64, Precision};
 use crate::matrix::{MatView, Matrix};
 
 /// A fitted ridge classifier.
@@ -116,16 +116,22 @@ impl RidgeTargets {
         for j in 0..p {
             a[(j, j)] += alpha;
         }
-        let mut rhs = Mat::<f64>::zeros(p, c);
+        // X̄ᵀ(T − mean_y), one contiguous column per class and each row centred once: the same
+        // sums in the same order as indexing the p × c matrix (which did not vectorise).
+        let mut rhs_cols = vec![0.0f64; c * p];
+        let mut centred = vec![0.0f64; p];
         for i in 0..n {
-            let row = x.row(i);
-            for k in 0..c {
+            for ((v, &r), &m) in centred.iter_mut().zip(x.row(i)).zip(&mean_x) {
+                *v = f64::from(r) - m;
+            }
+            for (k, col) in rhs_cols.chunks_exact_mut(p).enumerate() {
                 let t = target(i, k) - mean_y[k];
-                for j in 0..p {
-                    rhs[(j, k)] += (f64::from(row[j]) - mean_x[j]) * t;
+                for (acc, &v) in col.iter_mut().zip(&centred) {
+                    *acc += v * t;
                 }
             }
         }
+        let rhs = Mat::<f64>::from_fn(p, c, |j, k| rhs_cols[k * p + j]);
         let llt = a
             .llt(Side::Lower)
             .map_err(|e| CoreError::NoConvergence(format!("ridge Cholesky: {e:?}")))?;
@@ -156,8 +162,7 @@ impl RidgeClassifier {
             )));
         }
         let c = self.columns();
-        // w's columns as rows (contiguous), each class scored once per row: the same sums, in
-        // the same order, as walking w column by column.
+        // w's columns as rows (contiguous), each class scored once per row.
         let w_cols: Vec<f64> = (0..c)
             .flat_map(|k| (0..self.p).map(move |j| (j, k)))
             .map(|(j, k)| self.w[j * c + k])
@@ -168,12 +173,7 @@ impl RidgeClassifier {
                 let row = x.row(i);
                 for (k, score) in scores.iter_mut().enumerate() {
                     let w = &w_cols[k * self.p..(k + 1) * self.p];
-                    *score = self.b[k]
-                        + row
-                            .iter()
-                            .zip(w)
-                            .map(|(&v, &w)| f64::from(v) * w)
-                            .sum::<f64>();
+                    *score = self.b[k] + dot_f32_f64(row, w);
                 }
                 if c == 1 {
                     usize::from(scores[0] > 0.0)

@@ -86,6 +86,9 @@ pub struct Candidates {
     cap: usize,
     scores: Vec<f32>,
     indices: Vec<u32>,
+    /// The i16 tiles' bound, when this worker computed them (not sent: every share's is the
+    /// same, and a merge holding one need not quantise the rows again).
+    quant_eps: Option<f64>,
 }
 
 impl Candidates {
@@ -105,6 +108,7 @@ impl Candidates {
             cap,
             scores,
             indices,
+            quant_eps: None,
         }
     }
 }
@@ -148,6 +152,7 @@ pub(crate) fn candidates_with(
         cap,
         scores,
         indices,
+        quant_eps: scorer.quant_eps(),
     })
 }
 
@@ -196,7 +201,10 @@ pub(crate) fn knn_merge_with(
             }
         }
     }
-    let scorer = Scorer::new(x, metric, screen);
+    let scorer = match parts.iter().find_map(|p| p.quant_eps) {
+        Some(eps) => Scorer::for_exact(x, metric, screen, eps),
+        None => Scorer::new(x, metric, screen),
+    };
     Ok(finish(&scorer, best, k, 0..n))
 }
 

@@ -91,6 +91,8 @@ pub(super) struct Scorer<'a> {
     pub(super) rows: Vec<f32>,
     /// The cosine tiles' i16 rows ([`Screen::I16`]).
     quant: Option<UnitRowsI16>,
+    /// Their bound on |tile score − exact cosine| (kept when a merge skips the rows).
+    quant_eps: Option<f64>,
     /// Per row: 1/‖x‖ (cosine) or ‖x‖² (Euclidean), in f64.
     pub(super) norm: Vec<f64>,
     /// The screen asked for (the scan builds i8 rows itself for [`Screen::I8`]).
@@ -125,11 +127,40 @@ impl<'a> Scorer<'a> {
             x,
             metric,
             rows,
+            quant_eps: quant.as_ref().map(|q| q.eps_with(q)),
             quant,
             norm,
             screen,
             eps_unit,
         }
+    }
+
+    /// A scorer for the exact pass of candidates whose i16 tiles had the bound `quant_eps` (as
+    /// [`Self::new`] measured it on the same rows): the rows are not quantised again. O(N·D).
+    pub(super) fn for_exact(
+        x: MatView<'a>,
+        metric: Metric,
+        screen: Screen,
+        quant_eps: f64,
+    ) -> Self {
+        if metric != Metric::Cosine || screen == Screen::F32 {
+            return Self::new(x, metric, screen);
+        }
+        Self {
+            x,
+            metric,
+            rows: Vec::new(),
+            quant: None,
+            quant_eps: Some(quant_eps),
+            norm: inverse_norms(x),
+            screen,
+            eps_unit: (x.d() as f64 + 8.0) * f64::from(f32::EPSILON),
+        }
+    }
+
+    /// The i16 tiles' bound, when the tiles come from i16 rows.
+    pub(super) fn quant_eps(&self) -> Option<f64> {
+        self.quant_eps
     }
 
     /// The cosine tiles' i16 rows, if the tiles come from them.
@@ -169,10 +200,7 @@ impl<'a> Scorer<'a> {
     /// How far a tile score of row i may be from the exact one (same units as `tile_score`).
     fn eps(&self, i: usize, max_norm: f64) -> f64 {
         match self.metric {
-            Metric::Cosine => self
-                .quant
-                .as_ref()
-                .map_or(self.eps_unit * 2.0, |q| q.eps_with(q)),
+            Metric::Cosine => self.quant_eps.unwrap_or(self.eps_unit * 2.0),
             Metric::Euclidean => self.eps_unit * 4.0 * (self.norm[i] + max_norm) + 1e-30,
         }
     }

@@ -19,7 +19,9 @@ export const CHROMIUM_ARGS = [
 
 /** Start the server (the app, with tests/ mounted at /tests/) and the browser. */
 export async function start() {
-  const server = await serve(join(root, 'dist'), 0, { mounts: { '/tests/': join(root, 'tests') } });
+  // ROSETTA_DIST: serve another build (benchmarks compare bundles without copying them over dist/).
+  const dist = process.env.ROSETTA_DIST ?? join(root, 'dist');
+  const server = await serve(dist, 0, { mounts: { '/tests/': join(root, 'tests') } });
   const base = `http://127.0.0.1:${server.address().port}/`;
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',

@@ -240,61 +240,23 @@ pub fn dot_tile_into(a: &[f32], m: usize, b: &[f32], n: usize, d: usize, out: &m
     }
 }
 
-/// Dot product accumulated in f64.
-pub fn dot64(a: &[f32], b: &[f32]) -> f64 {
+/// Σ a_k·b_k accumulated in f64, for f32 or f64 values on either side. Four running sums, each
+/// in its own order: fixed-size chunks without index checks, so the compiler keeps them in two
+/// f64x2 registers (one chain of dependent adds would run at the add's latency; the exact pass
+/// and the quantisers call this millions of times). O(n).
+pub fn dot64<A: Copy + Into<f64>, B: Copy + Into<f64>>(a: &[A], b: &[B]) -> f64 {
     debug_assert_eq!(a.len(), b.len());
-    // Four running sums, each in its own order: fixed-size chunks without index checks, so the
-    // compiler keeps them in two f64x2 registers (the exact pass calls this millions of times).
     let mut s = [0.0f64; 4];
     let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
     let (ar, br) = (ac.remainder(), bc.remainder());
     for (x, y) in ac.zip(bc) {
         for l in 0..4 {
-            s[l] += f64::from(x[l]) * f64::from(y[l]);
+            s[l] += x[l].into() * y[l].into();
         }
     }
     let mut tail = 0.0;
     for (&x, &y) in ar.iter().zip(br) {
-        tail += f64::from(x) * f64::from(y);
-    }
-    s[0] + s[1] + s[2] + s[3] + tail
-}
-
-/// Σ a_k·b_k of f64 values over four running sums (one chain of dependent adds would run at the
-/// add's latency: the quantisers' norms and errors, per row of every screen). O(n).
-pub fn dot_f64(a: &[f64], b: &[f64]) -> f64 {
-    debug_assert_eq!(a.len(), b.len());
-    let mut s = [0.0f64; 4];
-    let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = ac
-        .remainder()
-        .iter()
-        .zip(bc.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ac.zip(bc) {
-        for l in 0..4 {
-            s[l] += x[l] * y[l];
-        }
-    }
-    s[0] + s[1] + s[2] + s[3] + tail
-}
-
-/// Σ a_k·b_k of f32 against f64 values, in f64 over four running sums. O(n).
-pub fn dot_f32_f64(a: &[f32], b: &[f64]) -> f64 {
-    debug_assert_eq!(a.len(), b.len());
-    let mut s = [0.0f64; 4];
-    let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = ac
-        .remainder()
-        .iter()
-        .zip(bc.remainder())
-        .map(|(&x, &y)| f64::from(x) * y)
-        .sum();
-    for (x, y) in ac.zip(bc) {
-        for l in 0..4 {
-            s[l] += f64::from(x[l]) * y[l];
-        }
+        tail += x.into() * y.into();
     }
     s[0] + s[1] + s[2] + s[3] + tail
 }

@@ -13,7 +13,7 @@
 //! tab. Callers re-check in f64 whatever falls within the bound, so results stay exact.
 
 use crate::gemm_i16::{packed_at, packed_len, GROUP};
-use crate::linalg::{dot_f64, inverse_norms};
+use crate::linalg::{dot64, inverse_norms};
 use crate::matrix::MatView;
 
 /// Which products the cosine screens use: f32 (faer natively), the i16 GEMM, or for retrieval the
@@ -197,7 +197,7 @@ fn quantise_row(row: &[f32], inv: f64, unit: &mut [f64], q: &mut [i16]) -> Optio
     if !(max_abs > 0.0 && max_abs.is_finite()) {
         return None;
     }
-    let norm = dot_f64(unit, unit).sqrt();
+    let norm = dot64(unit, unit).sqrt();
     let mut step = (max_abs / Q_MAX).max(norm / NORM_MAX) as f32;
     // Rounding can add up to √D/2 to ‖q‖: widen the step until the bound holds.
     loop {

@@ -21,7 +21,7 @@
 //! query row's `shift` removes exactly.
 
 use crate::gemm_i8::{packed_at, packed_len, pair_group, Factor, PAIR_LIMIT, QUAD};
-use crate::linalg::{dot_f64, inverse_norms};
+use crate::linalg::{dot64, inverse_norms};
 use crate::matrix::MatView;
 use crate::rotation::Rotation;
 
@@ -332,7 +332,7 @@ impl Direction {
     /// u = α·m̂ + w.
     fn split(&self, u: &mut [f64]) -> (f64, f64) {
         let along = self.unit.as_ref().map_or(0.0, |m| {
-            let a = dot_f64(u, m);
+            let a = dot64(u, m);
             u.iter_mut().zip(m).for_each(|(x, y)| *x -= a * y);
             a
         });
@@ -341,7 +341,7 @@ impl Direction {
 }
 
 fn norm(v: &[f64]) -> f64 {
-    dot_f64(v, v).sqrt()
+    dot64(v, v).sqrt()
 }
 
 /// Row `row` (1/‖row‖ = `inv`) as a rotated unit row in `unit`; false for a zero or non-finite

@@ -6,7 +6,7 @@ use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
 
 use crate::error::CoreError;
-use crate::linalg::{centred_cross, dot_f32_f64, Precision};
+use crate::linalg::{centred_cross, dot64, Precision};
 use crate::matrix::{MatView, Matrix};
 
 /// A fitted ridge classifier.
@@ -173,7 +173,7 @@ impl RidgeClassifier {
                 let row = x.row(i);
                 for (k, score) in scores.iter_mut().enumerate() {
                     let w = &w_cols[k * self.p..(k + 1) * self.p];
-                    *score = self.b[k] + dot_f32_f64(row, w);
+                    *score = self.b[k] + dot64(row, w);
                 }
                 if c == 1 {
                     usize::from(scores[0] > 0.0)

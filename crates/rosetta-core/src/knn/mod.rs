@@ -491,16 +491,27 @@ mod tests {
         for (metric, screen) in SCREENS {
             let whole = knn_with(v, k, metric, screen).unwrap();
             for cuts in [vec![0, tiles], vec![0, 3, tiles], vec![0, 1, 1, 7, tiles]] {
-                let parts: Vec<Candidates> = cuts
+                let computed: Vec<Candidates> = cuts
                     .windows(2)
                     .map(|w| candidates_with(v, k, metric, w[0]..w[1], screen).unwrap())
-                    .map(|c| {
-                        let (cap, s, i) = c.into_parts();
-                        Candidates::from_parts(cap, s, i)
-                    })
                     .collect();
-                let merged = knn_merge_with(v, k, metric, &parts, screen).unwrap();
-                assert_eq!(merged, whole, "{metric:?} {screen:?} {cuts:?}");
+                // As a pool merges them: the first share as computed here (it carries the i16
+                // bound, so the merge does not quantise again), the others as sent back (not);
+                // and every share as sent back (the merge measures the bound itself).
+                let sent = |c: &Candidates| {
+                    let (cap, s, i) = c.clone().into_parts();
+                    Candidates::from_parts(cap, s, i)
+                };
+                let pooled: Vec<Candidates> = computed
+                    .iter()
+                    .enumerate()
+                    .map(|(p, c)| if p == 0 { c.clone() } else { sent(c) })
+                    .collect();
+                let all_sent: Vec<Candidates> = computed.iter().map(sent).collect();
+                for parts in [&pooled, &all_sent] {
+                    let merged = knn_merge_with(v, k, metric, parts, screen).unwrap();
+                    assert_eq!(merged, whole, "{metric:?} {screen:?} {cuts:?}");
+                }
             }
         }
         assert!(knn_candidates(v, k, Metric::Cosine, 0..tiles + 1).is_err());

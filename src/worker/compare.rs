@@ -3,6 +3,7 @@
 //! worker and the helpers. The same steps as `rosetta_core::compare::compare` (the CLI's
 //! one-thread path); `CompareParts::finish` makes the report of both.
 
+use futures_util::future::join;
 use rosetta_core::anchors::{check_indices, select_anchors, AnchorParams, AnchorStrategy};
 use rosetta_core::cka::{rbf_cka, RbfParams};
 use rosetta_core::compare::{
@@ -87,25 +88,35 @@ pub async fn compare_pooled(
     let relative_retrieval = retrieval_rows(helpers, rx.view(), ry.view()).await?;
     step(5)?;
     let (train, test) = half_split(x.n(), params.seed);
-    let aligned = procrustes_pooled(helpers, x, y, Some((&train, &test))).await?;
-    let (ax, ny_hat) = aligned.in_sample();
-    let in_sample = retrieval_rows(helpers, ax, ny_hat).await?.x_to_y;
-    go()?;
-    let heldout = match aligned.heldout() {
-        Some((ax, ny_hat)) => Some(retrieval_rows(helpers, ax, ny_hat).await?.x_to_y),
-        None => None,
+    // Procrustes and the stitching probes do not depend on each other: run together, the serial
+    // parts of one (its SVDs, aligned rows, probe solves and scores, here) overlap the other's
+    // shares on the helpers, which take the jobs of both in turn.
+    let procrustes = async {
+        let aligned = procrustes_pooled(helpers, x, y, Some((&train, &test))).await?;
+        let (ax, ny_hat) = aligned.in_sample();
+        let in_sample = retrieval_rows(helpers, ax, ny_hat).await?.x_to_y;
+        go()?;
+        let heldout = match aligned.heldout() {
+            Some((ax, ny_hat)) => Some(retrieval_rows(helpers, ax, ny_hat).await?.x_to_y),
+            None => None,
+        };
+        Ok::<_, Stopped>(aligned.report(in_sample, heldout))
     };
-    let procrustes = aligned.report(in_sample, heldout);
+    let stitching = async {
+        let Some(l) = labels else {
+            return Ok::<_, Stopped>(None);
+        };
+        let split = (&train[..], &test[..]);
+        let (rxv, ryv) = (rx.view(), ry.view());
+        let alpha = params.ridge_alpha;
+        Ok(Some(
+            stitching_pooled(helpers, (rxv, ryv), l, split, alpha, Some((x, y))).await?,
+        ))
+    };
+    let (procrustes, stitching) = join(procrustes, stitching).await;
+    let procrustes = procrustes?;
     step(6)?;
-    let stitching = match labels {
-        Some(l) => {
-            let split = (&train[..], &test[..]);
-            let (rxv, ryv) = (rx.view(), ry.view());
-            let alpha = params.ridge_alpha;
-            Some(stitching_pooled(helpers, (rxv, ryv), l, split, alpha, Some((x, y))).await?)
-        }
-        None => None,
-    };
+    let stitching = stitching?;
     let parts = CompareParts {
         cka,
         nx,

@@ -36,8 +36,10 @@ fn failed(e: rosetta_core::CoreError) -> Stopped {
 }
 
 /// `compare(x, y, anchors, params, labels)` in shares. `progress(step, fraction)` is called
-/// before each of `COMPARE_STEPS`; `cancelled()` is asked before each kernel (a kernel runs to
-/// its end). O(N²·(Dx + Dy + K)) multiply-adds, split among the workers.
+/// before each of `COMPARE_STEPS` (stitching's once Procrustes is done: the two run together);
+/// `cancelled()` is asked before each kernel (a kernel runs to its end; a Procrustes part
+/// cancelled waits for the stitching part running beside it). O(N²·(Dx + Dy + K))
+/// multiply-adds, split among the workers.
 pub async fn compare_pooled(
     helpers: &impl Helpers,
     (x, y): (MatView<'_>, MatView<'_>),

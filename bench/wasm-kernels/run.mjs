@@ -3,6 +3,7 @@
 //          cargo build --release --target wasm32-unknown-unknown)
 // Run:   node bench/wasm-kernels/run.mjs [workloads 0-3, e.g. 0,2] [scale]
 //        (no workloads: only the GEMM rates; 0 pca-steps, 1 pca, 2 relative, 3 compare)
+//        node bench/wasm-kernels/run.mjs '' -1: only the screens' row preparations
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -38,6 +39,15 @@ try {
       'faer A·Bᵀ 512 × 512 × 384': [() => e.product_nt(512, 512, 384, 10), 2 * 512 * 512 * 384 * 10],
       'packed A·Bᵀ 512 × 512 × 384': [() => e.packed_product_nt(512, 512, 384, 10), 2 * 512 * 512 * 384 * 10],
     };
+    if (scale < 0) {
+      // Only the row preparations (the screens' quantisers), best of 7 interleaved rounds.
+      const preps = { 'i16 rows': e.prep_i16, 'i8 rows, both sides': e.prep_i8 };
+      const best = {};
+      for (let round = 0; round < 7; round++) {
+        for (const [name, f] of Object.entries(preps)) best[name] = Math.min(best[name] ?? Infinity, f(20000, 384, 1));
+      }
+      return Object.entries(best).map(([n, ms]) => `${n} of 20,000 × 384: ${ms.toFixed(1)} ms, ${(ms * 1e6 / (20000 * 384)).toFixed(2)} ns per value`).join('\n');
+    }
     const bestMs = {};
     for (let round = 0; round < 7; round++) {
       for (const [name, [f]] of Object.entries(gemms)) bestMs[name] = Math.min(bestMs[name] ?? Infinity, f());

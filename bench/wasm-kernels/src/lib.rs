@@ -44,7 +44,17 @@ pub extern "C" fn gram_lower(rows: usize, d: usize, reps: usize) -> f64 {
         let b = MatRef::from_row_major_slice(&x, rows, d);
         let r = BlockStructure::Rectangular;
         let lower = BlockStructure::TriangularLower;
-        matmul(g.as_mut(), lower, Accum::Replace, b.transpose(), r, b, r, 1.0f32, Par::Seq);
+        matmul(
+            g.as_mut(),
+            lower,
+            Accum::Replace,
+            b.transpose(),
+            r,
+            b,
+            r,
+            1.0f32,
+            Par::Seq,
+        );
     }
     clock() - t + 0.0 * f64::from(g[(1, 0)])
 }
@@ -87,4 +97,28 @@ pub extern "C" fn packed_product_nt(m: usize, n: usize, k: usize, reps: usize) -
         rosetta_core::linalg::dot_tile_into(&a, m, &b, n, k, &mut c);
     }
     clock() - t + 0.0 * f64::from(c[1])
+}
+
+/// `reps` preparations of n × d rows for the i16 screens (`UnitRowsI16::new`), ms.
+#[no_mangle]
+pub extern "C" fn prep_i16(n: usize, d: usize, reps: usize) -> f64 {
+    let x = rosetta_bench::embeddings(n, d, 6);
+    let v = rosetta_core::MatView::new(&x, n, d).expect("shape");
+    let t = clock();
+    for _ in 0..reps {
+        std::hint::black_box(rosetta_core::quant::UnitRowsI16::new(v));
+    }
+    clock() - t
+}
+
+/// `reps` preparations of n × d rows for the i8 screens, both sides (`UnitRowsI8::both`), ms.
+#[no_mangle]
+pub extern "C" fn prep_i8(n: usize, d: usize, reps: usize) -> f64 {
+    let x = rosetta_bench::embeddings(n, d, 6);
+    let v = rosetta_core::MatView::new(&x, n, d).expect("shape");
+    let t = clock();
+    for _ in 0..reps {
+        std::hint::black_box(rosetta_core::quant_i8::UnitRowsI8::both(v));
+    }
+    clock() - t
 }

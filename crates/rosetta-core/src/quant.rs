@@ -13,7 +13,7 @@
 //! tab. Callers re-check in f64 whatever falls within the bound, so results stay exact.
 
 use crate::gemm_i16::{packed_at, packed_len, GROUP};
-use crate::linalg::{dot64, inverse_norms};
+use crate::linalg::inverse_norms;
 use crate::matrix::MatView;
 
 /// Which products the cosine screens use: f32 (faer natively), the i16 GEMM, or for retrieval the
@@ -84,9 +84,10 @@ impl UnitRowsI16 {
             if let Some((step, err)) = quantise_row(x.row(i), inv_i, &mut unit, &mut q) {
                 steps[i] = step;
                 radius = radius.max(err);
-                for (p, pair) in q.chunks_exact(2).enumerate() {
-                    let at = packed_at(i, p, depth);
-                    data[at..at + 2].copy_from_slice(pair);
+                // Row i's pairs sit GROUP pairs apart from its first ([`packed_at`]).
+                let rows = data[packed_at(i, 0, depth)..].chunks_mut(2 * GROUP);
+                for (at, pair) in rows.zip(q.chunks_exact(2)) {
+                    at[..2].copy_from_slice(pair);
                 }
             }
         }
@@ -185,30 +186,69 @@ pub(crate) fn screen_eps(ra: f64, rb: f64) -> f64 {
     ra + rb + ra * rb + rounding + 1e-9
 }
 
+/// `v` rounded to an i16 level: ties to even (one wasm instruction, `f64.nearest`; `round` is a
+/// libm call). A NaN, which no finite row makes, stays NaN and its `as` cast gives 0.
+#[inline(always)]
+fn level(v: f64) -> f64 {
+    v.round_ties_even().clamp(-Q_MAX, Q_MAX)
+}
+
 /// Row `row` (1/‖row‖ = `inv`) as i16 values `q` (its pad stays zero) with their step, and
 /// ‖u − step·q‖ for the unit row u; `None` for a zero (or non-finite) row, which stays zero.
 /// `unit` is scratch. Not inlined: V8 optimises a wasm function only from its next call on.
 #[inline(never)]
 fn quantise_row(row: &[f32], inv: f64, unit: &mut [f64], q: &mut [i16]) -> Option<(f32, f64)> {
-    for (u, &v) in unit.iter_mut().zip(row) {
-        *u = f64::from(v) * inv;
+    // One pass for the unit row, its largest |value| and ‖u‖², each in four lanes so that
+    // it vectorises (one chain of dependent max or add ops runs at their latency). ‖u‖² is
+    // summed as `dot64(unit, unit)` sums it: the same lanes, the same order.
+    let (mut m4, mut s4) = ([0.0f64; 4], [0.0f64; 4]);
+    let body = unit.len() / 4 * 4;
+    for (us, vs) in unit[..body]
+        .chunks_exact_mut(4)
+        .zip(row[..body].chunks_exact(4))
+    {
+        for l in 0..4 {
+            let u = f64::from(vs[l]) * inv;
+            us[l] = u;
+            // `f64::max` without its NaN rule (a NaN is skipped either way): a plain select.
+            m4[l] = if u.abs() > m4[l] { u.abs() } else { m4[l] };
+            s4[l] += u * u;
+        }
     }
-    let max_abs = unit.iter().fold(0.0f64, |m, u| m.max(u.abs()));
+    let mut tail = 0.0f64;
+    for (u, &v) in unit[body..].iter_mut().zip(&row[body..]) {
+        *u = f64::from(v) * inv;
+        m4[0] = m4[0].max(u.abs());
+        tail += *u * *u;
+    }
+    let max_abs = m4[0].max(m4[1]).max(m4[2]).max(m4[3]);
     if !(max_abs > 0.0 && max_abs.is_finite()) {
         return None;
     }
-    let norm = dot64(unit, unit).sqrt();
+    let norm = (s4[0] + s4[1] + s4[2] + s4[3] + tail).sqrt();
     let mut step = (max_abs / Q_MAX).max(norm / NORM_MAX) as f32;
     // Rounding can add up to √D/2 to ‖q‖: widen the step until the bound holds.
     loop {
         let per_step = 1.0 / f64::from(step);
-        let mut norm2 = 0i64;
-        for (qk, &u) in q.iter_mut().zip(unit.iter()) {
-            // Ties to even: one wasm instruction (f64.nearest); `round` is a libm call.
-            *qk = (u * per_step).round_ties_even().clamp(-Q_MAX, Q_MAX) as i16;
-            norm2 += i64::from(*qk) * i64::from(*qk);
+        // ‖q‖² in four f64 lanes: exact (each q² < 2³⁰, their sum far below 2⁵³). From the
+        // stored integers, so that no value can keep the loop going.
+        let mut n4 = [0.0f64; 4];
+        for (qs, us) in q[..body]
+            .chunks_exact_mut(4)
+            .zip(unit[..body].chunks_exact(4))
+        {
+            for l in 0..4 {
+                let v = level(us[l] * per_step) as i32;
+                qs[l] = v as i16;
+                n4[l] += f64::from(v * v);
+            }
         }
-        if norm2 < 1 << 31 {
+        for (qk, &u) in q[body..unit.len()].iter_mut().zip(&unit[body..]) {
+            let v = level(u * per_step) as i32;
+            *qk = v as i16;
+            n4[0] += f64::from(v * v);
+        }
+        if n4[0] + n4[1] + n4[2] + n4[3] < f64::from(1u32 << 31) {
             break;
         }
         step *= 1.001;

@@ -355,10 +355,14 @@ fn unit_row(
     unit: &mut [f64],
     scratch: &mut [f64],
 ) -> bool {
+    // Both checks in the same pass, without early exits (so that it vectorises).
+    let (mut finite, mut nonzero) = (true, false);
     for (u, &v) in unit.iter_mut().zip(row) {
         *u = f64::from(v) * inv;
+        finite &= u.is_finite();
+        nonzero |= *u != 0.0;
     }
-    if !unit.iter().all(|u| u.is_finite()) || unit.iter().all(|&u| u == 0.0) {
+    if !finite || !nonzero {
         return false;
     }
     rotation.apply(unit, scratch);
@@ -370,21 +374,39 @@ fn unit_row(
 /// on.
 #[inline(never)]
 fn quantise_row(unit: &[f64], side: Side, q: &mut [i8]) -> (f32, f64) {
-    let max_abs = unit.iter().fold(0.0f64, |m, u| m.max(u.abs()));
+    // The largest |value| in four lanes (one chain of dependent max ops would run at their
+    // latency); `f64::max` without its NaN rule, which no finite row needs: a plain select.
+    let mut m4 = [0.0f64; 4];
+    let body = unit.len() / 4 * 4;
+    for us in unit[..body].chunks_exact(4) {
+        for l in 0..4 {
+            let a = us[l].abs();
+            m4[l] = if a > m4[l] { a } else { m4[l] };
+        }
+    }
+    for u in &unit[body..] {
+        m4[0] = m4[0].max(u.abs());
+    }
+    let max_abs = m4[0].max(m4[1]).max(m4[2]).max(m4[3]);
     let levels = side.levels();
     // Query rows keep the pair kernel's limit (crate::gemm_i8::PAIR_LIMIT) on every build, so
     // both kernels give the same sums: the rounding adds at most 4 · 0.5 to a group's sum.
     let widest_group = if side == Side::Query {
-        // The two groups of each 8 values (`pair_group`), summed in place.
+        // The two groups of each 8 values (`pair_group`: {0, 1, 4, 5} and {2, 3, 6, 7}),
+        // each summed in that order.
         let mut widest = 0.0f64;
-        for chunk in unit.chunks(8) {
-            let mut sums = [0.0f64; 2];
-            for (k, u) in chunk.iter().enumerate() {
-                sums[pair_group(k)] += u.abs();
-            }
-            widest = widest.max(sums[0]).max(sums[1]);
+        let eights = unit.chunks_exact(8);
+        let rest = eights.remainder();
+        for c in eights {
+            let a = c[0].abs() + c[1].abs() + c[4].abs() + c[5].abs();
+            let b = c[2].abs() + c[3].abs() + c[6].abs() + c[7].abs();
+            widest = widest.max(a).max(b);
         }
-        widest / f64::from(PAIR_LIMIT - 2)
+        let mut sums = [0.0f64; 2];
+        for (k, u) in rest.iter().enumerate() {
+            sums[pair_group(k)] += u.abs();
+        }
+        widest.max(sums[0]).max(sums[1]) / f64::from(PAIR_LIMIT - 2)
     } else {
         0.0
     };

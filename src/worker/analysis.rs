@@ -12,7 +12,7 @@ use super::jobs::Helpers;
 use super::protocol::{CollectionId, SpaceId};
 #[cfg(test)]
 use super::shares::cka_matrix;
-use super::shares::{knn_rows, knn_work, relative_rows, retrieval_rows};
+use super::shares::{bytes_of, knn_rows, knn_work, relative_rows, retrieval_rows};
 use super::store::{Store, StoredSpace};
 
 /// Retrieval a → b per anchor count: (anchor counts, MRR, top-1).
@@ -130,7 +130,7 @@ pub async fn agreement(
     k: usize,
     on_share: impl Fn(usize, usize),
 ) -> Result<Vec<f64>, String> {
-    let shares = helpers.count(knn_work(x.n, x.d)) + 1;
+    let shares = helpers.count(knn_work(x.n, x.d), bytes_of(x.n * x.d)) + 1;
     let nx = knn_rows(helpers, x.view(), k, Metric::Cosine, |d, _| {
         on_share(d, 2 * shares)
     })

@@ -174,7 +174,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
                         .iter()
                         .map(|t| t.to_json()),
                 );
-                if state.pool.count(f64::INFINITY) > 0 {
+                if state.pool.count(f64::INFINITY, 0) > 0 {
                     let pooled = super::pool_bench::pooled(w, &state.pool, &clock, scale).await;
                     lines.extend(pooled.iter().map(|t| t.to_json()));
                 }

@@ -98,9 +98,10 @@ pub type Answer = Result<Vec<Buf>, String>;
 
 /// Workers that run jobs beside this one.
 pub trait Helpers {
-    /// How many helpers take shares of a kernel of about `work` multiply-adds (0: everything
-    /// runs here; a pool may keep small kernels to itself).
-    fn count(&self, work: f64) -> usize;
+    /// How many helpers take shares of a kernel of about `work` multiply-adds that sends about
+    /// `bytes_per_helper` to each (0: everything runs here; a pool may keep small kernels to
+    /// itself, and use fewer helpers than its width where their copies would not fit in memory).
+    fn count(&self, work: f64, bytes_per_helper: usize) -> usize;
     /// Start `job` on helper `h` (< `count()`); the arrays are copied before this returns.
     fn submit(&self, h: usize, job: &Job, arrays: &[BufRef<'_>]) -> oneshot::Receiver<Answer>;
     /// Called once a kernel is joined, with the largest share sent to one helper: a pool may let
@@ -238,7 +239,7 @@ pub(crate) mod testing {
     }
 
     impl Helpers for Local {
-        fn count(&self, _work: f64) -> usize {
+        fn count(&self, _work: f64, _bytes_per_helper: usize) -> usize {
             self.count
         }
 

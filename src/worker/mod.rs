@@ -13,3 +13,4 @@ pub mod pool_bench;
 pub mod protocol;
 pub mod shares;
 pub mod store;
+pub mod width;

@@ -17,13 +17,11 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use super::jobs::{Answer, Buf, BufRef, Helpers, Job};
+use super::width::{helpers_for, memory_budget, pool_width};
 use crate::web::js_error_text;
 
 /// The `name` a helper worker is started with.
 pub const HELPER_NAME: &str = "rosetta-helper";
-/// Workers sharing a kernel by default (this one included): each helper holds its own copy of
-/// the rows it works on, so memory, not only cores, bounds the width.
-const DEFAULT_MAX_WIDTH: usize = 4;
 /// Kernels smaller than this (multiply-adds, ~0.05 s on one core) run in the worker alone unless
 /// `?workers=N` asked for a pool: starting helpers and copying rows would cost more than they save.
 const MIN_WORK: f64 = 1e9;
@@ -39,8 +37,10 @@ struct Helper {
 }
 
 struct Inner {
-    /// Workers per kernel, this one included.
+    /// Workers per kernel at most, this one included.
     width: usize,
+    /// Bytes the helpers of one kernel may hold together (`None`: `?workers=N` decides alone).
+    budget: Option<usize>,
     /// Kernels smaller than this run here alone (0 when the width was asked for).
     min_work: f64,
     script: String,
@@ -60,19 +60,24 @@ pub struct Pool(Rc<Inner>);
 
 impl Pool {
     /// A pool as wide as `?workers=N` in this worker's URL, else the machine's cores (at most
-    /// [`DEFAULT_MAX_WIDTH`]). Nothing starts until the first kernel asks.
+    /// [`super::width::MAX_WIDTH`]); unless the width was asked for, each kernel uses only the
+    /// helpers whose copies fit in half the memory the browser reports
+    /// ([`super::width::helpers_for`]). Nothing starts until the first kernel asks.
     pub fn from_scope(scope: &DedicatedWorkerGlobalScope) -> Self {
         let location = scope.location();
         let asked = web_sys::UrlSearchParams::new_with_str(&location.search())
             .ok()
             .and_then(|p| p.get("workers"))
             .and_then(|w| w.parse::<usize>().ok());
-        let cores = scope.navigator().hardware_concurrency() as usize;
-        let width = asked
-            .map_or(cores.min(DEFAULT_MAX_WIDTH), |w| w.min(16))
-            .max(1);
+        let navigator = scope.navigator();
+        let cores = navigator.hardware_concurrency() as usize;
+        // Chromium's only (and not in web-sys' WorkerNavigator): GB, a power of two, at most 8.
+        let device_memory = Reflect::get(&navigator, &"deviceMemory".into())
+            .ok()
+            .and_then(|v| v.as_f64());
         Self(Rc::new(Inner {
-            width,
+            width: pool_width(cores, asked),
+            budget: memory_budget(device_memory, asked.is_some()),
             min_work: if asked.is_some() { 0.0 } else { MIN_WORK },
             script: location.href(),
             helpers: RefCell::new(Vec::new()),
@@ -194,12 +199,13 @@ fn post(worker: &Worker, msg: &JsValue, transfer: &Array, inner: &Inner, index: 
 }
 
 impl Helpers for Pool {
-    fn count(&self, work: f64) -> usize {
+    fn count(&self, work: f64, bytes_per_helper: usize) -> usize {
         let inner = &self.0;
         if inner.broken.get() || work < inner.min_work {
             return 0;
         }
-        while inner.helpers.borrow().len() + 1 < inner.width {
+        let wanted = helpers_for(inner.width, inner.budget, bytes_per_helper);
+        while inner.helpers.borrow().len() < wanted {
             match self.spawn() {
                 Ok(h) => inner.helpers.borrow_mut().push(h),
                 Err(e) => {
@@ -208,7 +214,8 @@ impl Helpers for Pool {
                 }
             }
         }
-        inner.helpers.borrow().len()
+        // Helpers started for an earlier, smaller kernel stay idle in this one.
+        wanted
     }
 
     fn submit(&self, h: usize, job: &Job, arrays: &[BufRef<'_>]) -> oneshot::Receiver<Answer> {

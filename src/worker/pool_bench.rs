@@ -11,7 +11,7 @@ use std::cell::RefCell;
 
 use super::compare::compare_pooled;
 use super::jobs::Helpers;
-use super::shares::{knn_work, pca_fit, relative_rows};
+use super::shares::{bytes_of, knn_work, pca_fit, relative_rows};
 
 /// The pooled timings of workload `which` ("pca", "relative", "compare", "compare-steps",
 /// "compare-pooled"), if it has any.
@@ -48,7 +48,7 @@ pub async fn pca_pooled(
     scale: f64,
 ) -> Option<Timing> {
     let (x, n, d) = pca_inputs(scale);
-    let workers = helpers.count((n * d * d) as f64) + 1;
+    let workers = helpers.count((n * d * d) as f64, bytes_of(n.div_ceil(2) * d)) + 1;
     let view = MatView::new(&x, n, d).ok()?;
     let mut best = f64::INFINITY;
     let mut check = f64::NAN;
@@ -77,7 +77,8 @@ pub async fn relative_pooled(
     scale: f64,
 ) -> Option<Timing> {
     let (x, n, d, anchors) = relative_inputs(scale);
-    let workers = helpers.count((n * d * anchors.len()) as f64) + 1;
+    let work = (n * d * anchors.len()) as f64;
+    let workers = helpers.count(work, bytes_of(n.div_ceil(2) * d + anchors.len() * d)) + 1;
     let view = MatView::new(&x, n, d).ok()?;
     let mut best = f64::INFINITY;
     let mut check = f64::NAN;
@@ -108,7 +109,7 @@ pub async fn compare_timed(
 ) -> Vec<Timing> {
     let inp = compare_inputs(scale);
     let (n, d) = (inp.n, inp.d);
-    let workers = helpers.count(knn_work(n, d)) + 1;
+    let workers = helpers.count(knn_work(n, d), bytes_of(n * d)) + 1;
     let (Ok(vx), Ok(vy)) = (MatView::new(&inp.x, n, d), MatView::new(&inp.y, n, d)) else {
         return Vec::new();
     };

@@ -34,6 +34,11 @@ pub fn split_aligned(n: usize, parts: usize, align: usize) -> Vec<Range<usize>> 
         .collect()
 }
 
+/// Bytes of `values` f32 values: what a share of them sends to a helper.
+pub fn bytes_of(values: usize) -> usize {
+    values.saturating_mul(std::mem::size_of::<f32>())
+}
+
 /// Multiply-adds of `knn` on N × D (half the N² products, by symmetry).
 pub fn knn_work(n: usize, d: usize) -> f64 {
     n as f64 * n as f64 * d as f64 / 2.0

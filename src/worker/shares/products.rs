@@ -12,7 +12,7 @@ use rosetta_core::procrustes::{
 use rosetta_core::stitching::{StitchingReport, StitchingSplit};
 use rosetta_core::{CoreError, MatView, Pca, PcaParams};
 
-use super::{in_shares, split_aligned};
+use super::{bytes_of, in_shares, split_aligned};
 use crate::worker::jobs::{cross_precision, Buf, BufRef, Helpers, Job};
 
 /// `X̄ᵀX̄` of `x` centred by `mean` (D×D f64), summed over row shares that end on the Gram's
@@ -26,7 +26,9 @@ pub async fn gram(
 ) -> Result<Vec<f64>, String> {
     let (n, d) = (x.n(), x.d());
     let work = n as f64 * (d * d) as f64 / 2.0;
-    let shares = split_aligned(n, helpers.count(work) + 1, BLOCK_ROWS);
+    // Each helper gets at most half the rows (more helpers, fewer rows each).
+    let count = helpers.count(work, bytes_of(n.div_ceil(2) * d));
+    let shares = split_aligned(n, count + 1, BLOCK_ROWS);
     let parts = in_shares(
         helpers,
         &shares,
@@ -59,7 +61,8 @@ pub async fn cross(
 ) -> Result<Vec<f64>, String> {
     let (n, dx, dy) = (x.n(), x.d(), y.d());
     let work = n as f64 * dx as f64 * dy as f64;
-    let shares = split_aligned(n, helpers.count(work) + 1, BLOCK_ROWS);
+    let count = helpers.count(work, bytes_of(n.div_ceil(2) * (dx + dy)));
+    let shares = split_aligned(n, count + 1, BLOCK_ROWS);
     let parts = in_shares(
         helpers,
         &shares,

@@ -5,7 +5,7 @@ use rosetta_core::relative::RelativeBasis;
 use rosetta_core::retrieval::{retrieval_counts, Retrieval};
 use rosetta_core::{MatView, Matrix, Metric, Neighbors};
 
-use super::{in_shares, knn_work, split};
+use super::{bytes_of, in_shares, knn_work, split};
 use crate::worker::jobs::{Buf, BufRef, Helpers, Job};
 
 /// `basis.transform(x)` with the rows split among this worker and the helpers.
@@ -17,7 +17,9 @@ pub async fn relative_rows(
 ) -> Result<Matrix, String> {
     let (n, d, k) = (x.n(), x.d(), basis.k());
     let work = n as f64 * d as f64 * k as f64;
-    let shares = split(n, helpers.count(work) + 1);
+    // Each helper gets at most half the rows, and the anchors.
+    let count = helpers.count(work, bytes_of(n.div_ceil(2) * d + k * d));
+    let shares = split(n, count + 1);
     let (similarity, means, anchors) = basis.parts();
     let parts = in_shares(
         helpers,
@@ -65,7 +67,7 @@ pub async fn retrieval_rows(
 ) -> Result<Retrieval, String> {
     let (n, d) = (x.n(), x.d());
     let work = n as f64 * n as f64 * d as f64;
-    let shares = split(n, helpers.count(work) + 1);
+    let shares = split(n, helpers.count(work, bytes_of(2 * n * d)) + 1);
     let parts = in_shares(
         helpers,
         &shares,
@@ -105,7 +107,8 @@ pub async fn knn_rows(
     on_share: impl Fn(usize, usize),
 ) -> Result<Neighbors, String> {
     let (n, d) = (x.n(), x.d());
-    let shares = split(knn_tiles(n), helpers.count(knn_work(n, d)) + 1);
+    let count = helpers.count(knn_work(n, d), bytes_of(n * d));
+    let shares = split(knn_tiles(n), count + 1);
     let parts = in_shares(
         helpers,
         &shares,

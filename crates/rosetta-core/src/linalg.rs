@@ -136,6 +136,38 @@ mod tests {
     }
 
     #[test]
+    fn f64_cross_of_a_space_with_itself_is_its_gram() {
+        // 600 rows: three blocks, the last partial; the Gram path (same rows, or a copy of
+        // them) and the full product (other rows) both against the f64 reference.
+        let (n, d) = (600, 9);
+        let x: Vec<f32> = (0..n * d)
+            .map(|i| ((i * 7919) % 1013) as f32 / 97.0 + 3.0)
+            .collect();
+        let mut y = x.clone();
+        let v = MatView::new(&x, n, d).unwrap();
+        let mean = v.column_means();
+        let want = naive_gram(&x, n, d, &mean);
+        let scale = want.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+        let close = |got: &[f64], want: &[f64]| {
+            for (a, b) in got.iter().zip(want) {
+                assert!((a - b).abs() <= 1e-12 * scale, "{a} vs {b}");
+            }
+        };
+        close(&centred_cross(v, &mean, v, &mean, Precision::F64), &want);
+        let copy = MatView::new(&y, n, d).unwrap();
+        close(&centred_cross(v, &mean, copy, &mean, Precision::F64), &want);
+        y[5] += 1.0;
+        let other = MatView::new(&y, n, d).unwrap();
+        let cross = centred_cross(v, &mean, other, &mean, Precision::F64);
+        let mut want = want;
+        // Row 0, column 5 of y moved by 1: column 5 of X̄ᵀȲ gains row 0 of X̄.
+        for i in 0..d {
+            want[i * d + 5] += f64::from(x[i]) - mean[i];
+        }
+        close(&cross, &want);
+    }
+
+    #[test]
     fn project_matches_naive() {
         let (n, d, k) = (1100, 3, 2);
         let x: Vec<f32> = (0..n * d).map(|i| (i % 17) as f32).collect();
@@ -197,23 +229,49 @@ pub fn centred_cross(
                     .flat_map(|i| m.row(i).iter().zip(mean).map(|(&v, mu)| f64::from(v) - mu))
                     .collect()
             };
+            // A Gram (the same rows and means on both sides, as the stitching probes ask):
+            // only its lower triangle is multiplied, then mirrored. Compared by value, since a
+            // helper receives the two sides as two copies; O(N·D), against O(N·D²) saved.
+            let gram = x.n() == y.n()
+                && dx == dy
+                && mean_x == mean_y
+                && (std::ptr::eq(x.data(), y.data()) || x.data() == y.data());
             let mut dst = MatMut::from_row_major_slice_mut(&mut acc, dx, dy);
             let mut start = 0;
             while start < x.n() {
                 let end = (start + BLOCK_ROWS).min(x.n());
                 let bx = centred64(x, mean_x, start, end);
-                let by = centred64(y, mean_y, start, end);
                 let a = MatRef::from_row_major_slice(&bx, end - start, dx);
-                let b = MatRef::from_row_major_slice(&by, end - start, dy);
-                faer::linalg::matmul::matmul(
-                    dst.as_mut(),
-                    Accum::Add,
-                    a.transpose(),
-                    b,
-                    1.0f64,
-                    Par::Seq,
-                );
+                if gram {
+                    use faer::linalg::matmul::triangular::{matmul, BlockStructure};
+                    let full = BlockStructure::Rectangular;
+                    let lower = BlockStructure::TriangularLower;
+                    let at = a.transpose();
+                    matmul(
+                        dst.as_mut(),
+                        lower,
+                        Accum::Add,
+                        at,
+                        full,
+                        a,
+                        full,
+                        1.0f64,
+                        Par::Seq,
+                    );
+                } else {
+                    let by = centred64(y, mean_y, start, end);
+                    let b = MatRef::from_row_major_slice(&by, end - start, dy);
+                    let at = a.transpose();
+                    faer::linalg::matmul::matmul(dst.as_mut(), Accum::Add, at, b, 1.0f64, Par::Seq);
+                }
                 start = end;
+            }
+            if gram {
+                for i in 0..dx {
+                    for j in 0..i {
+                        acc[j * dx + i] = acc[i * dx + j];
+                    }
+                }
             }
         }
     }

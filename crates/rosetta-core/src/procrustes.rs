@@ -236,18 +236,28 @@ pub fn procrustes_alignments(
     y: MatView<'_>,
     split: Option<(&[usize], &[usize])>,
 ) -> Result<ProcrustesAlignments, CoreError> {
-    let fit = fit_procrustes(x, y)?;
+    check_procrustes(x, y)?;
     let split = HeldOutSplit::new(x, y, split);
     let heldout = match &split {
         Some(h) => {
             let ((xt, yt), (xs, ys)) = (h.train(), h.test());
-            let f = fit_procrustes(xt, yt)?;
-            let residual = f.residual_on(xs, ys);
-            Some((f, residual, h))
+            let (mxt, myt) = (xt.column_means(), yt.column_means());
+            let train_cross = centred_cross(xt, &mxt, yt, &myt, Precision::F64);
+            let f = ProcrustesFit::from_cross((xt, mxt), (yt, myt), &train_cross)?;
+            let test_cross = centred_cross(xs, &f.mean_x, ys, &f.mean_y, Precision::F64);
+            let residual = f.residual_from_cross(xs, ys, &test_cross);
+            Some((f, residual, h, [train_cross, test_cross]))
         }
         None => None,
     };
-    let heldout = heldout.as_ref().map(|(f, r, h)| (f, *r, *h));
+    let (mx, my) = (x.column_means(), y.column_means());
+    // With a split that covers every item once, the in-sample product comes from its two.
+    let cross = heldout
+        .as_ref()
+        .and_then(|(f, _, h, [train, test])| h.cross_of_all((&mx, &my), (f, train), test))
+        .unwrap_or_else(|| centred_cross(x, &mx, y, &my, Precision::F64));
+    let fit = ProcrustesFit::from_cross((x, mx), (y, my), &cross)?;
+    let heldout = heldout.as_ref().map(|(f, r, h, _)| (f, *r, *h));
     Ok(ProcrustesAlignments::new((x, y), fit, heldout))
 }
 
@@ -255,6 +265,8 @@ pub fn procrustes_alignments(
 pub struct HeldOutSplit {
     train: (Matrix, Matrix),
     test: (Matrix, Matrix),
+    /// Every item is in exactly one of the two (see [`Self::cross_of_all`]).
+    partition: bool,
 }
 
 impl HeldOutSplit {
@@ -268,6 +280,7 @@ impl HeldOutSplit {
             Some((train, test)) if train.len() >= 2 && test.len() >= 2 => Some(Self {
                 train: (x.gather(train), y.gather(train)),
                 test: (x.gather(test), y.gather(test)),
+                partition: is_partition(x.n(), train, test),
             }),
             _ => None,
         }
@@ -280,6 +293,69 @@ impl HeldOutSplit {
     pub fn test(&self) -> (MatView<'_>, MatView<'_>) {
         (self.test.0.view(), self.test.1.view())
     }
+
+    /// X̄ᵀȲ of every item, centred by their means `mean_x`, `mean_y`, from the products the
+    /// held-out scores already computed: the training `fit` with its cross product `train_cross`
+    /// (centred by the training means) and `test_cross` (the test items', centred by the same
+    /// means, as [`ProcrustesFit::residual_from_cross`] takes it). Both
+    /// are centred by μt, νt, so their sum is Σ(x − μt)(y − νt)ᵀ over every item, and centring by
+    /// μ, ν instead subtracts N·(μ − μt)(ν − νt)ᵀ (Σ(x − μt) = N·(μ − μt)): exact, and with
+    /// nothing large cancelling. `None` unless the split covers every item exactly once.
+    /// Saves the in-sample product (O(N·Dx·Dy)); this is O(Dx·Dy).
+    pub fn cross_of_all(
+        &self,
+        (mean_x, mean_y): (&[f64], &[f64]),
+        (train, train_cross): (&ProcrustesFit, &[f64]),
+        test_cross: &[f64],
+    ) -> Option<Vec<f64>> {
+        let (xt, yt) = self.train();
+        let (dx, dy) = (xt.d(), yt.d());
+        if !self.partition
+            || dx == 0
+            || dy == 0
+            || mean_x.len() != dx
+            || mean_y.len() != dy
+            || test_cross.len() != dx * dy
+            || train_cross.len() != dx * dy
+        {
+            return None;
+        }
+        let n = (xt.n() + self.test.0.n) as f64;
+        let dmx: Vec<f64> = mean_x
+            .iter()
+            .zip(&train.mean_x)
+            .map(|(m, t)| m - t)
+            .collect();
+        let dmy: Vec<f64> = mean_y
+            .iter()
+            .zip(&train.mean_y)
+            .map(|(m, t)| m - t)
+            .collect();
+        let cross = train_cross
+            .chunks_exact(dy)
+            .zip(test_cross.chunks_exact(dy))
+            .zip(&dmx)
+            .flat_map(|((tr, te), &a)| {
+                tr.iter()
+                    .zip(te)
+                    .zip(&dmy)
+                    .map(move |((p, q), &b)| p + q - n * a * b)
+            })
+            .collect();
+        Some(cross)
+    }
+}
+
+/// Whether `train` and `test` hold every row index below `n` exactly once between them. O(n).
+fn is_partition(n: usize, train: &[usize], test: &[usize]) -> bool {
+    if train.len() + test.len() != n {
+        return false;
+    }
+    let mut seen = vec![false; n];
+    train
+        .iter()
+        .chain(test)
+        .all(|&i| i < n && !std::mem::replace(&mut seen[i], true))
 }
 
 impl ProcrustesAlignments {
@@ -379,6 +455,51 @@ mod tests {
         assert_eq!(rep.top1, 1.0);
         let h = rep.heldout.unwrap();
         assert!(h.residual < 1e-3 && h.top1 == 1.0);
+    }
+
+    #[test]
+    fn a_partition_s_two_products_make_the_in_sample_one() {
+        let mut r = Rng::new(10);
+        let (n, dx, dy) = (301, 5, 3);
+        let x: Vec<f32> = (0..n * dx).map(|_| r.normal() as f32 + 2.0).collect();
+        let y: Vec<f32> = (0..n * dy).map(|_| r.normal() as f32 - 1.0).collect();
+        let (vx, vy) = (
+            MatView::new(&x, n, dx).unwrap(),
+            MatView::new(&y, n, dy).unwrap(),
+        );
+        let mut order: Vec<usize> = (0..n).collect();
+        r.shuffle(&mut order);
+        let (train, test) = order.split_at(150);
+        let (mx, my) = (vx.column_means(), vy.column_means());
+        let want = centred_cross(vx, &mx, vy, &my, Precision::F64);
+        let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let from_split = |train: &[usize], test: &[usize]| {
+            let h = HeldOutSplit::new(vx, vy, Some((train, test))).unwrap();
+            let ((xt, yt), (xs, ys)) = (h.train(), h.test());
+            let (mxt, myt) = (xt.column_means(), yt.column_means());
+            let tc = centred_cross(xt, &mxt, yt, &myt, Precision::F64);
+            let f = ProcrustesFit::from_cross((xt, mxt), (yt, myt), &tc).unwrap();
+            let sc = centred_cross(xs, &f.mean_x, ys, &f.mean_y, Precision::F64);
+            h.cross_of_all((&mx, &my), (&f, &tc), &sc)
+        };
+        let got = from_split(train, test).expect("a partition");
+        for (a, b) in got.iter().zip(&want) {
+            assert!((a - b).abs() <= 1e-12 * scale, "{a} vs {b}");
+        }
+        // Not a partition: an item left out, or one on both sides.
+        assert_eq!(from_split(train, &test[1..]), None);
+        let mut twice = test.to_vec();
+        twice[0] = train[0];
+        assert_eq!(from_split(train, &twice), None);
+        // The alignments' in-sample fit is the fit on every item either way.
+        let whole = fit_procrustes(vx, vy).unwrap();
+        for split in [(train, test), (train, &test[1..])] {
+            let a = procrustes_alignments(vx, vy, Some(split)).unwrap();
+            for (p, q) in a.fit.rotation.iter().zip(&whole.rotation) {
+                assert!((p - q).abs() < 1e-10, "{p} vs {q}");
+            }
+            assert!((a.fit.sum_singular - whole.sum_singular).abs() < 1e-12);
+        }
     }
 
     #[test]

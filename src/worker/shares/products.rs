@@ -162,40 +162,52 @@ pub async fn linear_cka_pooled(
     linear_cka_from_products((x, &mx), (y, &my), &products).map_err(|e| e.to_string())
 }
 
-/// `fit_procrustes(x, y)` with its f64 cross product summed over row shares.
+/// `fit_procrustes(x, y)` with its f64 cross product summed over row shares; the fit and that
+/// product.
 async fn procrustes_fit(
     helpers: &impl Helpers,
     x: MatView<'_>,
     y: MatView<'_>,
-) -> Result<ProcrustesFit, String> {
+) -> Result<(ProcrustesFit, Vec<f64>), String> {
     check_procrustes(x, y).map_err(|e| e.to_string())?;
     let (mx, my) = (x.column_means(), y.column_means());
     let c = cross(helpers, (x, &mx), (y, &my), true).await?;
-    ProcrustesFit::from_cross((x, mx), (y, my), &c).map_err(|e| e.to_string())
+    let fit = ProcrustesFit::from_cross((x, mx), (y, my), &c).map_err(|e| e.to_string())?;
+    Ok((fit, c))
 }
 
-/// `procrustes_alignments(x, y, split)` with the fits' cross products (all items, the training
-/// items, the test items against the training fit) summed over row shares; the SVDs and the
-/// aligned rows are computed here.
+/// `procrustes_alignments(x, y, split)` with the fits' cross products (the training items, the
+/// test items against the training fit, and all items unless those two make it:
+/// [`HeldOutSplit::cross_of_all`]) summed over row shares; the SVDs and the aligned rows are
+/// computed here.
 pub async fn procrustes_pooled(
     helpers: &impl Helpers,
     x: MatView<'_>,
     y: MatView<'_>,
     split: Option<(&[usize], &[usize])>,
 ) -> Result<ProcrustesAlignments, String> {
-    let fit = procrustes_fit(helpers, x, y).await?;
+    check_procrustes(x, y).map_err(|e| e.to_string())?;
     let split = HeldOutSplit::new(x, y, split);
     let heldout = match &split {
         Some(h) => {
             let ((xt, yt), (xs, ys)) = (h.train(), h.test());
-            let f = procrustes_fit(helpers, xt, yt).await?;
+            let (f, train_cross) = procrustes_fit(helpers, xt, yt).await?;
             let c = cross(helpers, (xs, &f.mean_x), (ys, &f.mean_y), true).await?;
             let residual = f.residual_from_cross(xs, ys, &c);
-            Some((f, residual, h))
+            Some((f, residual, h, [train_cross, c]))
         }
         None => None,
     };
-    let heldout = heldout.as_ref().map(|(f, r, h)| (f, *r, *h));
+    let (mx, my) = (x.column_means(), y.column_means());
+    let whole = heldout
+        .as_ref()
+        .and_then(|(f, _, h, [train, test])| h.cross_of_all((&mx, &my), (f, train), test));
+    let whole = match whole {
+        Some(c) => c,
+        None => cross(helpers, (x, &mx), (y, &my), true).await?,
+    };
+    let fit = ProcrustesFit::from_cross((x, mx), (y, my), &whole).map_err(|e| e.to_string())?;
+    let heldout = heldout.as_ref().map(|(f, r, h, _)| (f, *r, *h));
     Ok(ProcrustesAlignments::new((x, y), fit, heldout))
 }
 

@@ -136,7 +136,7 @@ function report(profiles) {
     while (e < buckets && idle(e)) e++;
     const { total, top } = selfTimes(profiles[coordinator].samples, (s) => busy(s) && at(s) >= b && at(s) < e);
     serial += total;
-    const names = top.slice(0, 4).map(([k, us]) => `${(us / 1000).toFixed(0)} ${k.replace(/::h[0-9a-f]{16}$/, '').slice(-45)}`);
+    const names = top.slice(0, Number(process.env.IDLE_TOP ?? 4)).map(([k, us]) => `${(us / 1000).toFixed(0)} ${k.replace(/::h[0-9a-f]{16}$/, '').slice(-45)}`);
     console.log(`${((b * BUCKET_US) / 1e6).toFixed(1)} s +${(((e - b) * BUCKET_US) / 1e6).toFixed(1)}: ${names.join(' | ')}`);
     b = e;
   }

@@ -60,7 +60,7 @@ pub struct Pool(Rc<Inner>);
 
 impl Pool {
     /// A pool as wide as `?workers=N` in this worker's URL, else the machine's cores (at most
-    /// [`super::width::MAX_WIDTH`]); unless the width was asked for, each kernel uses only the
+    /// [`super::width::DEFAULT_MAX_WIDTH`]); unless the width was asked for, each kernel uses only the
     /// helpers whose copies fit in half the memory the browser reports
     /// ([`super::width::helpers_for`]). Nothing starts until the first kernel asks.
     pub fn from_scope(scope: &DedicatedWorkerGlobalScope) -> Self {

@@ -2,7 +2,11 @@
 //! (every helper holds its own copy of the rows it works on, and wasm memory never shrinks).
 //! Pure, so that the rules are tested natively; `pool.rs` reads the browser's numbers.
 
-/// Workers per kernel at most (this one included), by default and when `?workers=N` asks.
+/// Workers per kernel at most (this one included) by default: `hardwareConcurrency` counts
+/// logical processors, and a second thread on a core adds little to SIMD-bound kernels while each
+/// helper costs its own copy of the rows.
+pub const DEFAULT_MAX_WIDTH: usize = 8;
+/// Workers per kernel at most when `?workers=N` asks.
 pub const MAX_WIDTH: usize = 16;
 
 /// What the helpers may hold together where the browser does not report its memory
@@ -19,9 +23,12 @@ const HELPER_BASELINE: usize = 32 << 20;
 const HELPER_BYTES_PER_SENT: usize = 4;
 
 /// The pool's width: `?workers=N` when given (at most [`MAX_WIDTH`]), else the machine's cores
-/// (at most [`MAX_WIDTH`]). At least 1.
+/// (at most [`DEFAULT_MAX_WIDTH`]). At least 1.
 pub fn pool_width(cores: usize, asked: Option<usize>) -> usize {
-    asked.unwrap_or(cores).clamp(1, MAX_WIDTH)
+    match asked {
+        Some(w) => w.clamp(1, MAX_WIDTH),
+        None => cores.clamp(1, DEFAULT_MAX_WIDTH),
+    }
 }
 
 /// Bytes the helpers together may hold: half the memory the device reports
@@ -58,10 +65,10 @@ mod tests {
     const MB: usize = 1 << 20;
 
     #[test]
-    fn the_cores_set_the_width_up_to_sixteen() {
+    fn the_cores_set_the_width_up_to_eight_unless_asked() {
         assert_eq!(pool_width(2, None), 2);
         assert_eq!(pool_width(8, None), 8);
-        assert_eq!(pool_width(64, None), 16);
+        assert_eq!(pool_width(64, None), 8);
         assert_eq!(pool_width(0, None), 1);
         assert_eq!(pool_width(2, Some(4)), 4);
         assert_eq!(pool_width(8, Some(1)), 1);

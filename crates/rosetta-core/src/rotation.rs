@@ -50,51 +50,55 @@ impl Rotation {
     /// Rotates `row` in place (length D); `scratch` is D values of room.
     pub fn apply(&self, row: &mut [f64], scratch: &mut [f64]) {
         debug_assert_eq!(row.len(), scratch.len());
+        // Each round moves the values from one buffer into the other; no copy back between.
+        let (mut from, mut to) = (row, scratch);
         for (signs, perm) in &self.rounds {
-            for ((&v, &s), &to) in row.iter().zip(signs).zip(perm) {
-                scratch[to] = v * s;
+            for ((&v, &s), &at) in from.iter().zip(signs).zip(perm) {
+                to[at] = v * s;
             }
             let mut start = 0;
             for &size in &self.blocks {
-                hadamard(&mut scratch[start..start + size]);
+                hadamard(&mut to[start..start + size]);
                 start += size;
             }
-            row.copy_from_slice(scratch);
+            std::mem::swap(&mut from, &mut to);
+        }
+        if self.rounds.len() % 2 == 1 {
+            // The result is in `scratch` (now `from`), the row's buffer is `to`.
+            to.copy_from_slice(from);
         }
     }
 }
 
-/// The orthonormal Walsh–Hadamard transform of a power-of-two block, in place.
+/// The orthonormal Walsh–Hadamard transform of a power-of-two block, in place. Two levels per
+/// pass over the block (radix 4: the same sums as one level at a time, in the same order, with
+/// half the passes), a last single level when log₂ n is odd; the last pass scales as it goes.
 fn hadamard(v: &mut [f64]) {
     let n = v.len();
-    let mut h = 1;
-    if n >= 4 {
-        // The first two levels at once, four values at a time (as pairs and pairs of pairs they
-        // were loops of one and two steps): the same sums.
-        for c in v.chunks_exact_mut(4) {
-            let (p, q, r, t) = (c[0] + c[1], c[0] - c[1], c[2] + c[3], c[2] - c[3]);
-            c.copy_from_slice(&[p + r, q + t, p - r, q - t]);
-        }
-        h = 4;
-    }
     let scale = 1.0 / (n as f64).sqrt();
-    if h >= n {
-        v.iter_mut().for_each(|x| *x *= scale);
-        return;
-    }
-    while 2 * h < n {
-        for start in (0..n).step_by(2 * h) {
-            let (lo, hi) = v[start..start + 2 * h].split_at_mut(h);
-            for (a, b) in lo.iter_mut().zip(hi) {
-                (*a, *b) = (*a + *b, *a - *b);
+    let mut h = 1;
+    while 4 * h <= n {
+        let s = if 4 * h == n { scale } else { 1.0 };
+        for c in v.chunks_exact_mut(4 * h) {
+            let (ab, cd) = c.split_at_mut(2 * h);
+            let (a, b) = ab.split_at_mut(h);
+            let (c, d) = cd.split_at_mut(h);
+            for (((a, b), c), d) in a.iter_mut().zip(b).zip(c).zip(d) {
+                let (p, q, r, t) = (*a + *b, *a - *b, *c + *d, *c - *d);
+                (*a, *b, *c, *d) = ((p + r) * s, (q + t) * s, (p - r) * s, (q - t) * s);
             }
         }
-        h *= 2;
+        h *= 4;
     }
-    // The last level scales as it goes (the same products of the same sums: one pass fewer).
-    let (lo, hi) = v.split_at_mut(h);
-    for (a, b) in lo.iter_mut().zip(hi) {
-        (*a, *b) = ((*a + *b) * scale, (*a - *b) * scale);
+    if h < n {
+        // 2h == n: the last level.
+        let (lo, hi) = v.split_at_mut(h);
+        for (a, b) in lo.iter_mut().zip(hi) {
+            (*a, *b) = ((*a + *b) * scale, (*a - *b) * scale);
+        }
+    } else if h == 1 {
+        // n == 1: only the scale (1).
+        v.iter_mut().for_each(|x| *x *= scale);
     }
 }
 
@@ -128,6 +132,35 @@ mod tests {
                 (dot(&ra, &ra) - dot(&a, &a)).abs() <= 1e-13 * dot(&a, &a),
                 "d = {d}"
             );
+        }
+    }
+
+    #[test]
+    fn two_levels_per_pass_are_one_level_at_a_time() {
+        // The definition: log₂ n levels of (a + b, a − b) pairs h apart, then the scale (here
+        // folded into the last level, as `hadamard` does): bit for bit the same values.
+        let one_at_a_time = |v: &mut [f64]| {
+            let n = v.len();
+            let scale = 1.0 / (n as f64).sqrt();
+            let mut h = 1;
+            while h < n {
+                let s = if 2 * h == n { scale } else { 1.0 };
+                for c in v.chunks_exact_mut(2 * h) {
+                    let (lo, hi) = c.split_at_mut(h);
+                    for (a, b) in lo.iter_mut().zip(hi) {
+                        (*a, *b) = ((*a + *b) * s, (*a - *b) * s);
+                    }
+                }
+                h *= 2;
+            }
+        };
+        let mut r = Rng::new(2);
+        for n in [1, 2, 4, 8, 16, 32, 128, 256, 512] {
+            let v: Vec<f64> = (0..n).map(|_| r.normal()).collect();
+            let (mut a, mut b) = (v.clone(), v);
+            hadamard(&mut a);
+            one_at_a_time(&mut b);
+            assert_eq!(a, b, "n = {n}");
         }
     }
 

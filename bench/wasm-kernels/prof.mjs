@@ -22,12 +22,12 @@ try {
     const { instance } = await WebAssembly.instantiate(bytes, { env });
     memory = instance.exports.memory;
     globalThis.k = instance.exports;
-    for (let i = 0; i < 3; i++) { k.prep_i16(20000, 384, 1); k.prep_i8(20000, 384, 1); }
+    for (let i = 0; i < 3; i++) { k.prep(0, 20000, 384, 1); k.prep(1, 20000, 384, 1); }
   }, b64);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
   await cdp.send('Profiler.start');
-  await page.evaluate(() => { for (let i = 0; i < 5; i++) { k.prep_i16(20000, 384, 1); k.prep_i8(20000, 384, 1); } });
+  await page.evaluate(() => { for (let i = 0; i < 5; i++) { k.prep(0, 20000, 384, 1); k.prep(1, 20000, 384, 1); } });
   const { profile } = await cdp.send('Profiler.stop');
   const self = new Map();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

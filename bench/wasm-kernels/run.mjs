@@ -41,7 +41,7 @@ try {
     };
     if (scale < 0) {
       // Only the row preparations (the screens' quantisers), best of 7 interleaved rounds.
-      const preps = { 'i16 rows': e.prep_i16, 'i8 rows, both sides': e.prep_i8 };
+      const preps = { 'i16 rows': (...a) => e.prep(0, ...a), 'i8 rows, both sides': (...a) => e.prep(1, ...a) };
       const best = {};
       for (let round = 0; round < 7; round++) {
         for (const [name, f] of Object.entries(preps)) best[name] = Math.min(best[name] ?? Infinity, f(20000, 384, 1));

@@ -99,26 +99,19 @@ pub extern "C" fn packed_product_nt(m: usize, n: usize, k: usize, reps: usize) -
     clock() - t + 0.0 * f64::from(c[1])
 }
 
-/// `reps` preparations of n × d rows for the i16 screens (`UnitRowsI16::new`), ms.
+/// `reps` preparations of n × d rows of the bench's data for a screen, ms: `which` 0 the i16
+/// rows (`UnitRowsI16::new`), 1 the i8 rows of both sides (`UnitRowsI8::both`).
 #[no_mangle]
-pub extern "C" fn prep_i16(n: usize, d: usize, reps: usize) -> f64 {
+pub extern "C" fn prep(which: u32, n: usize, d: usize, reps: usize) -> f64 {
     let x = rosetta_bench::embeddings(n, d, 6);
     let v = rosetta_core::MatView::new(&x, n, d).expect("shape");
     let t = clock();
     for _ in 0..reps {
-        std::hint::black_box(rosetta_core::quant::UnitRowsI16::new(v));
-    }
-    clock() - t
-}
-
-/// `reps` preparations of n × d rows for the i8 screens, both sides (`UnitRowsI8::both`), ms.
-#[no_mangle]
-pub extern "C" fn prep_i8(n: usize, d: usize, reps: usize) -> f64 {
-    let x = rosetta_bench::embeddings(n, d, 6);
-    let v = rosetta_core::MatView::new(&x, n, d).expect("shape");
-    let t = clock();
-    for _ in 0..reps {
-        std::hint::black_box(rosetta_core::quant_i8::UnitRowsI8::both(v));
+        if which == 0 {
+            std::hint::black_box(rosetta_core::quant::UnitRowsI16::new(v));
+        } else {
+            std::hint::black_box(rosetta_core::quant_i8::UnitRowsI8::both(v));
+        }
     }
     clock() - t
 }

@@ -10,6 +10,7 @@
 // what the coordinating worker did meanwhile (the comparison's serial parts; `compare-pooled`
 // runs only the pooled comparison).
 // Usage: node --experimental-websocket bench/worker_profile.mjs [workload] [scale] [dist]
+// (WORKERS=N: the page's ?workers=N)
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CHROMIUM_ARGS, root } from '../tests/e2e/helpers.mjs';
@@ -17,7 +18,8 @@ import { serve } from '../scripts/serve.mjs';
 
 const [workload = 'knn', scale = '1', dist = join(root, 'dist')] = process.argv.slice(2);
 const server = await serve(dist, 0, {});
-const url = `http://127.0.0.1:${server.address().port}/?bench=${workload}&scale=${scale}`;
+const workers = process.env.WORKERS ? `&workers=${process.env.WORKERS}` : '';
+const url = `http://127.0.0.1:${server.address().port}/?bench=${workload}&scale=${scale}${workers}`;
 const port = 9300 + Math.floor(Math.random() * 500);
 const chrome = spawn(process.env.CHROMIUM ?? '/usr/bin/chromium',
   [...CHROMIUM_ARGS, `--remote-debugging-port=${port}`, '--user-data-dir=/tmp/worker-profile', 'about:blank'],

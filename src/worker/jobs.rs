@@ -38,11 +38,13 @@ pub enum Job {
     /// Arrays: rows of X (n × dx f32) and the same rows of Y (n × dy f32), the column means of
     /// X (dx f64) and of Y (dy f64). Answers `X̄ᵀȲ` of those rows (dx × dy f64): one share of a
     /// CKA cross product (f32 block products) or, with `f64_products`, of a Procrustes fit's.
+    /// With `gram` Y is X (a stitching probe's Gram): only X's rows and means are sent.
     CentredCross {
         n: usize,
         dx: usize,
         dy: usize,
         f64_products: bool,
+        gram: bool,
     },
     /// Arrays: every row of X and of Y (n × d f32 each). Answers the retrieval counts of query
     /// rows `rows.0..rows.1` (x→y: one per row, u32) and their share of y→x (n u32).
@@ -163,18 +165,43 @@ pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
             dx,
             dy,
             f64_products,
+            gram,
         } => {
-            let x = f32s(it.next(), n * dx, "x")?;
-            let y = f32s(it.next(), n * dy, "y")?;
-            let (Some(Buf::F64(mx)), Some(Buf::F64(my))) = (it.next(), it.next()) else {
-                return Err("cross: the column means are missing".into());
-            };
-            if mx.len() != *dx || my.len() != *dy {
-                return Err("cross: column means of the wrong length".into());
+            if *gram && dx != dy {
+                return Err("cross: a Gram of two widths".into());
             }
+            let x = f32s(it.next(), n * dx, "x")?;
+            let y = if *gram {
+                Vec::new()
+            } else {
+                f32s(it.next(), n * dy, "y")?
+            };
+            let mx = match it.next() {
+                Some(Buf::F64(m)) if m.len() == *dx => m,
+                _ => {
+                    return Err("cross: X's column means are missing or of the wrong length".into())
+                }
+            };
+            let my = if *gram {
+                Vec::new()
+            } else {
+                match it.next() {
+                    Some(Buf::F64(m)) if m.len() == *dy => m,
+                    _ => {
+                        return Err(
+                            "cross: Y's column means are missing or of the wrong length".into()
+                        )
+                    }
+                }
+            };
             let vx = MatView::new(&x, *n, *dx).map_err(|e| e.to_string())?;
-            let vy = MatView::new(&y, *n, *dy).map_err(|e| e.to_string())?;
-            let cross = centred_cross(vx, &mx, vy, &my, cross_precision(*f64_products));
+            let precision = cross_precision(*f64_products);
+            let cross = if *gram {
+                centred_cross(vx, &mx, vx, &mx, precision)
+            } else {
+                let vy = MatView::new(&y, *n, *dy).map_err(|e| e.to_string())?;
+                centred_cross(vx, &mx, vy, &my, precision)
+            };
             Ok(vec![Buf::F64(cross)])
         }
         Job::RetrievalCounts { n, d, rows } => {
@@ -324,5 +351,22 @@ mod tests {
             tiles: (0, 9),
         };
         assert!(execute(&knn_job, vec![Buf::F32(vec![1.0; 3])]).is_err());
+        // A Gram's share (rows sent once) answers what the cross product of the rows with
+        // themselves does; its arrays and widths are checked.
+        let cross = |dy: usize, gram: bool| Job::CentredCross {
+            n: 2,
+            dx: 2,
+            dy,
+            f64_products: true,
+            gram,
+        };
+        let (rows, mean) = (Buf::F32(vec![1.0, 2.0, 3.0, 5.0]), Buf::F64(vec![2.0, 3.5]));
+        let pair = vec![rows.clone(), rows.clone(), mean.clone(), mean.clone()];
+        let both = execute(&cross(2, false), pair);
+        let once = execute(&cross(2, true), vec![rows.clone(), mean.clone()]);
+        assert_eq!(once, Ok(vec![Buf::F64(vec![2.0, 3.0, 3.0, 4.5])]));
+        assert_eq!(once, both);
+        assert!(execute(&cross(2, true), vec![rows.clone()]).is_err());
+        assert!(execute(&cross(1, true), vec![rows, mean]).is_err());
     }
 }

@@ -61,7 +61,10 @@ pub async fn cross(
 ) -> Result<Vec<f64>, String> {
     let (n, dx, dy) = (x.n(), x.d(), y.d());
     let work = n as f64 * dx as f64 * dy as f64;
-    let count = helpers.count(work, bytes_of(n.div_ceil(2) * (dx + dy)));
+    // A Gram (the stitching probes'): its rows are sent once.
+    let gram = std::ptr::eq(x.data(), y.data()) && x.d() == y.d() && mean_x == mean_y;
+    let sent_cols = if gram { dx } else { dx + dy };
+    let count = helpers.count(work, bytes_of(n.div_ceil(2) * sent_cols));
     let shares = split_aligned(n, count + 1, BLOCK_ROWS);
     let parts = in_shares(
         helpers,
@@ -72,13 +75,21 @@ pub async fn cross(
                 dx,
                 dy,
                 f64_products,
+                gram,
             };
-            let arrays = vec![
-                BufRef::F32(x.rows(rows.start, rows.end).data()),
-                BufRef::F32(y.rows(rows.start, rows.end).data()),
-                BufRef::F64(mean_x),
-                BufRef::F64(mean_y),
-            ];
+            let arrays = if gram {
+                vec![
+                    BufRef::F32(x.rows(rows.start, rows.end).data()),
+                    BufRef::F64(mean_x),
+                ]
+            } else {
+                vec![
+                    BufRef::F32(x.rows(rows.start, rows.end).data()),
+                    BufRef::F32(y.rows(rows.start, rows.end).data()),
+                    BufRef::F64(mean_x),
+                    BufRef::F64(mean_y),
+                ]
+            };
             (job, arrays)
         },
         |rows| {

@@ -1,5 +1,6 @@
 //! A helper worker of the pool (`pool.rs`): it holds no data, runs each job it is sent
-//! (`jobs::execute`) on the arrays that came with it, and transfers the answer back.
+//! (`jobs::execute`) on the arrays that came with it, and transfers the answer back — with the
+//! buffers that brought the arrays, for the coordinator to copy the next jobs' into.
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -26,16 +27,26 @@ pub fn run() {
 
 fn answer(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
     let id = Reflect::get(data, &"job".into()).unwrap_or(JsValue::NULL);
+    let sent = Reflect::get(data, &"arrays".into()).unwrap_or(JsValue::NULL);
     let result = serde_wasm_bindgen::from_value::<Job>(
         Reflect::get(data, &"body".into()).unwrap_or(JsValue::NULL),
     )
     .map_err(|e| format!("bad job: {e}"))
-    .and_then(|job| {
-        let arrays = bufs_of(&Reflect::get(data, &"arrays".into()).unwrap_or(JsValue::NULL))?;
-        execute(&job, arrays)
-    });
+    .and_then(|job| execute(&job, bufs_of(&sent)?));
     let msg = Object::new();
     let _ = Reflect::set(&msg, &"job".into(), &id);
+    // The arrays were copied into this helper's memory: their buffers go back (transferred).
+    let spent = js_sys::Array::new();
+    if let Some(list) = sent.dyn_ref::<js_sys::Array>() {
+        for a in list.iter() {
+            if let Ok(buffer) = Reflect::get(&a, &"buffer".into()) {
+                if buffer.is_instance_of::<js_sys::ArrayBuffer>() {
+                    spent.push(&buffer);
+                }
+            }
+        }
+    }
+    let _ = Reflect::set(&msg, &"spent".into(), &spent);
     let transfer = match result {
         Ok(bufs) => {
             let (list, transfer) = typed_arrays(bufs.iter().map(typed_array));
@@ -47,6 +58,9 @@ fn answer(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
             js_sys::Array::new()
         }
     };
+    for b in spent.iter() {
+        transfer.push(&b);
+    }
     if let Err(e) = scope.post_message_with_transfer(&msg, &transfer) {
         web_sys::console::error_2(&"helper: could not post an answer".into(), &e);
     }

@@ -112,7 +112,7 @@ pub async fn anchor_curve(
         let by = params.fit(y.view(), &anchors).map_err(|e| e.to_string())?;
         let rx = relative_rows(helpers, x.view(), &bx, |_, _| {}).await?;
         let ry = relative_rows(helpers, y.view(), &by, |_, _| {}).await?;
-        let r = retrieval_rows(helpers, rx.view(), ry.view()).await?;
+        let r = retrieval_rows(helpers, rx.view(), ry.view(), (None, None)).await?;
         counts.push(count);
         mrr.push(r.x_to_y.mrr);
         top1.push(r.x_to_y.top1);
@@ -131,11 +131,11 @@ pub async fn agreement(
     on_share: impl Fn(usize, usize),
 ) -> Result<Vec<f64>, String> {
     let shares = helpers.count(knn_work(x.n, x.d), bytes_of(x.n * x.d)) + 1;
-    let nx = knn_rows(helpers, x.view(), k, Metric::Cosine, |d, _| {
+    let nx = knn_rows(helpers, x.view(), None, k, Metric::Cosine, |d, _| {
         on_share(d, 2 * shares)
     })
     .await?;
-    let ny = knn_rows(helpers, y.view(), k, Metric::Cosine, |d, _| {
+    let ny = knn_rows(helpers, y.view(), None, k, Metric::Cosine, |d, _| {
         on_share(shares + d, 2 * shares)
     })
     .await?;

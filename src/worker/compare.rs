@@ -12,7 +12,7 @@ use rosetta_core::compare::{
 use rosetta_core::rsa::rsa;
 use rosetta_core::{MatView, Matrix, Metric};
 
-use super::jobs::Helpers;
+use super::jobs::{Forgetting, Helpers};
 use super::shares::{
     knn_rows, linear_cka_pooled, procrustes_pooled, relative_rows, retrieval_rows, stitching_pooled,
 };
@@ -66,15 +66,25 @@ pub async fn compare_pooled(
     step(0)?;
     let cka = linear_cka_pooled(helpers, x, y).await?;
     step(1)?;
-    let nx = knn_rows(helpers, x, params.k, Metric::Cosine, |_, _| {}).await?;
+    // Helpers keep the rows that two kernels send (each space's kNN, then the retrieval between
+    // them) and drop them once these are done (or when this returns early).
+    let mut kept = Forgetting::new(helpers);
+    let same_dims = x.d() == y.d();
+    let (kx, ky) = if same_dims {
+        (kept.key(), kept.key())
+    } else {
+        (None, None)
+    };
+    let nx = knn_rows(helpers, x, kx, params.k, Metric::Cosine, |_, _| {}).await?;
     step(2)?;
-    let ny = knn_rows(helpers, y, params.k, Metric::Cosine, |_, _| {}).await?;
+    let ny = knn_rows(helpers, y, ky, params.k, Metric::Cosine, |_, _| {}).await?;
     go()?;
-    let absolute_retrieval = if x.d() == y.d() {
-        Some(retrieval_rows(helpers, x, y).await?)
+    let absolute_retrieval = if same_dims {
+        Some(retrieval_rows(helpers, x, y, (kx, ky)).await?)
     } else {
         None
     };
+    kept.forget_now();
     step(3)?;
     let rp = params.relative_params();
     let bx = rp.fit(x, anchors).map_err(text)?;
@@ -83,11 +93,13 @@ pub async fn compare_pooled(
     go()?;
     let ry = relative_rows(helpers, y, &by, |_, _| {}).await?;
     go()?;
-    let rnx = knn_rows(helpers, rx.view(), params.k, Metric::Cosine, |_, _| {}).await?;
+    let (krx, kry) = (kept.key(), kept.key());
+    let rnx = knn_rows(helpers, rx.view(), krx, params.k, Metric::Cosine, |_, _| {}).await?;
     go()?;
-    let rny = knn_rows(helpers, ry.view(), params.k, Metric::Cosine, |_, _| {}).await?;
+    let rny = knn_rows(helpers, ry.view(), kry, params.k, Metric::Cosine, |_, _| {}).await?;
     step(4)?;
-    let relative_retrieval = retrieval_rows(helpers, rx.view(), ry.view()).await?;
+    let relative_retrieval = retrieval_rows(helpers, rx.view(), ry.view(), (krx, kry)).await?;
+    kept.forget_now();
     step(5)?;
     let (train, test) = half_split(x.n(), params.seed);
     // Procrustes and the stitching probes do not depend on each other: run together, the serial
@@ -96,10 +108,15 @@ pub async fn compare_pooled(
     let procrustes = async {
         let aligned = procrustes_pooled(helpers, x, y, Some((&train, &test))).await?;
         let (ax, ny_hat) = aligned.in_sample();
-        let in_sample = retrieval_rows(helpers, ax, ny_hat).await?.x_to_y;
+        let in_sample = retrieval_rows(helpers, ax, ny_hat, (None, None))
+            .await?
+            .x_to_y;
         go()?;
         let heldout = match aligned.heldout() {
-            Some((ax, ny_hat)) => Some(retrieval_rows(helpers, ax, ny_hat).await?.x_to_y),
+            Some((ax, ny_hat)) => {
+                let counts = retrieval_rows(helpers, ax, ny_hat, (None, None)).await?;
+                Some(counts.x_to_y)
+            }
             None => None,
         };
         Ok::<_, Stopped>(aligned.report(in_sample, heldout))
@@ -253,6 +270,46 @@ mod tests {
                 assert_eq!(got.procrustes.heldout, one.procrustes.heldout);
             }
         }
+    }
+
+    #[test]
+    fn kept_rows_go_to_each_helper_once_and_are_dropped_after() {
+        let (n, d) = (700, 5);
+        let x = data(n, d);
+        let mut r = Rng::new(5);
+        let y: Vec<f32> = x.iter().map(|&v| v + 0.5 * r.normal() as f32).collect();
+        let (vx, vy) = (
+            MatView::new(&x, n, d).unwrap(),
+            MatView::new(&y, n, d).unwrap(),
+        );
+        let anchors: Vec<usize> = (0..n).step_by(50).collect();
+        let run = |helpers: &Local, cancel_after: usize| {
+            let steps = RefCell::new(0);
+            now(compare_pooled(
+                helpers,
+                (vx, vy),
+                &anchors,
+                CompareParams::default(),
+                None,
+                |_, _| *steps.borrow_mut() += 1,
+                || *steps.borrow() >= cancel_after,
+            ))
+        };
+        let (plain, keeping) = (Local::new(2), Local::keeping(2));
+        let (a, b) = (run(&plain, 99).unwrap(), run(&keeping, 99).unwrap());
+        assert_eq!(a.metrics(), b.metrics());
+        assert_eq!(a.overlap_per_item, b.overlap_per_item);
+        // Each of the two helpers is sent X, Y (n × d each) and both relative spaces (n × K
+        // each) once less: their retrievals name the rows their kNN sent.
+        let saved = plain.sent.get() - keeping.sent.get();
+        assert_eq!(saved, 2 * 2 * 4 * n * (d + anchors.len()));
+        let kept = |h: &Local| h.keepers.borrow().iter().map(|k| k.count()).sum::<usize>();
+        assert_eq!(kept(&keeping), 0);
+        // Stopped halfway (after the first space's neighbours): nothing stays kept either.
+        let stopped = Local::keeping(2);
+        assert_eq!(run(&stopped, 3).unwrap_err(), Stopped::Cancelled);
+        assert_eq!(stopped.keepers.borrow().len(), 2);
+        assert_eq!(kept(&stopped), 0);
     }
 
     #[test]

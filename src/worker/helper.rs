@@ -1,21 +1,33 @@
-//! A helper worker of the pool (`pool.rs`): it holds no data, runs each job it is sent
-//! (`jobs::execute`) on the arrays that came with it, and transfers the answer back — with the
-//! buffers that brought the arrays, for the coordinator to copy the next jobs' into.
+//! A helper worker of the pool (`pool.rs`): it runs each job it is sent (`jobs::execute`) on the
+//! arrays that came with it or that it keeps from an earlier job (`kept.rs`: until told to
+//! forget them), and transfers the answer back — with the buffers that brought the arrays, for
+//! the coordinator to copy the next jobs' into.
+
+use std::cell::RefCell;
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use super::jobs::{execute, Job};
-use super::pool::{bufs_of, typed_array, typed_arrays};
+use super::jobs::{Job, Key};
+use super::kept::Keeper;
+use super::pool::{sent_bufs_of, typed_array, typed_arrays};
 
 /// Install the job handler and tell the coordinator this helper is ready.
 pub fn run() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let reply_scope = scope.clone();
+    let keeper = RefCell::new(Keeper::default());
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        answer(&reply_scope, &ev.data());
+        let data = ev.data();
+        match Reflect::get(&data, &"forget".into()) {
+            Ok(list) if list.is_object() => {
+                let keys: Vec<Key> = keys_of(&list).into_iter().flatten().collect();
+                keeper.borrow_mut().forget(&keys);
+            }
+            _ => answer(&reply_scope, &data, &mut keeper.borrow_mut()),
+        }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The handler lives as long as the helper.
@@ -25,14 +37,22 @@ pub fn run() {
     let _ = scope.post_message(&ready);
 }
 
-fn answer(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
+/// The keys beside a job's arrays (`null`: not kept), or the keys to forget.
+fn keys_of(list: &JsValue) -> Vec<Option<Key>> {
+    list.dyn_ref::<js_sys::Array>()
+        .map(|a| a.iter().map(|k| k.as_f64().map(|k| k as Key)).collect())
+        .unwrap_or_default()
+}
+
+fn answer(scope: &DedicatedWorkerGlobalScope, data: &JsValue, keeper: &mut Keeper) {
     let id = Reflect::get(data, &"job".into()).unwrap_or(JsValue::NULL);
     let sent = Reflect::get(data, &"arrays".into()).unwrap_or(JsValue::NULL);
+    let keys = keys_of(&Reflect::get(data, &"keys".into()).unwrap_or(JsValue::NULL));
     let result = serde_wasm_bindgen::from_value::<Job>(
         Reflect::get(data, &"body".into()).unwrap_or(JsValue::NULL),
     )
     .map_err(|e| format!("bad job: {e}"))
-    .and_then(|job| execute(&job, bufs_of(&sent)?));
+    .and_then(|job| keeper.run(&job, sent_bufs_of(&sent)?, &keys));
     let msg = Object::new();
     let _ = Reflect::set(&msg, &"job".into(), &id);
     // The arrays were copied into this helper's memory: their buffers go back (transferred).

@@ -11,6 +11,8 @@ use rosetta_core::retrieval::retrieval_counts;
 use rosetta_core::{MatView, Matrix, Metric};
 use serde::{Deserialize, Serialize};
 
+pub use super::kept::Key;
+
 /// The precision of a cross product's share: f64 products (Procrustes) or f32 blocks (CKA).
 pub fn cross_precision(f64_products: bool) -> Precision {
     if f64_products {
@@ -77,21 +79,41 @@ pub enum Buf {
 pub enum BufRef<'a> {
     F32(&'a [f32]),
     F64(&'a [f64]),
+    /// Rows that helpers keep under the key once sent (see `kept.rs`): a later job naming the
+    /// key sends nothing to a helper that keeps them.
+    Kept(Key, &'a [f32]),
 }
 
 impl BufRef<'_> {
     pub fn to_owned_buf(self) -> Buf {
         match self {
-            Self::F32(v) => Buf::F32(v.to_vec()),
+            Self::F32(v) | Self::Kept(_, v) => Buf::F32(v.to_vec()),
             Self::F64(v) => Buf::F64(v.to_vec()),
         }
     }
 
+    /// Bytes this array sends (at most: a kept one may send nothing).
     pub fn byte_len(self) -> usize {
         match self {
-            Self::F32(v) => v.len() * 4,
+            Self::F32(v) | Self::Kept(_, v) => v.len() * 4,
             Self::F64(v) => v.len() * 8,
         }
+    }
+
+    /// The key of a kept array.
+    pub fn key(self) -> Option<Key> {
+        match self {
+            Self::Kept(key, _) => Some(key),
+            _ => None,
+        }
+    }
+}
+
+/// `BufRef::Kept(key, rows)` with a key, else `BufRef::F32(rows)`.
+pub fn kept_or_sent(key: Option<Key>, rows: &[f32]) -> BufRef<'_> {
+    match key {
+        Some(key) => BufRef::Kept(key, rows),
+        None => BufRef::F32(rows),
     }
 }
 
@@ -115,11 +137,56 @@ pub trait Helpers {
     fn until_started(&self) -> Option<oneshot::Receiver<()>> {
         None
     }
+    /// A new key for rows that several kernels send ([`BufRef::Kept`]); `None`: this pool keeps
+    /// nothing (every array is sent with its job).
+    fn key(&self) -> Option<Key> {
+        None
+    }
+    /// Helpers drop the rows they keep under `keys`.
+    fn forget(&self, _keys: &[Key]) {}
 }
 
-/// Run one job (in a helper). Errors name the problem; they never panic.
-pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
-    let mut it = arrays.into_iter();
+/// Keys whose rows the helpers drop when this goes (at the end of a comparison, or as it stops
+/// early with an error or a cancel).
+pub struct Forgetting<'h, H: Helpers> {
+    helpers: &'h H,
+    keys: Vec<Key>,
+}
+
+impl<'h, H: Helpers> Forgetting<'h, H> {
+    pub fn new(helpers: &'h H) -> Self {
+        Self {
+            helpers,
+            keys: Vec::new(),
+        }
+    }
+
+    /// A new key (None when the pool keeps nothing), forgotten by `forget_now` or on drop.
+    pub fn key(&mut self) -> Option<Key> {
+        let key = self.helpers.key()?;
+        self.keys.push(key);
+        Some(key)
+    }
+
+    /// The helpers drop every key handed out so far.
+    pub fn forget_now(&mut self) {
+        if !self.keys.is_empty() {
+            self.helpers.forget(&self.keys);
+            self.keys.clear();
+        }
+    }
+}
+
+impl<H: Helpers> Drop for Forgetting<'_, H> {
+    fn drop(&mut self) {
+        self.forget_now();
+    }
+}
+
+/// Run one job (in a helper) on its arrays (borrowed: some are kept between jobs,
+/// [`super::kept::Keeper`]). Errors name the problem; they never panic.
+pub fn execute(job: &Job, arrays: &[&Buf]) -> Answer {
+    let mut it = arrays.iter().copied();
     match job {
         Job::Relative {
             n,
@@ -132,7 +199,7 @@ pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
             let anchors = f32s(it.next(), k * d, "anchors")?;
             let means = if *centred {
                 match it.next() {
-                    Some(Buf::F64(m)) => Some(m),
+                    Some(Buf::F64(m)) => Some(m.clone()),
                     _ => return Err("relative: the column means are missing".into()),
                 }
             } else {
@@ -141,13 +208,13 @@ pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
             let similarity = Similarity::parse(similarity)
                 .ok_or_else(|| format!("relative: unknown similarity '{similarity}'"))?;
             let anchors = Matrix {
-                data: anchors,
+                data: anchors.to_vec(),
                 n: *k,
                 d: *d,
             };
             let basis =
                 RelativeBasis::from_parts(similarity, means, anchors).map_err(|e| e.to_string())?;
-            let view = MatView::new(&rows, *n, *d).map_err(|e| e.to_string())?;
+            let view = MatView::new(rows, *n, *d).map_err(|e| e.to_string())?;
             let out = basis.transform(view).map_err(|e| e.to_string())?;
             Ok(vec![Buf::F32(out.data)])
         }
@@ -157,8 +224,8 @@ pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
                 Some(Buf::F64(m)) if m.len() == *d => m,
                 _ => return Err("gram: the column means are missing".into()),
             };
-            let view = MatView::new(&rows, *n, *d).map_err(|e| e.to_string())?;
-            Ok(vec![Buf::F64(gram_share(view, &mean))])
+            let view = MatView::new(rows, *n, *d).map_err(|e| e.to_string())?;
+            Ok(vec![Buf::F64(gram_share(view, mean))])
         }
         Job::CentredCross {
             n,
@@ -172,7 +239,7 @@ pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
             }
             let x = f32s(it.next(), n * dx, "x")?;
             let y = if *gram {
-                Vec::new()
+                &[][..]
             } else {
                 f32s(it.next(), n * dy, "y")?
             };
@@ -183,7 +250,7 @@ pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
                 }
             };
             let my = if *gram {
-                Vec::new()
+                &[][..]
             } else {
                 match it.next() {
                     Some(Buf::F64(m)) if m.len() == *dy => m,
@@ -194,21 +261,21 @@ pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
                     }
                 }
             };
-            let vx = MatView::new(&x, *n, *dx).map_err(|e| e.to_string())?;
+            let vx = MatView::new(x, *n, *dx).map_err(|e| e.to_string())?;
             let precision = cross_precision(*f64_products);
             let cross = if *gram {
-                centred_cross(vx, &mx, vx, &mx, precision)
+                centred_cross(vx, mx, vx, mx, precision)
             } else {
-                let vy = MatView::new(&y, *n, *dy).map_err(|e| e.to_string())?;
-                centred_cross(vx, &mx, vy, &my, precision)
+                let vy = MatView::new(y, *n, *dy).map_err(|e| e.to_string())?;
+                centred_cross(vx, mx, vy, my, precision)
             };
             Ok(vec![Buf::F64(cross)])
         }
         Job::RetrievalCounts { n, d, rows } => {
             let x = f32s(it.next(), n * d, "x")?;
             let y = f32s(it.next(), n * d, "y")?;
-            let vx = MatView::new(&x, *n, *d).map_err(|e| e.to_string())?;
-            let vy = MatView::new(&y, *n, *d).map_err(|e| e.to_string())?;
+            let vx = MatView::new(x, *n, *d).map_err(|e| e.to_string())?;
+            let vy = MatView::new(y, *n, *d).map_err(|e| e.to_string())?;
             let (xb, yb) = retrieval_counts(vx, vy, rows.0..rows.1).map_err(|e| e.to_string())?;
             Ok(vec![Buf::U32(xb), Buf::U32(yb)])
         }
@@ -220,7 +287,7 @@ pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
             tiles,
         } => {
             let rows = f32s(it.next(), n * d, "rows")?;
-            let view = MatView::new(&rows, *n, *d).map_err(|e| e.to_string())?;
+            let view = MatView::new(rows, *n, *d).map_err(|e| e.to_string())?;
             let c = knn_candidates(view, *k, metric(*cosine), tiles.0..tiles.1)
                 .map_err(|e| e.to_string())?;
             let (_, scores, indices) = c.into_parts();
@@ -229,7 +296,7 @@ pub fn execute(job: &Job, arrays: Vec<Buf>) -> Answer {
     }
 }
 
-fn f32s(buf: Option<Buf>, len: usize, what: &str) -> Result<Vec<f32>, String> {
+fn f32s<'a>(buf: Option<&'a Buf>, len: usize, what: &str) -> Result<&'a [f32], String> {
     match buf {
         Some(Buf::F32(v)) if v.len() == len => Ok(v),
         Some(Buf::F32(v)) => Err(format!("{what}: {} values, expected {len}", v.len())),
@@ -248,14 +315,16 @@ fn metric(cosine: bool) -> Metric {
 /// Helpers for native tests: they run each job on the spot.
 #[cfg(test)]
 pub(crate) mod testing {
-    use std::cell::Cell;
+    use std::cell::{Cell, RefCell};
     use std::future::Future;
     use std::pin::pin;
     use std::task::{Context, Poll, Waker};
 
     use super::*;
+    use crate::worker::kept::{Holding, Keeper};
 
-    /// Helpers that run each job on the spot; `broken` ones answer with an error.
+    /// Helpers that run each job on the spot; `broken` ones answer with an error. With `keeps`
+    /// they keep `BufRef::Kept` rows between jobs as the browser's do.
     pub(crate) struct Local {
         pub count: usize,
         pub broken: Vec<usize>,
@@ -263,6 +332,12 @@ pub(crate) mod testing {
         /// `until_started`: None (all started), Some(true) (started by the time it is asked),
         /// Some(false) (the pool gave up starting them).
         pub starting: Option<bool>,
+        pub keeps: bool,
+        /// Bytes of the arrays sent to helpers (kept rows count once per helper).
+        pub sent: Cell<usize>,
+        pub next_key: Cell<Key>,
+        pub holding: RefCell<Holding>,
+        pub keepers: RefCell<Vec<Keeper>>,
     }
 
     impl Helpers for Local {
@@ -273,13 +348,42 @@ pub(crate) mod testing {
         fn submit(&self, h: usize, job: &Job, arrays: &[BufRef<'_>]) -> oneshot::Receiver<Answer> {
             let (tx, rx) = oneshot::channel();
             self.jobs.set(self.jobs.get() + 1);
+            let mut keys = Vec::new();
+            let mut sent = Vec::new();
+            for a in arrays {
+                let key = a.key().filter(|_| self.keeps);
+                let send = key.is_none_or(|k| self.holding.borrow_mut().must_send(h, k));
+                if send {
+                    self.sent.set(self.sent.get() + a.byte_len());
+                }
+                keys.push(key);
+                sent.push(send.then(|| a.to_owned_buf()));
+            }
             let answer = if self.broken.contains(&h) {
                 Err("helper stopped".to_owned())
             } else {
-                execute(job, arrays.iter().map(|a| a.to_owned_buf()).collect())
+                let mut keepers = self.keepers.borrow_mut();
+                if keepers.len() <= h {
+                    keepers.resize_with(h + 1, Keeper::default);
+                }
+                keepers[h].run(job, sent, &keys)
             };
             let _ = tx.send(answer);
             rx
+        }
+
+        fn key(&self) -> Option<Key> {
+            self.keeps.then(|| {
+                self.next_key.set(self.next_key.get() + 1);
+                self.next_key.get()
+            })
+        }
+
+        fn forget(&self, keys: &[Key]) {
+            self.holding.borrow_mut().forget(keys);
+            for k in self.keepers.borrow_mut().iter_mut() {
+                k.forget(keys);
+            }
         }
 
         fn until_started(&self) -> Option<oneshot::Receiver<()>> {
@@ -319,6 +423,19 @@ pub(crate) mod testing {
                 broken,
                 jobs: Cell::new(0),
                 starting: None,
+                keeps: false,
+                sent: Cell::new(0),
+                next_key: Cell::new(0),
+                holding: RefCell::new(Holding::default()),
+                keepers: RefCell::new(Vec::new()),
+            }
+        }
+
+        /// `count` helpers that keep `BufRef::Kept` rows between jobs.
+        pub(crate) fn keeping(count: usize) -> Self {
+            Self {
+                keeps: true,
+                ..Self::new(count)
             }
         }
     }
@@ -327,6 +444,10 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn run(job: &Job, arrays: Vec<Buf>) -> Answer {
+        execute(job, &arrays.iter().collect::<Vec<_>>())
+    }
 
     #[test]
     fn bad_jobs_are_errors() {
@@ -337,11 +458,11 @@ mod tests {
             similarity: "cosine".into(),
             centred: false,
         };
-        assert!(execute(&job, vec![Buf::F32(vec![1.0; 3])]).is_err());
-        assert!(execute(&job, vec![Buf::F32(vec![1.0; 4])]).is_err());
+        assert!(run(&job, vec![Buf::F32(vec![1.0; 3])]).is_err());
+        assert!(run(&job, vec![Buf::F32(vec![1.0; 4])]).is_err());
         // The anchors arrive as the basis holds them: unit rows for cosine.
         let rows = Buf::F32(vec![3.0, 4.0, -3.0, -4.0]);
-        let ok = execute(&job, vec![rows, Buf::F32(vec![0.6, 0.8])]);
+        let ok = run(&job, vec![rows, Buf::F32(vec![0.6, 0.8])]);
         assert_eq!(ok, Ok(vec![Buf::F32(vec![1.0, -1.0])]));
         let knn_job = Job::KnnCandidates {
             n: 3,
@@ -350,7 +471,7 @@ mod tests {
             cosine: true,
             tiles: (0, 9),
         };
-        assert!(execute(&knn_job, vec![Buf::F32(vec![1.0; 3])]).is_err());
+        assert!(run(&knn_job, vec![Buf::F32(vec![1.0; 3])]).is_err());
         // A Gram's share (rows sent once) answers what the cross product of the rows with
         // themselves does; its arrays and widths are checked.
         let cross = |dy: usize, gram: bool| Job::CentredCross {
@@ -362,11 +483,11 @@ mod tests {
         };
         let (rows, mean) = (Buf::F32(vec![1.0, 2.0, 3.0, 5.0]), Buf::F64(vec![2.0, 3.5]));
         let pair = vec![rows.clone(), rows.clone(), mean.clone(), mean.clone()];
-        let both = execute(&cross(2, false), pair);
-        let once = execute(&cross(2, true), vec![rows.clone(), mean.clone()]);
+        let both = run(&cross(2, false), pair);
+        let once = run(&cross(2, true), vec![rows.clone(), mean.clone()]);
         assert_eq!(once, Ok(vec![Buf::F64(vec![2.0, 3.0, 3.0, 4.5])]));
         assert_eq!(once, both);
-        assert!(execute(&cross(2, true), vec![rows.clone()]).is_err());
-        assert!(execute(&cross(1, true), vec![rows, mean]).is_err());
+        assert!(run(&cross(2, true), vec![rows.clone()]).is_err());
+        assert!(run(&cross(1, true), vec![rows, mean]).is_err());
     }
 }

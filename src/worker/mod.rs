@@ -8,6 +8,7 @@ pub mod compare;
 pub mod entry;
 pub mod helper;
 pub mod jobs;
+pub mod kept;
 pub mod pool;
 pub mod pool_bench;
 pub mod protocol;

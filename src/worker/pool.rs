@@ -16,7 +16,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use super::jobs::{Answer, Buf, BufRef, Helpers, Job};
+use super::jobs::{Answer, Buf, BufRef, Helpers, Job, Key};
+use super::kept::Holding;
 use super::width::{helpers_for, memory_budget, pool_width};
 use crate::web::js_error_text;
 
@@ -56,6 +57,9 @@ struct Inner {
     /// Told when every helper has started (dropped when the pool lets its helpers go).
     starting: RefCell<Vec<oneshot::Sender<()>>>,
     spent: RefCell<Spent>,
+    /// What each helper keeps between jobs (`kept.rs`).
+    holding: RefCell<Holding>,
+    next_key: Cell<Key>,
 }
 
 /// Buffers that carried a job's arrays, sent back by the helper once it copied them: the next
@@ -146,6 +150,8 @@ impl Pool {
             pending: RefCell::new(HashMap::new()),
             starting: RefCell::new(Vec::new()),
             spent: RefCell::new(Spent::default()),
+            holding: RefCell::new(Holding::default()),
+            next_key: Cell::new(1),
         }))
     }
 
@@ -252,6 +258,7 @@ impl Inner {
     fn let_go(&self, why: &str) {
         self.starting.borrow_mut().clear();
         *self.spent.borrow_mut() = Spent::default();
+        self.holding.borrow_mut().clear();
         for h in self.helpers.borrow_mut().drain(..) {
             h.worker.terminate();
         }
@@ -310,14 +317,23 @@ impl Helpers for Pool {
             }
         };
         let _ = Reflect::set(&msg, &"body".into(), &body);
+        let keys = Array::new();
         let (list, transfer) = {
             let mut spent = inner.spent.borrow_mut();
-            typed_arrays(arrays.iter().map(|a| match *a {
-                BufRef::F32(v) => spent.f32s(v),
-                BufRef::F64(v) => spent.f64s(v),
+            let mut holding = inner.holding.borrow_mut();
+            typed_arrays(arrays.iter().map(|a| {
+                keys.push(&a.key().map_or(JsValue::NULL, JsValue::from));
+                match *a {
+                    BufRef::F32(v) => spent.f32s(v),
+                    BufRef::F64(v) => spent.f64s(v),
+                    // Named only: the helper keeps them since an earlier job.
+                    BufRef::Kept(key, v) if holding.must_send(h, key) => spent.f32s(v),
+                    BufRef::Kept(..) => JsValue::NULL,
+                }
             }))
         };
         let _ = Reflect::set(&msg, &"arrays".into(), &list);
+        let _ = Reflect::set(&msg, &"keys".into(), &keys);
         inner.pending.borrow_mut().insert(id, tx);
         if helper.ready.get() {
             post(&helper.worker, &msg, &transfer, inner, h);
@@ -338,9 +354,37 @@ impl Helpers for Pool {
 
     fn done(&self, bytes_per_helper: usize) {
         let inner = &self.0;
-        // Other kernels' shares may still be out: let go only when none is.
-        if bytes_per_helper > RETIRE_BYTES && inner.pending.borrow().is_empty() {
+        // Other kernels' shares may still be out, or rows kept for the next: let go only when
+        // neither is.
+        if bytes_per_helper > RETIRE_BYTES
+            && inner.pending.borrow().is_empty()
+            && !inner.holding.borrow().any()
+        {
             inner.let_go("helpers let go");
+        }
+    }
+
+    fn key(&self) -> Option<Key> {
+        let key = self.0.next_key.get();
+        self.0.next_key.set(key.wrapping_add(1));
+        Some(key)
+    }
+
+    fn forget(&self, keys: &[Key]) {
+        let inner = &self.0;
+        inner.holding.borrow_mut().forget(keys);
+        let msg = Object::new();
+        let list: Array = keys.iter().map(|&k| JsValue::from(k)).collect();
+        let _ = Reflect::set(&msg, &"forget".into(), &list);
+        let helpers = inner.helpers.borrow().clone();
+        for (index, h) in helpers.iter().enumerate() {
+            if h.ready.get() {
+                post(&h.worker, &msg, &Array::new(), inner, index);
+            } else {
+                h.queue
+                    .borrow_mut()
+                    .push((msg.clone().into(), Array::new()));
+            }
         }
     }
 }
@@ -359,17 +403,27 @@ pub fn typed_arrays(arrays: impl Iterator<Item = JsValue>) -> (Array, Array) {
 
 /// Typed arrays (Float32Array, Float64Array, Uint32Array) copied into wasm memory.
 pub fn bufs_of(arrays: &JsValue) -> Result<Vec<Buf>, String> {
+    sent_bufs_of(arrays)?
+        .into_iter()
+        .map(|b| b.ok_or_else(|| "an array is missing".to_owned()))
+        .collect()
+}
+
+/// [`bufs_of`] where `null` stands for an array not sent (a kept one: `kept.rs`).
+pub fn sent_bufs_of(arrays: &JsValue) -> Result<Vec<Option<Buf>>, String> {
     let list: &Array = arrays
         .dyn_ref()
         .ok_or_else(|| "the arrays are missing".to_owned())?;
     list.iter()
         .map(|a| {
-            if let Some(v) = a.dyn_ref::<Float32Array>() {
-                Ok(Buf::F32(v.to_vec()))
+            if a.is_null() {
+                Ok(None)
+            } else if let Some(v) = a.dyn_ref::<Float32Array>() {
+                Ok(Some(Buf::F32(v.to_vec())))
             } else if let Some(v) = a.dyn_ref::<Float64Array>() {
-                Ok(Buf::F64(v.to_vec()))
+                Ok(Some(Buf::F64(v.to_vec())))
             } else if let Some(v) = a.dyn_ref::<Uint32Array>() {
-                Ok(Buf::U32(v.to_vec()))
+                Ok(Some(Buf::U32(v.to_vec())))
             } else {
                 Err("an array of an unexpected type".to_owned())
             }

@@ -6,7 +6,7 @@ use rosetta_core::retrieval::{retrieval_counts, Retrieval};
 use rosetta_core::{MatView, Matrix, Metric, Neighbors};
 
 use super::{bytes_of, in_shares, knn_work, split};
-use crate::worker::jobs::{Buf, BufRef, Helpers, Job};
+use crate::worker::jobs::{kept_or_sent, Buf, BufRef, Helpers, Job, Key};
 
 /// `basis.transform(x)` with the rows split among this worker and the helpers.
 pub async fn relative_rows(
@@ -59,11 +59,13 @@ pub async fn relative_rows(
 }
 
 /// `retrieval(x, y)` with the query rows split among this worker and the helpers (each helper gets
-/// both spaces; the y→x counts of the shares add up).
+/// both spaces — once, if `keys` names them and it keeps them; the y→x counts of the shares add
+/// up).
 pub async fn retrieval_rows(
     helpers: &impl Helpers,
     x: MatView<'_>,
     y: MatView<'_>,
+    keys: (Option<Key>, Option<Key>),
 ) -> Result<Retrieval, String> {
     let (n, d) = (x.n(), x.d());
     let work = n as f64 * n as f64 * d as f64;
@@ -77,7 +79,11 @@ pub async fn retrieval_rows(
                 d,
                 rows: (rows.start, rows.end),
             };
-            (job, vec![BufRef::F32(x.data()), BufRef::F32(y.data())])
+            let arrays = vec![
+                kept_or_sent(keys.0, x.data()),
+                kept_or_sent(keys.1, y.data()),
+            ];
+            (job, arrays)
         },
         |rows| retrieval_counts(x, y, rows).map_err(|e| e.to_string()),
         |rows, arrays| match <[Buf; 2]>::try_from(arrays) {
@@ -98,10 +104,12 @@ pub async fn retrieval_rows(
 }
 
 /// `knn(x, k, metric)` with the score tiles split among this worker and the helpers (each helper
-/// gets every row; the candidate lists are joined and settled exactly here).
+/// gets every row — kept under `key` when there is one; the candidate lists are joined and
+/// settled exactly here).
 pub async fn knn_rows(
     helpers: &impl Helpers,
     x: MatView<'_>,
+    key: Option<Key>,
     k: usize,
     metric: Metric,
     on_share: impl Fn(usize, usize),
@@ -120,7 +128,7 @@ pub async fn knn_rows(
                 cosine: metric == Metric::Cosine,
                 tiles: (tiles.start, tiles.end),
             };
-            (job, vec![BufRef::F32(x.data())])
+            (job, vec![kept_or_sent(key, x.data())])
         },
         |tiles| knn_candidates(x, k, metric, tiles).map_err(|e| e.to_string()),
         // Shapes are checked by `knn_merge`, which errs rather than guess.
@@ -187,7 +195,7 @@ mod tests {
             let whole = knn(v, k, metric).unwrap();
             for (count, broken) in [(0, vec![]), (1, vec![]), (3, vec![0, 2])] {
                 let helpers = Local::with_broken(count, broken);
-                let got = now(knn_rows(&helpers, v, k, metric, |_, _| {})).unwrap();
+                let got = now(knn_rows(&helpers, v, None, k, metric, |_, _| {})).unwrap();
                 assert_eq!(got, whole, "{metric:?}, {count} helpers");
             }
         }
@@ -206,7 +214,10 @@ mod tests {
         let whole = rosetta_core::retrieval::retrieval(vx, vy).unwrap();
         for (count, broken) in [(0, vec![]), (1, vec![]), (3, vec![1])] {
             let helpers = Local::with_broken(count, broken);
-            assert_eq!(now(retrieval_rows(&helpers, vx, vy)).unwrap(), whole);
+            assert_eq!(
+                now(retrieval_rows(&helpers, vx, vy, (None, None))).unwrap(),
+                whole
+            );
         }
         // Helpers still starting are waited for; a pool that gave up leaves every share here.
         for started in [true, false] {
@@ -214,7 +225,10 @@ mod tests {
                 starting: Some(started),
                 ..Local::new(2)
             };
-            assert_eq!(now(retrieval_rows(&helpers, vx, vy)).unwrap(), whole);
+            assert_eq!(
+                now(retrieval_rows(&helpers, vx, vy, (None, None))).unwrap(),
+                whole
+            );
         }
     }
 }

@@ -3,7 +3,7 @@
 //! browser's implementation). Pure Rust: tested natively with helpers that run each job on the spot.
 
 use futures_channel::oneshot;
-use rosetta_core::knn::knn_candidates;
+use rosetta_core::knn::{knn_candidates, knn_settle, Candidates};
 use rosetta_core::linalg::{centred_cross, Precision};
 use rosetta_core::pca::gram_share;
 use rosetta_core::relative::{RelativeBasis, Similarity};
@@ -64,6 +64,18 @@ pub enum Job {
         cosine: bool,
         tiles: (usize, usize),
     },
+    /// Arrays: every row (n × d f32), the joined candidate lists of rows `rows.0..rows.1`
+    /// (scores f32 and indices u32, rows × cap each). Answers those rows' neighbours (indices
+    /// u32 and scores f64, rows × min(k, n − 1) each), re-scored exactly; `quant_eps` is the
+    /// i16 bound the lists were screened with (`None`: measured again).
+    KnnSettle {
+        n: usize,
+        d: usize,
+        k: usize,
+        cosine: bool,
+        rows: (usize, usize),
+        quant_eps: Option<f64>,
+    },
 }
 
 /// An array sent to or received from a helper.
@@ -79,6 +91,7 @@ pub enum Buf {
 pub enum BufRef<'a> {
     F32(&'a [f32]),
     F64(&'a [f64]),
+    U32(&'a [u32]),
     /// Rows that helpers keep under the key once sent (see `kept.rs`): a later job naming the
     /// key sends nothing to a helper that keeps them.
     Kept(Key, &'a [f32]),
@@ -89,6 +102,7 @@ impl BufRef<'_> {
         match self {
             Self::F32(v) | Self::Kept(_, v) => Buf::F32(v.to_vec()),
             Self::F64(v) => Buf::F64(v.to_vec()),
+            Self::U32(v) => Buf::U32(v.to_vec()),
         }
     }
 
@@ -97,6 +111,7 @@ impl BufRef<'_> {
         match self {
             Self::F32(v) | Self::Kept(_, v) => v.len() * 4,
             Self::F64(v) => v.len() * 8,
+            Self::U32(v) => v.len() * 4,
         }
     }
 
@@ -293,6 +308,30 @@ pub fn execute(job: &Job, arrays: &[&Buf]) -> Answer {
             let (_, scores, indices) = c.into_parts();
             Ok(vec![Buf::F32(scores), Buf::U32(indices)])
         }
+        Job::KnnSettle {
+            n,
+            d,
+            k,
+            cosine,
+            rows,
+            quant_eps,
+        } => {
+            let x = f32s(it.next(), n * d, "rows")?;
+            let view = MatView::new(x, *n, *d).map_err(|e| e.to_string())?;
+            let (Some(Buf::F32(scores)), Some(Buf::U32(indices))) = (it.next(), it.next()) else {
+                return Err("settle: the candidate lists are missing".into());
+            };
+            let m = rows.1.saturating_sub(rows.0);
+            if m == 0 {
+                return Ok(vec![Buf::U32(Vec::new()), Buf::F64(Vec::new())]);
+            }
+            let cap = scores.len() / m;
+            let lists = Candidates::from_parts(cap, scores.clone(), indices.clone())
+                .with_quant_eps(*quant_eps);
+            let got = knn_settle(view, *k, metric(*cosine), &lists, rows.0..rows.1)
+                .map_err(|e| e.to_string())?;
+            Ok(vec![Buf::U32(got.indices), Buf::F64(got.scores)])
+        }
     }
 }
 
@@ -312,134 +351,10 @@ fn metric(cosine: bool) -> Metric {
     }
 }
 
-/// Helpers for native tests: they run each job on the spot.
+/// Helpers for native tests (in their own file).
 #[cfg(test)]
-pub(crate) mod testing {
-    use std::cell::{Cell, RefCell};
-    use std::future::Future;
-    use std::pin::pin;
-    use std::task::{Context, Poll, Waker};
-
-    use super::*;
-    use crate::worker::kept::{Holding, Keeper};
-
-    /// Helpers that run each job on the spot; `broken` ones answer with an error. With `keeps`
-    /// they keep `BufRef::Kept` rows between jobs as the browser's do.
-    pub(crate) struct Local {
-        pub count: usize,
-        pub broken: Vec<usize>,
-        pub jobs: Cell<usize>,
-        /// `until_started`: None (all started), Some(true) (started by the time it is asked),
-        /// Some(false) (the pool gave up starting them).
-        pub starting: Option<bool>,
-        pub keeps: bool,
-        /// Bytes of the arrays sent to helpers (kept rows count once per helper).
-        pub sent: Cell<usize>,
-        pub next_key: Cell<Key>,
-        pub holding: RefCell<Holding>,
-        pub keepers: RefCell<Vec<Keeper>>,
-    }
-
-    impl Helpers for Local {
-        fn count(&self, _work: f64, _bytes_per_helper: usize) -> usize {
-            self.count
-        }
-
-        fn submit(&self, h: usize, job: &Job, arrays: &[BufRef<'_>]) -> oneshot::Receiver<Answer> {
-            let (tx, rx) = oneshot::channel();
-            self.jobs.set(self.jobs.get() + 1);
-            let mut keys = Vec::new();
-            let mut sent = Vec::new();
-            for a in arrays {
-                let key = a.key().filter(|_| self.keeps);
-                let send = key.is_none_or(|k| self.holding.borrow_mut().must_send(h, k));
-                if send {
-                    self.sent.set(self.sent.get() + a.byte_len());
-                }
-                keys.push(key);
-                sent.push(send.then(|| a.to_owned_buf()));
-            }
-            let answer = if self.broken.contains(&h) {
-                Err("helper stopped".to_owned())
-            } else {
-                let mut keepers = self.keepers.borrow_mut();
-                if keepers.len() <= h {
-                    keepers.resize_with(h + 1, Keeper::default);
-                }
-                keepers[h].run(job, sent, &keys)
-            };
-            let _ = tx.send(answer);
-            rx
-        }
-
-        fn key(&self) -> Option<Key> {
-            self.keeps.then(|| {
-                self.next_key.set(self.next_key.get() + 1);
-                self.next_key.get()
-            })
-        }
-
-        fn forget(&self, keys: &[Key]) {
-            self.holding.borrow_mut().forget(keys);
-            for k in self.keepers.borrow_mut().iter_mut() {
-                k.forget(keys);
-            }
-        }
-
-        fn until_started(&self) -> Option<oneshot::Receiver<()>> {
-            let started = self.starting?;
-            let (tx, rx) = oneshot::channel();
-            if started {
-                let _ = tx.send(());
-            }
-            Some(rx)
-        }
-    }
-
-    /// Every answer of `Local` is ready when asked, so one poll finishes the future.
-    pub(crate) fn now<T>(f: impl Future<Output = T>) -> T {
-        let mut f = pin!(f);
-        match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-            Poll::Ready(v) => v,
-            Poll::Pending => panic!("a local job did not finish at once"),
-        }
-    }
-
-    /// n × d seeded normal values plus an offset.
-    pub(crate) fn data(n: usize, d: usize) -> Vec<f32> {
-        let mut r = rosetta_core::Rng::new(3);
-        (0..n * d).map(|_| r.normal() as f32 + 0.3).collect()
-    }
-
-    impl Local {
-        pub(crate) fn new(count: usize) -> Self {
-            Self::with_broken(count, Vec::new())
-        }
-
-        /// `count` helpers of which those in `broken` fail every job.
-        pub(crate) fn with_broken(count: usize, broken: Vec<usize>) -> Self {
-            Self {
-                count,
-                broken,
-                jobs: Cell::new(0),
-                starting: None,
-                keeps: false,
-                sent: Cell::new(0),
-                next_key: Cell::new(0),
-                holding: RefCell::new(Holding::default()),
-                keepers: RefCell::new(Vec::new()),
-            }
-        }
-
-        /// `count` helpers that keep `BufRef::Kept` rows between jobs.
-        pub(crate) fn keeping(count: usize) -> Self {
-            Self {
-                keeps: true,
-                ..Self::new(count)
-            }
-        }
-    }
-}
+#[path = "jobs_testing.rs"]
+pub(crate) mod testing;
 
 #[cfg(test)]
 mod tests {
@@ -472,6 +387,24 @@ mod tests {
             tiles: (0, 9),
         };
         assert!(run(&knn_job, vec![Buf::F32(vec![1.0; 3])]).is_err());
+        // A settle of rows 0..1 of three: its lists are checked; empty rows answer nothing.
+        let settle = |rows| Job::KnnSettle {
+            n: 3,
+            d: 1,
+            k: 1,
+            cosine: true,
+            rows,
+            quant_eps: None,
+        };
+        let x = Buf::F32(vec![1.0, 2.0, -1.0]);
+        let lists = |i: u32| vec![x.clone(), Buf::F32(vec![1.0; 2]), Buf::U32(vec![i, 2])];
+        assert!(run(&settle((0, 1)), vec![x.clone()]).is_err());
+        assert!(run(&settle((0, 1)), lists(7)).is_err());
+        let ok = run(&settle((0, 1)), lists(1));
+        assert_eq!(ok, Ok(vec![Buf::U32(vec![1]), Buf::F64(vec![1.0])]));
+        let empty = vec![x.clone(), Buf::F32(vec![]), Buf::U32(vec![])];
+        let none = run(&settle((1, 1)), empty);
+        assert_eq!(none, Ok(vec![Buf::U32(vec![]), Buf::F64(vec![])]));
         // A Gram's share (rows sent once) answers what the cross product of the rows with
         // themselves does; its arrays and widths are checked.
         let cross = |dy: usize, gram: bool| Job::CentredCross {

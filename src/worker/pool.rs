@@ -326,6 +326,7 @@ impl Helpers for Pool {
                 match *a {
                     BufRef::F32(v) => spent.f32s(v),
                     BufRef::F64(v) => spent.f64s(v),
+                    BufRef::U32(v) => Uint32Array::from(v).into(),
                     // Named only: the helper keeps them since an earlier job.
                     BufRef::Kept(key, v) if holding.must_send(h, key) => spent.f32s(v),
                     BufRef::Kept(..) => JsValue::NULL,

@@ -1,6 +1,6 @@
 //! Row- and tile-separable kernels: relative rows, retrieval counts, kNN candidate lists.
 
-use rosetta_core::knn::{knn_candidates, knn_merge, knn_tiles, Candidates};
+use rosetta_core::knn::{knn_candidates, knn_join, knn_settle, knn_tiles, Candidates};
 use rosetta_core::relative::RelativeBasis;
 use rosetta_core::retrieval::{retrieval_counts, Retrieval};
 use rosetta_core::{MatView, Matrix, Metric, Neighbors};
@@ -104,8 +104,8 @@ pub async fn retrieval_rows(
 }
 
 /// `knn(x, k, metric)` with the score tiles split among this worker and the helpers (each helper
-/// gets every row — kept under `key` when there is one; the candidate lists are joined and
-/// settled exactly here).
+/// gets every row), the candidate lists joined here and settled exactly: in shares of rows when
+/// the helpers keep the rows under `key`, else here.
 pub async fn knn_rows(
     helpers: &impl Helpers,
     x: MatView<'_>,
@@ -117,6 +117,7 @@ pub async fn knn_rows(
     let (n, d) = (x.n(), x.d());
     let count = helpers.count(knn_work(n, d), bytes_of(n * d));
     let shares = split(knn_tiles(n), count + 1);
+    let cosine = metric == Metric::Cosine;
     let parts = in_shares(
         helpers,
         &shares,
@@ -125,13 +126,13 @@ pub async fn knn_rows(
                 n,
                 d,
                 k,
-                cosine: metric == Metric::Cosine,
+                cosine,
                 tiles: (tiles.start, tiles.end),
             };
             (job, vec![kept_or_sent(key, x.data())])
         },
         |tiles| knn_candidates(x, k, metric, tiles).map_err(|e| e.to_string()),
-        // Shapes are checked by `knn_merge`, which errs rather than guess.
+        // Shapes are checked by `knn_join`, which errs rather than guess.
         |_, arrays| match <[Buf; 2]>::try_from(arrays) {
             Ok([Buf::F32(scores), Buf::U32(indices)]) if scores.len() == indices.len() => {
                 let cap = scores.len() / n.max(1);
@@ -142,7 +143,61 @@ pub async fn knn_rows(
         on_share,
     )
     .await?;
-    knn_merge(x, k, metric, &parts).map_err(|e| e.to_string())
+    let text = |e: rosetta_core::CoreError| e.to_string();
+    let joined = knn_join(n, k, &parts).map_err(text)?;
+    let Some(key) = key.filter(|_| count > 0) else {
+        return knn_settle(x, k, metric, &joined, 0..n).map_err(text);
+    };
+    // The helpers that scored tiles keep the rows: each settles a share of the rows' lists.
+    let (cap, (scores, indices)) = (joined.cap(), joined.lists());
+    let k_out = k.min(n - 1);
+    let quant_eps = joined.quant_eps();
+    let settled = in_shares(
+        helpers,
+        &split(n, count + 1),
+        |rows| {
+            let job = Job::KnnSettle {
+                n,
+                d,
+                k,
+                cosine,
+                rows: (rows.start, rows.end),
+                quant_eps,
+            };
+            let lists = rows.start * cap..rows.end * cap;
+            let arrays = vec![
+                BufRef::Kept(key, x.data()),
+                BufRef::F32(&scores[lists.clone()]),
+                BufRef::U32(&indices[lists]),
+            ];
+            (job, arrays)
+        },
+        |rows| knn_settle(x, k, metric, &joined.rows(rows.clone()), rows).map_err(text),
+        |rows, arrays| match <[Buf; 2]>::try_from(arrays) {
+            Ok([Buf::U32(indices), Buf::F64(scores)])
+                if indices.len() == rows.len() * k_out && scores.len() == indices.len() =>
+            {
+                Some(Neighbors {
+                    k: k_out,
+                    indices,
+                    scores,
+                })
+            }
+            _ => None,
+        },
+        |_, _| {},
+    )
+    .await?;
+    let mut all = Neighbors {
+        k: k_out,
+        indices: Vec::with_capacity(n * k_out),
+        scores: Vec::with_capacity(n * k_out),
+    };
+    for part in settled {
+        all.indices.extend(part.indices);
+        all.scores.extend(part.scores);
+    }
+    Ok(all)
 }
 
 #[cfg(test)]
@@ -197,6 +252,18 @@ mod tests {
                 let helpers = Local::with_broken(count, broken);
                 let got = now(knn_rows(&helpers, v, None, k, metric, |_, _| {})).unwrap();
                 assert_eq!(got, whole, "{metric:?}, {count} helpers");
+            }
+            // Rows kept by the helpers: the lists are settled in shares of rows too (a failed
+            // helper's shares here).
+            for broken in [vec![], vec![1]] {
+                let helpers = Local {
+                    broken,
+                    ..Local::keeping(3)
+                };
+                let key = helpers.key();
+                let got = now(knn_rows(&helpers, v, key, k, metric, |_, _| {})).unwrap();
+                assert_eq!(got, whole, "{metric:?}, rows kept");
+                assert_eq!(helpers.jobs.get(), 2 * 3);
             }
         }
     }

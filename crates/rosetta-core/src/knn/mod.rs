@@ -13,9 +13,13 @@ use crate::quant::Screen;
 
 mod screen8;
 mod select;
+mod shares;
 #[cfg(test)]
 use select::sort_best_first;
 use select::{exact_row, finish, Best, Scorer};
+#[cfg(test)]
+use shares::{candidates_with, knn_merge_with, settle_with};
+pub use shares::{knn_candidates, knn_join, knn_merge, knn_settle, Candidates};
 
 /// How neighbours are ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,137 +83,8 @@ pub fn knn_tiles(n: usize) -> usize {
     b * (b + 1) / 2
 }
 
-/// Every row's candidate list from the score tiles `tiles` only (of `0..knn_tiles(N)`): one
-/// worker's share of `knn`. Rows × cap (score, index) pairs; index `u32::MAX` marks an empty slot.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Candidates {
-    cap: usize,
-    scores: Vec<f32>,
-    indices: Vec<u32>,
-    /// The i16 tiles' bound, when this worker computed them (not sent: every share's is the
-    /// same, and a merge holding one need not quantise the rows again).
-    quant_eps: Option<f64>,
-}
-
-impl Candidates {
-    /// (cap, scores, indices), rows × cap each, for a trip to another worker.
-    pub fn into_parts(self) -> (usize, Vec<f32>, Vec<u32>) {
-        (self.cap, self.scores, self.indices)
-    }
-
-    /// Slots per row: 2k, at most N − 1.
-    pub fn cap(&self) -> usize {
-        self.cap
-    }
-
-    /// Candidates back from their parts (shapes are checked by [`knn_merge`]).
-    pub fn from_parts(cap: usize, scores: Vec<f32>, indices: Vec<u32>) -> Self {
-        Self {
-            cap,
-            scores,
-            indices,
-            quant_eps: None,
-        }
-    }
-}
-
-/// One share of [`knn`]: the candidates from score tiles `tiles`. O(|tiles|·TILE²·D).
-pub fn knn_candidates(
-    x: MatView<'_>,
-    k: usize,
-    metric: Metric,
-    tiles: std::ops::Range<usize>,
-) -> Result<Candidates, CoreError> {
-    candidates_with(x, k, metric, tiles, Screen::KNN)
-}
-
-/// [`knn_candidates`] with the tiles of `screen` ([`knn_merge_with`] must use the same).
-pub(crate) fn candidates_with(
-    x: MatView<'_>,
-    k: usize,
-    metric: Metric,
-    tiles: std::ops::Range<usize>,
-    screen: Screen,
-) -> Result<Candidates, CoreError> {
-    let (_, cap) = checked_k(x.n(), k)?;
-    if tiles.end > knn_tiles(x.n()) || tiles.start > tiles.end {
-        return Err(CoreError::InvalidParameter(format!(
-            "tiles {tiles:?} out of 0..{}",
-            knn_tiles(x.n())
-        )));
-    }
-    let scorer = Scorer::new(x, metric, screen);
-    let best = scan(&scorer, cap, tiles);
-    let mut scores = vec![f32::NEG_INFINITY; x.n() * cap];
-    let mut indices = vec![u32::MAX; x.n() * cap];
-    for (i, b) in best.iter().enumerate() {
-        for (slot, &(s, j)) in b.items.iter().enumerate() {
-            scores[i * cap + slot] = s;
-            indices[i * cap + slot] = j;
-        }
-    }
-    Ok(Candidates {
-        cap,
-        scores,
-        indices,
-        quant_eps: scorer.quant_eps(),
-    })
-}
-
-/// [`knn`] from the candidates of shares that together cover every tile once: the same result.
-/// O(N·cap·(parts + D)) plus an exact re-scan of any row the candidates cannot settle.
-pub fn knn_merge(
-    x: MatView<'_>,
-    k: usize,
-    metric: Metric,
-    parts: &[Candidates],
-) -> Result<Neighbors, CoreError> {
-    knn_merge_with(x, k, metric, parts, Screen::KNN)
-}
-
-/// [`knn_merge`] of candidates from tiles of `screen` (its error bound decides the exact pass).
-pub(crate) fn knn_merge_with(
-    x: MatView<'_>,
-    k: usize,
-    metric: Metric,
-    parts: &[Candidates],
-    screen: Screen,
-) -> Result<Neighbors, CoreError> {
-    let n = x.n();
-    let (k, cap) = checked_k(n, k)?;
-    let mut best = vec![Best::new(cap); n];
-    for p in parts {
-        if p.cap != cap || p.scores.len() != n * cap || p.indices.len() != n * cap {
-            return Err(CoreError::InvalidParameter(format!(
-                "candidates of {} values (cap {}) for {n} rows with cap {cap}",
-                p.indices.len(),
-                p.cap
-            )));
-        }
-        for (i, b) in best.iter_mut().enumerate() {
-            let row = i * cap..(i + 1) * cap;
-            for (&s, &j) in p.scores[row.clone()].iter().zip(&p.indices[row]) {
-                if j == u32::MAX {
-                    continue;
-                }
-                if j as usize >= n || j as usize == i {
-                    return Err(CoreError::InvalidParameter(format!(
-                        "candidate {j} of row {i} is out of range (N = {n})"
-                    )));
-                }
-                b.offer(s, j);
-            }
-        }
-    }
-    let scorer = match parts.iter().find_map(|p| p.quant_eps) {
-        Some(eps) => Scorer::for_exact(x, metric, screen, eps),
-        None => Scorer::new(x, metric, screen),
-    };
-    Ok(finish(&scorer, best, k, 0..n))
-}
-
 /// (k clamped to N − 1, candidate-list length).
-fn checked_k(n: usize, k: usize) -> Result<(usize, usize), CoreError> {
+pub(super) fn checked_k(n: usize, k: usize) -> Result<(usize, usize), CoreError> {
     if n < 2 {
         return Err(CoreError::TooFewItems {
             needed: 2,
@@ -512,11 +387,36 @@ mod tests {
                     let merged = knn_merge_with(v, k, metric, parts, screen).unwrap();
                     assert_eq!(merged, whole, "{metric:?} {screen:?} {cuts:?}");
                 }
+                // Joined once, settled in shares of rows (each from its rows' lists only, as
+                // sent to a helper with the bound): the same neighbours.
+                let joined = knn_join(n, k, &pooled).unwrap();
+                let mut settled = Neighbors {
+                    k,
+                    indices: Vec::new(),
+                    scores: Vec::new(),
+                };
+                for rows in [0..0, 0..700, 700..701, 701..n] {
+                    let (cap, s, i) = joined.rows(rows.clone()).into_parts();
+                    let lists =
+                        Candidates::from_parts(cap, s, i).with_quant_eps(joined.quant_eps());
+                    let part = settle_with(v, k, metric, &lists, rows, screen).unwrap();
+                    settled.indices.extend(part.indices);
+                    settled.scores.extend(part.scores);
+                }
+                assert_eq!(settled, whole, "settled: {metric:?} {screen:?} {cuts:?}");
             }
         }
         assert!(knn_candidates(v, k, Metric::Cosine, 0..tiles + 1).is_err());
         let bad = Candidates::from_parts(10, vec![0.0; 10], vec![0; 10]);
         assert!(knn_merge(v, k, Metric::Cosine, &[bad]).is_err());
+        // A settle refuses lists of another shape, rows past the end and bad indices.
+        let cap = 2 * k;
+        let lists = |i: u32| Candidates::from_parts(cap, vec![0.5; cap], vec![i; cap]);
+        assert!(knn_settle(v, k, Metric::Cosine, &lists(3), 0..2).is_err());
+        assert!(knn_settle(v, k, Metric::Cosine, &lists(3), n..n + 1).is_err());
+        assert!(knn_settle(v, k, Metric::Cosine, &lists(n as u32), 5..6).is_err());
+        assert!(knn_settle(v, k, Metric::Cosine, &lists(5), 5..6).is_err());
+        assert!(knn_settle(v, k, Metric::Cosine, &lists(3), 5..6).is_ok());
     }
 
     /// n × d rows in groups of `size` around random centres (normal + `offset`), each row its

@@ -210,6 +210,14 @@ mod tests {
     use super::*;
     use crate::worker::jobs::testing::{data, now, Local};
 
+    /// n × d rows and a noisy copy of them (`noise` × normal, seeded).
+    fn noisy_pair(n: usize, d: usize, noise: f32, seed: u64) -> (Vec<f32>, Vec<f32>) {
+        let x = data(n, d);
+        let mut r = Rng::new(seed);
+        let y = x.iter().map(|&v| v + noise * r.normal() as f32).collect();
+        (x, y)
+    }
+
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-9 * (1.0 + a.abs())
     }
@@ -217,9 +225,7 @@ mod tests {
     #[test]
     fn pooled_compare_equals_the_one_thread_compare() {
         let (n, d) = (900, 6);
-        let x = data(n, d);
-        let mut r = Rng::new(4);
-        let y: Vec<f32> = x.iter().map(|&v| v + 0.3 * r.normal() as f32).collect();
+        let (x, y) = noisy_pair(n, d, 0.3, 4);
         let labels: Vec<String> = (0..n).map(|i| format!("c{}", i % 3)).collect();
         let (vx, vy) = (
             MatView::new(&x, n, d).unwrap(),
@@ -275,9 +281,7 @@ mod tests {
     #[test]
     fn kept_rows_go_to_each_helper_once_and_are_dropped_after() {
         let (n, d) = (700, 5);
-        let x = data(n, d);
-        let mut r = Rng::new(5);
-        let y: Vec<f32> = x.iter().map(|&v| v + 0.5 * r.normal() as f32).collect();
+        let (x, y) = noisy_pair(n, d, 0.5, 5);
         let (vx, vy) = (
             MatView::new(&x, n, d).unwrap(),
             MatView::new(&y, n, d).unwrap(),

@@ -23,6 +23,25 @@ pub struct Candidates {
 }
 
 impl Candidates {
+    /// Every row's list (`best`, one per row) in slots of `cap`; empty slots score −∞ with
+    /// index `u32::MAX`.
+    fn of_lists(best: &[Best], cap: usize, quant_eps: Option<f64>) -> Self {
+        let mut scores = vec![f32::NEG_INFINITY; best.len() * cap];
+        let mut indices = vec![u32::MAX; best.len() * cap];
+        for (i, b) in best.iter().enumerate() {
+            for (slot, &(s, j)) in b.items.iter().enumerate() {
+                scores[i * cap + slot] = s;
+                indices[i * cap + slot] = j;
+            }
+        }
+        Self {
+            cap,
+            scores,
+            indices,
+            quant_eps,
+        }
+    }
+
     /// (cap, scores, indices), rows × cap each, for a trip to another worker.
     pub fn into_parts(self) -> (usize, Vec<f32>, Vec<u32>) {
         (self.cap, self.scores, self.indices)
@@ -99,20 +118,7 @@ pub(crate) fn candidates_with(
     }
     let scorer = Scorer::new(x, metric, screen);
     let best = scan(&scorer, cap, tiles);
-    let mut scores = vec![f32::NEG_INFINITY; x.n() * cap];
-    let mut indices = vec![u32::MAX; x.n() * cap];
-    for (i, b) in best.iter().enumerate() {
-        for (slot, &(s, j)) in b.items.iter().enumerate() {
-            scores[i * cap + slot] = s;
-            indices[i * cap + slot] = j;
-        }
-    }
-    Ok(Candidates {
-        cap,
-        scores,
-        indices,
-        quant_eps: scorer.quant_eps(),
-    })
+    Ok(Candidates::of_lists(&best, cap, scorer.quant_eps()))
 }
 
 /// [`knn`] from the candidates of shares that together cover every tile once: the same result.
@@ -154,20 +160,8 @@ pub fn knn_join(n: usize, k: usize, parts: &[Candidates]) -> Result<Candidates, 
         }
         offer_lists(&mut best, p, 0, n)?;
     }
-    let mut scores = vec![f32::NEG_INFINITY; n * cap];
-    let mut indices = vec![u32::MAX; n * cap];
-    for (i, b) in best.iter().enumerate() {
-        for (slot, &(s, j)) in b.items.iter().enumerate() {
-            scores[i * cap + slot] = s;
-            indices[i * cap + slot] = j;
-        }
-    }
-    Ok(Candidates {
-        cap,
-        scores,
-        indices,
-        quant_eps: parts.iter().find_map(|p| p.quant_eps),
-    })
+    let quant_eps = parts.iter().find_map(|p| p.quant_eps);
+    Ok(Candidates::of_lists(&best, cap, quant_eps))
 }
 
 /// Offer the lists of `c` (rows `first..`) to `best` (one per row of `c`).

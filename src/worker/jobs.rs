@@ -4,7 +4,7 @@
 
 use futures_channel::oneshot;
 use rosetta_core::knn::{knn_candidates, knn_settle, Candidates};
-use rosetta_core::linalg::{centred_cross, Precision};
+use rosetta_core::linalg::{centred_cross, project, Precision};
 use rosetta_core::pca::gram_share;
 use rosetta_core::relative::{RelativeBasis, Similarity};
 use rosetta_core::retrieval::retrieval_counts;
@@ -34,6 +34,9 @@ pub enum Job {
         similarity: String,
         centred: bool,
     },
+    /// Arrays: rows (n × d f32), column means (d f64), a basis (k × d f64). Answers the rows,
+    /// centred, projected onto it (n × k f32: `linalg::project`, e.g. Procrustes' aligned rows).
+    Project { n: usize, d: usize, k: usize },
     /// Arrays: rows (n × d f32), column means (d f64). Answers the rows' centred Gram matrix
     /// (d × d f64): one share of the PCA covariance.
     CentredGram { n: usize, d: usize },
@@ -233,6 +236,17 @@ pub fn execute(job: &Job, arrays: &[&Buf]) -> Answer {
             let out = basis.transform(view).map_err(|e| e.to_string())?;
             Ok(vec![Buf::F32(out.data)])
         }
+        Job::Project { n, d, k } => {
+            let rows = f32s(it.next(), n * d, "rows")?;
+            let (Some(Buf::F64(mean)), Some(Buf::F64(basis))) = (it.next(), it.next()) else {
+                return Err("project: the means or the basis are missing".into());
+            };
+            if mean.len() != *d || basis.len() != k * d {
+                return Err("project: means or basis of the wrong length".into());
+            }
+            let view = MatView::new(rows, *n, *d).map_err(|e| e.to_string())?;
+            Ok(vec![Buf::F32(project(view, mean, basis, *k))])
+        }
         Job::CentredGram { n, d } => {
             let rows = f32s(it.next(), n * d, "rows")?;
             let mean = match it.next() {
@@ -387,6 +401,13 @@ mod tests {
             tiles: (0, 9),
         };
         assert!(run(&knn_job, vec![Buf::F32(vec![1.0; 3])]).is_err());
+        let project = Job::Project { n: 1, d: 2, k: 1 };
+        let (row, mean) = (Buf::F32(vec![3.0, 5.0]), Buf::F64(vec![1.0, 1.0]));
+        let basis = Buf::F64(vec![0.5, -1.0]);
+        let ok = run(&project, vec![row.clone(), mean.clone(), basis.clone()]);
+        assert_eq!(ok, Ok(vec![Buf::F32(vec![-3.0])]));
+        assert!(run(&project, vec![row.clone(), mean.clone()]).is_err());
+        assert!(run(&project, vec![row, mean, Buf::F64(vec![0.5])]).is_err());
         // A settle of rows 0..1 of three: its lists are checked; empty rows answer nothing.
         let settle = |rows| Job::KnnSettle {
             n: 3,

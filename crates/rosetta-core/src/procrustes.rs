@@ -122,17 +122,21 @@ impl ProcrustesFit {
 
     /// Rows of X in Y's normalised frame: `((x − mean_x) / scale_x) · R`, N × d.
     pub fn align_x(&self, x: MatView<'_>) -> Matrix {
-        let dx = x.d();
-        // project() multiplies by a k×D basis: R's first dx rows, transposed.
-        let basis: Vec<f64> = (0..self.d)
-            .flat_map(|c| (0..dx).map(move |r| (r, c)))
-            .map(|(r, c)| self.rotation[r * self.d + c] / nonzero(self.scale_x))
-            .collect();
         Matrix {
-            data: project(x, &self.mean_x, &basis, self.d),
+            data: project(x, &self.mean_x, &self.align_basis(x.d()), self.d),
             n: x.n(),
             d: self.d,
         }
+    }
+
+    /// The basis [`Self::align_x`] projects rows of `dx` values onto (`linalg::project` with
+    /// `mean_x` and `d` columns): d × dx, row-major — R's first dx rows, transposed, over X's
+    /// scale. A pool projects shares of rows with it.
+    pub fn align_basis(&self, dx: usize) -> Vec<f64> {
+        (0..self.d)
+            .flat_map(|c| (0..dx).map(move |r| (r, c)))
+            .map(|(r, c)| self.rotation[r * self.d + c] / nonzero(self.scale_x))
+            .collect()
     }
 
     /// Rows of Y normalised like the fit and zero-padded to d columns.
@@ -366,10 +370,25 @@ impl ProcrustesAlignments {
         fit: ProcrustesFit,
         heldout: Option<(&ProcrustesFit, f64, &HeldOutSplit)>,
     ) -> Self {
-        let in_sample = (fit.align_x(x), fit.normalize_y(y));
+        let ax = fit.align_x(x);
         let heldout = heldout.map(|(f, residual, split)| {
-            let (xs, ys) = split.test();
-            (residual, f.align_x(xs), f.normalize_y(ys))
+            let ax_test = f.align_x(split.test().0);
+            (f, residual, split, ax_test)
+        });
+        Self::from_aligned((ax, y), fit, heldout)
+    }
+
+    /// [`Self::new`] from aligned rows computed elsewhere (a pool's shares): `ax` =
+    /// `fit.align_x(x)` and, with the split, the held-out fit's `align_x` of the test items.
+    /// O(N·d).
+    pub fn from_aligned(
+        (ax, y): (Matrix, MatView<'_>),
+        fit: ProcrustesFit,
+        heldout: Option<(&ProcrustesFit, f64, &HeldOutSplit, Matrix)>,
+    ) -> Self {
+        let in_sample = (ax, fit.normalize_y(y));
+        let heldout = heldout.map(|(f, residual, split, ax_test)| {
+            (residual, ax_test, f.normalize_y(split.test().1))
         });
         Self {
             fit,

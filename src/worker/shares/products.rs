@@ -10,9 +10,9 @@ use rosetta_core::procrustes::{
     check_procrustes, HeldOutSplit, ProcrustesAlignments, ProcrustesFit,
 };
 use rosetta_core::stitching::{StitchingReport, StitchingSplit};
-use rosetta_core::{CoreError, MatView, Pca, PcaParams};
+use rosetta_core::{CoreError, MatView, Matrix, Pca, PcaParams};
 
-use super::{bytes_of, in_shares, split_aligned};
+use super::{bytes_of, in_shares, project_rows, split_aligned};
 use crate::worker::jobs::{cross_precision, Buf, BufRef, Helpers, Job};
 
 /// `X̄ᵀX̄` of `x` centred by `mean` (D×D f64), summed over row shares that end on the Gram's
@@ -218,8 +218,23 @@ pub async fn procrustes_pooled(
         None => cross(helpers, (x, &mx), (y, &my), true).await?,
     };
     let fit = ProcrustesFit::from_cross((x, mx), (y, my), &whole).map_err(|e| e.to_string())?;
-    let heldout = heldout.as_ref().map(|(f, r, h, _)| (f, *r, *h));
-    Ok(ProcrustesAlignments::new((x, y), fit, heldout))
+    // The aligned rows (an N × Dx × d product each) in shares too.
+    let ax = aligned(helpers, &fit, x).await?;
+    let heldout = match heldout.as_ref() {
+        Some((f, r, h, _)) => Some((f, *r, *h, aligned(helpers, f, h.test().0).await?)),
+        None => None,
+    };
+    Ok(ProcrustesAlignments::from_aligned((ax, y), fit, heldout))
+}
+
+/// `fit.align_x(rows)` in shares.
+async fn aligned(
+    helpers: &impl Helpers,
+    fit: &ProcrustesFit,
+    rows: MatView<'_>,
+) -> Result<Matrix, String> {
+    let basis = fit.align_basis(rows.d());
+    project_rows(helpers, rows, &fit.mean_x, &basis, fit.d).await
 }
 
 /// `stitching(rel_a, rel_b, labels, split, alpha, absolute)` with each probe's f64 Gram summed

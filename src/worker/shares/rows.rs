@@ -1,6 +1,7 @@
 //! Row- and tile-separable kernels: relative rows, retrieval counts, kNN candidate lists.
 
 use rosetta_core::knn::{knn_candidates, knn_join, knn_settle, knn_tiles, Candidates};
+use rosetta_core::linalg::project;
 use rosetta_core::relative::RelativeBasis;
 use rosetta_core::retrieval::{retrieval_counts, Retrieval};
 use rosetta_core::{MatView, Matrix, Metric, Neighbors};
@@ -50,12 +51,64 @@ pub async fn relative_rows(
         on_share,
     )
     .await?;
-    // The own share is the first part: extend it in place rather than copy every part again.
+    Ok(Matrix {
+        data: joined(parts, n * k),
+        n,
+        d: k,
+    })
+}
+
+/// `linalg::project(x, mean, basis, k)` (rows centred by `mean`, times the k × d `basis`) with
+/// the rows split among this worker and the helpers: Procrustes' aligned rows.
+pub async fn project_rows(
+    helpers: &impl Helpers,
+    x: MatView<'_>,
+    mean: &[f64],
+    basis: &[f64],
+    k: usize,
+) -> Result<Matrix, String> {
+    let (n, d) = (x.n(), x.d());
+    let work = n as f64 * d as f64 * k as f64;
+    let count = helpers.count(work, bytes_of(n.div_ceil(2) * d + 2 * k * d));
+    let parts = in_shares(
+        helpers,
+        &split(n, count + 1),
+        |rows| {
+            let job = Job::Project {
+                n: rows.len(),
+                d,
+                k,
+            };
+            let arrays = vec![
+                BufRef::F32(x.rows(rows.start, rows.end).data()),
+                BufRef::F64(mean),
+                BufRef::F64(basis),
+            ];
+            (job, arrays)
+        },
+        |rows| Ok(project(x.rows(rows.start, rows.end), mean, basis, k)),
+        |rows, arrays| match <[Buf; 1]>::try_from(arrays) {
+            Ok([Buf::F32(v)]) if v.len() == rows.len() * k => Some(v),
+            _ => None,
+        },
+        |_, _| {},
+    )
+    .await?;
+    Ok(Matrix {
+        data: joined(parts, n * k),
+        n,
+        d: k,
+    })
+}
+
+/// The parts of a row-split kernel in order: the own share (the first) extended in place rather
+/// than every part copied again.
+fn joined(parts: Vec<Vec<f32>>, len: usize) -> Vec<f32> {
     let mut parts = parts.into_iter();
     let mut data = parts.next().unwrap_or_default();
-    data.reserve_exact(n * k - data.len());
+    data.reserve_exact(len.saturating_sub(data.len()));
     parts.for_each(|p| data.extend_from_slice(&p));
-    Ok(Matrix { data, n, d: k })
+    data
 }
 
 /// `retrieval(x, y)` with the query rows split among this worker and the helpers (each helper gets
@@ -238,6 +291,22 @@ mod tests {
                     assert!((a - b).abs() <= 1e-6, "{a} {b}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn pooled_projection_equals_one_pass() {
+        let (n, d, k) = (2100, 7, 5);
+        let x = data(n, d);
+        let v = MatView::new(&x, n, d).unwrap();
+        let mean = v.column_means();
+        let basis: Vec<f64> = (0..k * d).map(|i| (i as f64 * 0.37).sin()).collect();
+        let whole = project(v, &mean, &basis, k);
+        for (count, broken) in [(0, vec![]), (2, vec![]), (3, vec![0])] {
+            let helpers = Local::with_broken(count, broken);
+            let got = now(project_rows(&helpers, v, &mean, &basis, k)).unwrap();
+            assert_eq!((got.n, got.d), (n, k));
+            assert_eq!(got.data, whole, "{count} helpers");
         }
     }
 

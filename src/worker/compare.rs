@@ -14,7 +14,8 @@ use rosetta_core::{MatView, Matrix, Metric};
 
 use super::jobs::{Forgetting, Helpers};
 use super::shares::{
-    knn_rows, linear_cka_pooled, procrustes_pooled, relative_rows, retrieval_rows, stitching_pooled,
+    knn_rows, linear_cka_pooled, procrustes_pooled, relative_rows, retrieval_rows,
+    retrieval_x_to_y_rows, stitching_pooled,
 };
 
 /// Why a comparison did not finish.
@@ -108,15 +109,10 @@ pub async fn compare_pooled(
     let procrustes = async {
         let aligned = procrustes_pooled(helpers, x, y, Some((&train, &test))).await?;
         let (ax, ny_hat) = aligned.in_sample();
-        let in_sample = retrieval_rows(helpers, ax, ny_hat, (None, None))
-            .await?
-            .x_to_y;
+        let in_sample = retrieval_x_to_y_rows(helpers, ax, ny_hat).await?;
         go()?;
         let heldout = match aligned.heldout() {
-            Some((ax, ny_hat)) => {
-                let counts = retrieval_rows(helpers, ax, ny_hat, (None, None)).await?;
-                Some(counts.x_to_y)
-            }
+            Some((ax, ny_hat)) => Some(retrieval_x_to_y_rows(helpers, ax, ny_hat).await?),
             None => None,
         };
         Ok::<_, Stopped>(aligned.report(in_sample, heldout))

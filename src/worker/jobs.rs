@@ -7,7 +7,7 @@ use rosetta_core::knn::{knn_candidates, knn_settle, Candidates};
 use rosetta_core::linalg::{centred_cross, project, Precision};
 use rosetta_core::pca::gram_share;
 use rosetta_core::relative::{RelativeBasis, Similarity};
-use rosetta_core::retrieval::retrieval_counts;
+use rosetta_core::retrieval::{retrieval_counts, retrieval_counts_x_to_y};
 use rosetta_core::{MatView, Matrix, Metric};
 use serde::{Deserialize, Serialize};
 
@@ -52,11 +52,13 @@ pub enum Job {
         gram: bool,
     },
     /// Arrays: every row of X and of Y (n × d f32 each). Answers the retrieval counts of query
-    /// rows `rows.0..rows.1` (x→y: one per row, u32) and their share of y→x (n u32).
+    /// rows `rows.0..rows.1` (x→y: one per row, u32) and, with `both`, their share of y→x
+    /// (n u32).
     RetrievalCounts {
         n: usize,
         d: usize,
         rows: (usize, usize),
+        both: bool,
     },
     /// Arrays: every row (n × d f32). Answers kNN candidate lists from score tiles
     /// `tiles.0..tiles.1` (scores n × cap f32, indices n × cap u32).
@@ -300,13 +302,19 @@ pub fn execute(job: &Job, arrays: &[&Buf]) -> Answer {
             };
             Ok(vec![Buf::F64(cross)])
         }
-        Job::RetrievalCounts { n, d, rows } => {
+        Job::RetrievalCounts { n, d, rows, both } => {
             let x = f32s(it.next(), n * d, "x")?;
             let y = f32s(it.next(), n * d, "y")?;
             let vx = MatView::new(x, *n, *d).map_err(|e| e.to_string())?;
             let vy = MatView::new(y, *n, *d).map_err(|e| e.to_string())?;
-            let (xb, yb) = retrieval_counts(vx, vy, rows.0..rows.1).map_err(|e| e.to_string())?;
-            Ok(vec![Buf::U32(xb), Buf::U32(yb)])
+            let rows = rows.0..rows.1;
+            if *both {
+                let (xb, yb) = retrieval_counts(vx, vy, rows).map_err(|e| e.to_string())?;
+                Ok(vec![Buf::U32(xb), Buf::U32(yb)])
+            } else {
+                let xb = retrieval_counts_x_to_y(vx, vy, rows).map_err(|e| e.to_string())?;
+                Ok(vec![Buf::U32(xb)])
+            }
         }
         Job::KnnCandidates {
             n,

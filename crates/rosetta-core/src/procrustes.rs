@@ -6,7 +6,7 @@ use faer::Mat;
 use crate::error::CoreError;
 use crate::linalg::{centred_block, centred_cross, project, Precision};
 use crate::matrix::{MatView, Matrix};
-use crate::retrieval::{retrieval, RetrievalScores};
+use crate::retrieval::{retrieval_x_to_y, RetrievalScores};
 
 /// A fitted alignment of X onto Y.
 #[derive(Debug, Clone, PartialEq)]
@@ -433,7 +433,7 @@ impl ProcrustesAlignments {
 }
 
 fn aligned_retrieval((ax, ny): (MatView<'_>, MatView<'_>)) -> Result<RetrievalScores, CoreError> {
-    Ok(retrieval(ax, ny)?.x_to_y)
+    retrieval_x_to_y(ax, ny)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ mod rows;
 pub use products::{
     cka_matrix, cross, gram, linear_cka_pooled, pca_fit, procrustes_pooled, stitching_pooled,
 };
-pub use rows::{knn_rows, project_rows, relative_rows, retrieval_rows};
+pub use rows::{knn_rows, project_rows, relative_rows, retrieval_rows, retrieval_x_to_y_rows};
 
 /// `0..n` cut into `parts` ranges whose lengths differ by at most one.
 pub fn split(n: usize, parts: usize) -> Vec<Range<usize>> {

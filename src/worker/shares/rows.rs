@@ -3,7 +3,9 @@
 use rosetta_core::knn::{knn_candidates, knn_join, knn_settle, knn_tiles, Candidates};
 use rosetta_core::linalg::project;
 use rosetta_core::relative::RelativeBasis;
-use rosetta_core::retrieval::{retrieval_counts, Retrieval};
+use rosetta_core::retrieval::{
+    retrieval_counts, retrieval_counts_x_to_y, Retrieval, RetrievalScores,
+};
 use rosetta_core::{MatView, Matrix, Metric, Neighbors};
 
 use super::{bytes_of, in_shares, knn_work, split};
@@ -120,6 +122,28 @@ pub async fn retrieval_rows(
     y: MatView<'_>,
     keys: (Option<Key>, Option<Key>),
 ) -> Result<Retrieval, String> {
+    let (x_better, y_better) = retrieval_shares(helpers, (x, y), keys, true).await?;
+    Ok(Retrieval::from_counts(x_better, y_better))
+}
+
+/// `retrieval_x_to_y(x, y)` (one way: Procrustes' aligned rows) with the query rows split among
+/// this worker and the helpers.
+pub async fn retrieval_x_to_y_rows(
+    helpers: &impl Helpers,
+    x: MatView<'_>,
+    y: MatView<'_>,
+) -> Result<RetrievalScores, String> {
+    let (x_better, _) = retrieval_shares(helpers, (x, y), (None, None), false).await?;
+    Ok(RetrievalScores::from_better_counts(&x_better))
+}
+
+/// The better-counts of X's rows (joined) and, with `both`, of Y's (summed; else empty).
+async fn retrieval_shares(
+    helpers: &impl Helpers,
+    (x, y): (MatView<'_>, MatView<'_>),
+    keys: (Option<Key>, Option<Key>),
+    both: bool,
+) -> Result<(Vec<u32>, Vec<u32>), String> {
     let (n, d) = (x.n(), x.d());
     let work = n as f64 * n as f64 * d as f64;
     let shares = split(n, helpers.count(work, bytes_of(2 * n * d)) + 1);
@@ -131,6 +155,7 @@ pub async fn retrieval_rows(
                 n,
                 d,
                 rows: (rows.start, rows.end),
+                both,
             };
             let arrays = vec![
                 kept_or_sent(keys.0, x.data()),
@@ -138,22 +163,38 @@ pub async fn retrieval_rows(
             ];
             (job, arrays)
         },
-        |rows| retrieval_counts(x, y, rows).map_err(|e| e.to_string()),
-        |rows, arrays| match <[Buf; 2]>::try_from(arrays) {
-            Ok([Buf::U32(xb), Buf::U32(yb)]) if xb.len() == rows.len() && yb.len() == n => {
-                Some((xb, yb))
+        |rows| {
+            if both {
+                retrieval_counts(x, y, rows).map_err(|e| e.to_string())
+            } else {
+                let xb = retrieval_counts_x_to_y(x, y, rows).map_err(|e| e.to_string())?;
+                Ok((xb, Vec::new()))
             }
-            _ => None,
+        },
+        |rows, arrays| {
+            let mut arrays = arrays.into_iter();
+            match (arrays.next(), arrays.next(), arrays.next()) {
+                (Some(Buf::U32(xb)), None, None) if !both && xb.len() == rows.len() => {
+                    Some((xb, Vec::new()))
+                }
+                (Some(Buf::U32(xb)), Some(Buf::U32(yb)), None)
+                    if both && xb.len() == rows.len() && yb.len() == n =>
+                {
+                    Some((xb, yb))
+                }
+                _ => None,
+            }
         },
         |_, _| {},
     )
     .await?;
-    let (mut x_better, mut y_better) = (Vec::with_capacity(n), vec![0u32; n]);
+    let mut x_better = Vec::with_capacity(n);
+    let mut y_better = if both { vec![0u32; n] } else { Vec::new() };
     for (xb, yb) in parts {
         x_better.extend(xb);
         y_better.iter_mut().zip(yb).for_each(|(t, v)| *t += v);
     }
-    Ok(Retrieval::from_counts(x_better, y_better))
+    Ok((x_better, y_better))
 }
 
 /// `knn(x, k, metric)` with the score tiles split among this worker and the helpers (each helper
@@ -354,6 +395,8 @@ mod tests {
                 now(retrieval_rows(&helpers, vx, vy, (None, None))).unwrap(),
                 whole
             );
+            let one_way = now(retrieval_x_to_y_rows(&helpers, vx, vy)).unwrap();
+            assert_eq!(one_way, whole.x_to_y);
         }
         // Helpers still starting are waited for; a pool that gave up leaves every share here.
         for started in [true, false] {

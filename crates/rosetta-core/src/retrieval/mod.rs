@@ -88,16 +88,35 @@ pub fn retrieval_counts_with(
     rows: std::ops::Range<usize>,
     screen: Screen,
 ) -> Result<(Vec<u32>, Vec<u32>), CoreError> {
-    let s = screened(x, y, rows, screen)?;
+    let s = screened(x, y, rows, screen, true)?;
     Ok((s.x_better, s.y_better))
 }
 
-/// [`retrieval_counts_with`], with how its i8 tiles went.
+/// Retrieval X → Y only (Procrustes' aligned rows: Y → X is not reported): the same scores as
+/// [`retrieval`]'s `x_to_y`, and cheaper — no column counts, and a pair is re-checked only when
+/// it is unsure for its row's match. O(N²·D).
+pub fn retrieval_x_to_y(x: MatView<'_>, y: MatView<'_>) -> Result<RetrievalScores, CoreError> {
+    let better = retrieval_counts_x_to_y(x, y, 0..x.n())?;
+    Ok(RetrievalScores::from_better_counts(&better))
+}
+
+/// One share of [`retrieval_x_to_y`]: the better-counts of rows `rows` querying Y (the first of
+/// [`retrieval_counts`]). O(|rows|·N·D + N·D).
+pub fn retrieval_counts_x_to_y(
+    x: MatView<'_>,
+    y: MatView<'_>,
+    rows: std::ops::Range<usize>,
+) -> Result<Vec<u32>, CoreError> {
+    Ok(screened(x, y, rows, Screen::RETRIEVAL, false)?.x_better)
+}
+
+/// [`retrieval_counts_with`], with how its i8 tiles went; Y → X is counted only when `both`.
 fn screened(
     x: MatView<'_>,
     y: MatView<'_>,
     rows: std::ops::Range<usize>,
     screen: Screen,
+    both: bool,
 ) -> Result<Screened, CoreError> {
     let n = x.n();
     if y.n() != n {
@@ -130,7 +149,7 @@ fn screened(
     let mut counts = Counts {
         rows: rows.clone(),
         x_better: vec![0u32; rows.len()],
-        y_better: vec![0u32; n],
+        y_better: if both { vec![0u32; n] } else { Vec::new() },
     };
     // I8 only: the i16 rows and their bounds, made when a tile first needs them.
     let mut fine: Option<Fine> = None;
@@ -145,7 +164,7 @@ fn screened(
             let c1 = (c0 + TILE).min(n);
             if !is_i8 {
                 tiles.tile(local.clone(), c0..c1, &mut tile);
-                scan.tile(&tile, r0..r1, c0..c1, &bounds);
+                scan.tile(&tile, r0..r1, c0..c1, &bounds, both);
                 counts.add(&scan, &tile, &bounds, &diag, &exact, None);
                 continue;
             }
@@ -155,7 +174,9 @@ fn screened(
             if tried < 4 || crowded * 2 <= tried {
                 tiles.tile(local.clone(), c0..c1, &mut tile);
                 tried += 1;
-                if scan.tile(&tile, r0..r1, c0..c1, &bounds) <= (r1 - r0) * (c1 - c0) / CROWDED {
+                if scan.tile(&tile, r0..r1, c0..c1, &bounds, both)
+                    <= (r1 - r0) * (c1 - c0) / CROWDED
+                {
                     let mut refine =
                         |i: usize, j: usize| fine.get_or_insert_with(make_fine).score(i, j);
                     let refine: &mut dyn FnMut(usize, usize) -> (f32, f32) = &mut refine;
@@ -166,7 +187,7 @@ fn screened(
             }
             let f = fine.get_or_insert_with(make_fine);
             f.x.cos_tile(local.clone(), &f.y, c0..c1, &mut tile);
-            scan.tile(&tile, r0..r1, c0..c1, &f.bounds);
+            scan.tile(&tile, r0..r1, c0..c1, &f.bounds, both);
             counts.add(&scan, &tile, &f.bounds, &diag, &exact, None);
         }
     }
@@ -348,7 +369,19 @@ mod tests {
             );
             let (sxb, syb) = retrieval_counts_with(vx, vy, 0..n, screen).unwrap();
             assert_eq!((sxb, syb), (xb.clone(), yb.clone()), "{screen:?}");
+            // One way (X → Y): the same counts of X's rows, in two shares too.
+            let one_way = screened(vx, vy, 0..n, screen, false).unwrap();
+            assert_eq!(one_way.x_better, xb, "{screen:?}, one way");
+            assert!(one_way.y_better.is_empty());
+            let mut halves = screened(vx, vy, 0..n / 3, screen, false).unwrap().x_better;
+            halves.extend(screened(vx, vy, n / 3..n, screen, false).unwrap().x_better);
+            assert_eq!(halves, xb, "{screen:?}, one way in shares");
         }
+        let scores = retrieval_x_to_y(
+            MatView::new(x, n, d).unwrap(),
+            MatView::new(y, n, d).unwrap(),
+        );
+        assert_eq!(scores.unwrap(), got.x_to_y);
         got
     }
 
@@ -421,8 +454,13 @@ mod tests {
             MatView::new(x, n, d).unwrap(),
             MatView::new(y, n, d).unwrap(),
         );
-        let s = screened(vx, vy, 0..n, Screen::I8).unwrap();
-        assert_eq!((s.x_better, s.y_better), brute(x, y, n, d));
+        let s = screened(vx, vy, 0..n, Screen::I8, true).unwrap();
+        let (xb, yb) = brute(x, y, n, d);
+        assert_eq!(
+            screened(vx, vy, 0..n, Screen::I8, false).unwrap().x_better,
+            xb
+        );
+        assert_eq!((s.x_better, s.y_better), (xb, yb));
         (s.i8_tiles, s.crowded)
     }
 
@@ -476,7 +514,7 @@ mod tests {
             MatView::new(&x, n, d).unwrap(),
             MatView::new(&y, n, d).unwrap(),
         );
-        let s = screened(vx, vy, 0..n, Screen::I8).unwrap();
+        let s = screened(vx, vy, 0..n, Screen::I8, true).unwrap();
         assert_eq!(s.i8_tiles, 0);
         assert_eq!((s.x_better, s.y_better), brute(&x, &y, n, d));
     }

@@ -56,8 +56,25 @@ impl Scan {
     /// unsure, nor sure. Branch-free, so it vectorises; not inlined, since V8 optimises a wasm
     /// function only from its next call on (the per-tile work must be its own function, not
     /// part of the one long call over all tiles, which stays in the baseline tier).
-    #[inline(never)]
+    /// With `cols` false only the rows' matches are counted (a retrieval one way, X → Y): the
+    /// column counts stay 0 and a pair is unsure only for its row.
     pub(super) fn tile(
+        &mut self,
+        tile: &[f32],
+        r: Range<usize>,
+        c: Range<usize>,
+        bounds: &Bounds,
+        cols: bool,
+    ) -> usize {
+        if cols {
+            self.tile_with::<true>(tile, r, c, bounds)
+        } else {
+            self.tile_with::<false>(tile, r, c, bounds)
+        }
+    }
+
+    #[inline(never)]
+    fn tile_with<const COLS: bool>(
         &mut self,
         tile: &[f32],
         r: Range<usize>,
@@ -93,9 +110,11 @@ impl Scan {
                 let e = bound.with(ce, cn);
                 let (below, above) = (s - e, s + e);
                 sure += u32::from(below > hi_i);
-                *col += u32::from(below > h);
-                *flag = u8::from((above > lo_i) & (below <= hi_i))
-                    | u8::from((above > l) & (below <= h));
+                *flag = u8::from((above > lo_i) & (below <= hi_i));
+                if COLS {
+                    *col += u32::from(below > h);
+                    *flag |= u8::from((above > l) & (below <= h));
+                }
                 unsure += u32::from(*flag);
             }
             flags[w..].fill(0);
@@ -117,7 +136,15 @@ impl Scan {
 pub(super) struct Counts {
     pub(super) rows: Range<usize>,
     pub(super) x_better: Vec<u32>,
+    /// Empty when only X → Y is counted.
     pub(super) y_better: Vec<u32>,
+}
+
+impl Counts {
+    /// Whether Y → X is counted too.
+    pub(super) fn both(&self) -> bool {
+        !self.y_better.is_empty()
+    }
 }
 
 impl Counts {
@@ -141,8 +168,11 @@ impl Counts {
         {
             *b += s;
         }
-        for (b, &s) in self.y_better[c.clone()].iter_mut().zip(&scan.col_sure) {
-            *b += s;
+        let both = self.both();
+        if both {
+            for (b, &s) in self.y_better[c.clone()].iter_mut().zip(&scan.col_sure) {
+                *b += s;
+            }
         }
         let (lo, hi) = (&bounds.lo, &bounds.hi);
         let (c_err, c_norm) = bounds.pair.cols(c.clone());
@@ -169,7 +199,7 @@ impl Counts {
                     let e = bound.with(c_err[jj], c_norm[jj]);
                     let (below, above) = (s - e, s + e);
                     let for_row = above > lo_i && below <= hi_i;
-                    let for_col = above > lo[j] && below <= hi[j];
+                    let for_col = both && above > lo[j] && below <= hi[j];
                     let fine = refine.as_mut().map(|f| f(i, j));
                     let mut cos = None;
                     let mut better = |lo: f32, hi: f32, d: f64| {

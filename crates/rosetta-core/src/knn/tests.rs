@@ -9,6 +9,18 @@ const SCREENS: [(Metric, Screen); 4] = [
     (Metric::Euclidean, Screen::F32),
 ];
 
+/// `knn_with` on n × d rows `x` equals the brute force for every metric and screen.
+fn every_screen_matches_brute_force(x: &[f32], n: usize, d: usize, k: usize) {
+    for (metric, screen) in SCREENS {
+        let got = knn_with(MatView::new(x, n, d).unwrap(), k, metric, screen).unwrap();
+        assert_eq!(
+            got.indices,
+            brute(x, n, d, k, metric),
+            "{metric:?} {screen:?}"
+        );
+    }
+}
+
 fn brute(x: &[f32], n: usize, d: usize, k: usize, metric: Metric) -> Vec<u32> {
     let v = MatView::new(x, n, d).unwrap();
     let s = Scorer::new(v, metric, Screen::F32);
@@ -33,14 +45,7 @@ fn data(n: usize, d: usize, seed: u64) -> Vec<f32> {
 fn matches_brute_force_across_tiles() {
     let (n, d, k) = (1100, 9, 7);
     let x = data(n, d, 5);
-    for (metric, screen) in SCREENS {
-        let got = knn_with(MatView::new(&x, n, d).unwrap(), k, metric, screen).unwrap();
-        assert_eq!(
-            got.indices,
-            brute(&x, n, d, k, metric),
-            "{metric:?} {screen:?}"
-        );
-    }
+    every_screen_matches_brute_force(&x, n, d, k);
 }
 
 #[test]
@@ -126,14 +131,7 @@ fn near_ties_are_ranked_exactly() {
     // order, and two far rows that prove nothing outside the list matters (no re-scan).
     let (n, d, k) = (1000, 24, 3);
     let x = clusters((n, d), 5, 0.0, 1e-4, 12);
-    for (metric, screen) in SCREENS {
-        let got = knn_with(MatView::new(&x, n, d).unwrap(), k, metric, screen).unwrap();
-        assert_eq!(
-            got.indices,
-            brute(&x, n, d, k, metric),
-            "{metric:?} {screen:?}"
-        );
-    }
+    every_screen_matches_brute_force(&x, n, d, k);
 }
 
 #[test]

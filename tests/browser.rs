@@ -246,6 +246,36 @@ fn relaxed_simd_i8_products_are_exact() {
                     );
                 }
             }
+            // With steps and parts along the shared direction: full register tiles are scaled
+            // in registers, partial ones by the scalar loop; both must give the formula's f32
+            // values bit for bit.
+            let f = |i: usize, salt: usize| ((i * 7 + salt) % 13) as f32 * 0.173 - 1.01;
+            let (sa, la): (Vec<f32>, Vec<f32>) = (0..m).map(|i| (f(i, 1), f(i, 5))).unzip();
+            let (sb, lb): (Vec<f32>, Vec<f32>) = (0..n).map(|j| (f(j, 3), f(j, 8))).unzip();
+            let fa = Factor {
+                packed: &pa,
+                steps: &sa,
+                along: &la,
+            };
+            let fb = Factor {
+                packed: &pb,
+                steps: &sb,
+                along: &lb,
+            };
+            scaled_dot_tile_into(fa, &shift, fb, depth, &mut out);
+            for i in 0..m {
+                for j in 0..n {
+                    let sum: i32 = (0..depth)
+                        .map(|k| i32::from(a[i * depth + k]) * i32::from(b[j * depth + k]))
+                        .sum();
+                    let want = (sum - shift[i]) as f32 * sa[i] * sb[j] + la[i] * lb[j];
+                    assert_eq!(
+                        out[i * n + j].to_bits(),
+                        want.to_bits(),
+                        "{which:?} {m}×{n}×{depth} scaled, at ({i},{j})"
+                    );
+                }
+            }
         }
     }
     set_kernel(chosen);

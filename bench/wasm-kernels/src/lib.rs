@@ -21,10 +21,10 @@ fn data(len: usize) -> Vec<f32> {
     (0..len).map(|_| r.normal() as f32).collect()
 }
 
-/// Workload 0..4 of rosetta-bench (pca-steps, pca, relative, compare) at `scale`.
+/// Workload 0..5 of rosetta-bench (pca-steps, pca, relative, compare, knn) at `scale`.
 #[no_mangle]
 pub extern "C" fn run_bench(which: u32, scale: f64) {
-    let name = ["pca-steps", "pca", "relative", "compare"][which.min(3) as usize];
+    let name = ["pca-steps", "pca", "relative", "compare", "knn"][which.min(4) as usize];
     for t in rosetta_bench::run(name, &clock, scale) {
         let s = t.to_json();
         // SAFETY: the pointer and length of a live string.
@@ -114,4 +114,63 @@ pub extern "C" fn prep(which: u32, n: usize, d: usize, reps: usize) -> f64 {
         }
     }
     clock() - t
+}
+
+/// `reps` i8 score tiles of m × n × depth as the screens compute them
+/// (`rosetta_core::gemm_i8::scaled_dot_tile_into`: the products and their scaling to f32), ms.
+/// Build with `--features relaxed` for the relaxed-simd kernels; `kernel` 0 lets the browser
+/// choose, 1 forces `DotAdd`, 2 `Pairs`.
+#[no_mangle]
+pub extern "C" fn i8_tiles(m: usize, n: usize, depth: usize, kernel: u32, reps: usize) -> f64 {
+    use rosetta_core::gemm_i8::{pack, scaled_dot_tile_into, set_kernel, Factor, Kernel};
+    match kernel {
+        1 => set_kernel(Kernel::DotAdd),
+        2 => set_kernel(Kernel::Pairs),
+        _ => {}
+    }
+    // Values inside the pair kernel's limit (|a| ≤ 63: four add up to ≤ 252) and 0..=127.
+    let a: Vec<i8> = data(m * depth).iter().map(|v| (v * 20.0).clamp(-63.0, 63.0) as i8).collect();
+    let b: Vec<i8> = data(n * depth).iter().map(|v| (v * 30.0 + 64.0).clamp(0.0, 127.0) as i8).collect();
+    let (pa, pb) = (pack(&a, m, depth), pack(&b, n, depth));
+    let (sa, la) = (data(m), data(m));
+    let (sb, lb) = (data(n), data(n));
+    let shift: Vec<i32> = (0..m as i32).collect();
+    let mut out = vec![0.0f32; m * n];
+    let t = clock();
+    for _ in 0..reps {
+        let fa = Factor { packed: &pa, steps: &sa, along: &la };
+        let fb = Factor { packed: &pb, steps: &sb, along: &lb };
+        scaled_dot_tile_into(fa, &shift, fb, depth, &mut out);
+    }
+    clock() - t + 0.0 * f64::from(out[1])
+}
+
+/// The i8 tiles of a kNN-like scan (every 512 × 512 tile on or above the diagonal of an
+/// n × n product, depth `depth`, each tile from its own packed rows, one reused output), ms:
+/// `i8_tiles` on cache-resident blocks against the same products over a whole matrix.
+#[no_mangle]
+pub extern "C" fn i8_scan(n: usize, depth: usize, kernel: u32) -> f64 {
+    use rosetta_core::gemm_i8::{pack, packed_len, scaled_dot_tile_into, set_kernel, Factor, Kernel};
+    match kernel {
+        1 => set_kernel(Kernel::DotAdd),
+        2 => set_kernel(Kernel::Pairs),
+        _ => {}
+    }
+    let a: Vec<i8> = data(n * depth).iter().map(|v| (v * 20.0).clamp(-63.0, 63.0) as i8).collect();
+    let b: Vec<i8> = data(n * depth).iter().map(|v| (v * 30.0 + 64.0).clamp(0.0, 127.0) as i8).collect();
+    let (pa, pb) = (pack(&a, n, depth), pack(&b, n, depth));
+    let (s, l) = (data(n), data(n));
+    let shift: Vec<i32> = (0..n as i32).collect();
+    let mut out = vec![0.0f32; 512 * 512];
+    let t = clock();
+    for r in (0..n).step_by(512) {
+        let re = (r + 512).min(n);
+        for c in (r..n).step_by(512) {
+            let ce = (c + 512).min(n);
+            let fa = Factor { packed: &pa[r * depth..packed_len(re, depth)], steps: &s[r..re], along: &l[r..re] };
+            let fb = Factor { packed: &pb[c * depth..packed_len(ce, depth)], steps: &s[c..ce], along: &l[c..ce] };
+            scaled_dot_tile_into(fa, &shift[r..re], fb, depth, &mut out);
+        }
+    }
+    clock() - t + 0.0 * f64::from(out[1])
 }

@@ -172,30 +172,79 @@ pub fn scaled_dot_tile_into(
     for i0 in (0..m).step_by(MR) {
         // Rows i0..i0+4 are one half of their group: every step reads 16 of its 32 values.
         let a_panel = &a.packed[i0 / GROUP * group + (i0 % GROUP) * QUAD..(i0 / GROUP + 1) * group];
+        let rows = i0..m.min(i0 + MR);
         for j0 in (0..n).step_by(NR) {
             let b_panel = &b.packed[j0 / GROUP * group..(j0 / GROUP + 1) * group];
-            product(pairs, a_panel, b_panel, steps, &mut tile);
             let cols = j0..j0 + NR.min(n - j0);
-            for (i, t) in (i0..m.min(i0 + MR)).zip(tile.chunks_exact(NR)) {
+            if rows.len() == MR && cols.len() == NR {
+                let scaling = Scaling {
+                    rows: (
+                        &a.steps[rows.clone()],
+                        &a.along[rows.clone()],
+                        &shift[rows.clone()],
+                    ),
+                    cols: (&b.steps[cols.clone()], &b.along[cols.clone()]),
+                };
+                let dst = &mut out[i0 * n + j0..];
+                scaled_tile(pairs, (a_panel, b_panel, steps), &scaling, dst, n);
+                continue;
+            }
+            product(pairs, a_panel, b_panel, steps, &mut tile);
+            for (i, t) in rows.clone().zip(tile.chunks_exact(NR)) {
                 let (sa, la, sh) = (a.steps[i], a.along[i], shift[i]);
                 let dst = &mut out[i * n + cols.start..i * n + cols.end];
                 let (sb, lb) = (&b.steps[cols.clone()], &b.along[cols.clone()]);
-                // Fixed-size arrays for a full register tile, so the compiler vectorises it;
-                // the same arithmetic, in the same order, as the loop for a last partial one.
-                if let (Ok(dst), Ok(sb), Ok(lb)) = (
-                    <&mut [f32; NR]>::try_from(&mut *dst),
-                    <&[f32; NR]>::try_from(sb),
-                    <&[f32; NR]>::try_from(lb),
-                ) {
-                    for k in 0..NR {
-                        dst[k] = (t[k] - sh) as f32 * sa * sb[k] + la * lb[k];
-                    }
-                } else {
-                    for (k, d) in dst.iter_mut().enumerate() {
-                        *d = (t[k] - sh) as f32 * sa * sb[k] + la * lb[k];
-                    }
+                for (k, d) in dst.iter_mut().enumerate() {
+                    *d = (t[k] - sh) as f32 * sa * sb[k] + la * lb[k];
                 }
             }
+        }
+    }
+}
+
+/// The factors of one full register tile's scaling (see [`scaled_dot_tile_into`]): per row its
+/// step, part along the shared direction and shift, per column its step and part.
+struct Scaling<'a> {
+    rows: (&'a [f32], &'a [f32], &'a [i32]),
+    cols: (&'a [f32], &'a [f32]),
+}
+
+/// One full register tile's products scaled to f32: `out[r·stride + k]` for its 4 rows and 8
+/// columns, by [`scaled_dot_tile_into`]'s formula. The relaxed-simd kernels scale in registers
+/// (bit for bit the same values).
+#[cfg(all(
+    target_arch = "wasm32",
+    target_feature = "simd128",
+    feature = "relaxed-simd"
+))]
+fn scaled_tile(
+    pairs: bool,
+    (a, b, steps): (&[i8], &[i8], usize),
+    scaling: &Scaling<'_>,
+    out: &mut [f32],
+    stride: usize,
+) {
+    simd::scaled(pairs, (a, b, steps), scaling, out, stride);
+}
+
+#[cfg(not(all(
+    target_arch = "wasm32",
+    target_feature = "simd128",
+    feature = "relaxed-simd"
+)))]
+fn scaled_tile(
+    pairs: bool,
+    (a, b, steps): (&[i8], &[i8], usize),
+    scaling: &Scaling<'_>,
+    out: &mut [f32],
+    stride: usize,
+) {
+    let mut tile = [0i32; MR * NR];
+    product(pairs, a, b, steps, &mut tile);
+    let ((sa, la, shift), (sb, lb)) = (scaling.rows, scaling.cols);
+    for (r, t) in tile.chunks_exact(NR).enumerate() {
+        for (k, d) in out[r * stride..r * stride + NR].iter_mut().enumerate() {
+            *d = (t[k] - shift[r]) as f32 * sa[r] * sb[k] + la[r] * lb[k];
         }
     }
 }
@@ -207,11 +256,7 @@ pub fn scaled_dot_tile_into(
     feature = "relaxed-simd"
 ))]
 fn product(pairs: bool, a: &[i8], b: &[i8], steps: usize, tile: &mut [i32; MR * NR]) {
-    if pairs {
-        simd::pairs(a, b, steps, tile);
-    } else {
-        simd::dot_add(a, b, steps, tile);
-    }
+    simd::sums(pairs, a, b, steps, tile);
 }
 
 /// `tile[i·NR + j] = Σ_s Σ_t a[s·4·GROUP + 4i + t]·b[s·4·GROUP + 4j + t]` over `steps` quads.
@@ -253,8 +298,9 @@ fn product(_pairs: bool, a: &[i8], b: &[i8], steps: usize, tile: &mut [i32; MR *
 mod simd {
     use super::{GROUP, MR, NR, QUAD};
     use core::arch::wasm32::{
-        i16x8_add, i16x8_relaxed_dot_i8x16_i7x16 as dot16, i16x8_splat, i32x4_add, i32x4_dot_i16x8,
-        i32x4_extract_lane, i32x4_relaxed_dot_i8x16_i7x16_add as dot_add4, i32x4_splat,
+        f32x4_add, f32x4_convert_i32x4, f32x4_mul, f32x4_splat, i16x8_add,
+        i16x8_relaxed_dot_i8x16_i7x16 as dot16, i16x8_splat, i32x4_add, i32x4_dot_i16x8,
+        i32x4_extract_lane, i32x4_relaxed_dot_i8x16_i7x16_add as dot_add4, i32x4_splat, i32x4_sub,
         i8x16_splat, v128, v128_load, v128_load32_splat, v128_store,
     };
 
@@ -274,12 +320,78 @@ mod simd {
             .min((b.len() + QUAD * GROUP - QUAD * NR) / (QUAD * GROUP))
     }
 
+    /// The register tile's sums: row r's columns 0..4 in vector 2r, 4..8 in 2r + 1.
+    type Sums = [v128; MR * NR / 4];
+
+    /// The tile's sums into `tile` (row-major), by the `pairs` kernel or the `dot_add` one.
     #[target_feature(enable = "relaxed-simd")]
-    pub(super) fn dot_add(a: &[i8], b: &[i8], steps: usize, tile: &mut [i32; MR * NR]) {
+    pub(super) fn sums(pairs: bool, a: &[i8], b: &[i8], steps: usize, tile: &mut [i32; MR * NR]) {
+        let sums = if pairs {
+            pairs_sums(a, b, steps)
+        } else {
+            dot_add_sums(a, b, steps)
+        };
+        let t = tile.as_mut_ptr().cast::<v128>();
+        for (i, v) in sums.into_iter().enumerate() {
+            // SAFETY: 8 vectors of 4 i32 are the 32 of `tile`.
+            unsafe { v128_store(t.add(i), v) };
+        }
+    }
+
+    /// `out[r·stride + k] = f32(sum − shift_r)·sa_r·sb_k + la_r·lb_k` for the tile's 4 rows and
+    /// 8 columns: [`super::scaled_dot_tile_into`]'s scalar formula, the same operations in the
+    /// same order (no fused multiply-add), so the same f32 values.
+    #[target_feature(enable = "relaxed-simd")]
+    pub(super) fn scaled(
+        pairs: bool,
+        (a, b, steps): (&[i8], &[i8], usize),
+        scaling: &super::Scaling<'_>,
+        out: &mut [f32],
+        stride: usize,
+    ) {
+        let sums = if pairs {
+            pairs_sums(a, b, steps)
+        } else {
+            dot_add_sums(a, b, steps)
+        };
+        let ((sa, la, shift), (sb, lb)) = (scaling.rows, scaling.cols);
+        assert!(sa.len() >= MR && la.len() >= MR && shift.len() >= MR);
+        assert!(sb.len() >= NR && lb.len() >= NR && out.len() >= (MR - 1) * stride + NR);
+        // SAFETY: the asserts above: 8 columns' factors, and each of the 4 rows' 8 values
+        // inside `out`.
+        unsafe {
+            let (sb, lb) = (sb.as_ptr().cast::<v128>(), lb.as_ptr().cast::<v128>());
+            let (sb0, sb1, lb0, lb1) = (
+                v128_load(sb),
+                v128_load(sb.add(1)),
+                v128_load(lb),
+                v128_load(lb.add(1)),
+            );
+            for r in 0..MR {
+                let (s, l, h) = (
+                    f32x4_splat(sa[r]),
+                    f32x4_splat(la[r]),
+                    i32x4_splat(shift[r]),
+                );
+                let dst = out.as_mut_ptr().add(r * stride).cast::<v128>();
+                for (half, (sbv, lbv)) in [(sb0, lb0), (sb1, lb1)].into_iter().enumerate() {
+                    let scaled = f32x4_mul(
+                        f32x4_mul(f32x4_convert_i32x4(i32x4_sub(sums[2 * r + half], h)), s),
+                        sbv,
+                    );
+                    v128_store(dst.add(half), f32x4_add(scaled, f32x4_mul(l, lbv)));
+                }
+            }
+        }
+    }
+
+    #[target_feature(enable = "relaxed-simd")]
+    #[inline]
+    fn dot_add_sums(a: &[i8], b: &[i8], steps: usize) -> Sums {
         let steps = clamped(a, b, steps);
         // SAFETY: `pa` and `pb` advance 4·GROUP per step; `clamped` keeps the last step's
         // reads (a[..4MR], b[..4NR] from there) inside the slices. Loads have no alignment
-        // requirement; the stores write the 8 vectors of `tile` (32 i32).
+        // requirement.
         unsafe {
             let zero = i32x4_splat(0);
             let [mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31] =
@@ -303,23 +415,18 @@ mod simd {
                 pa = pa.add(QUAD * GROUP);
                 pb = pb.add(QUAD * GROUP);
             }
-            let t = tile.as_mut_ptr().cast::<v128>();
-            for (i, v) in [c00, c01, c10, c11, c20, c21, c30, c31]
-                .into_iter()
-                .enumerate()
-            {
-                v128_store(t.add(i), v);
-            }
+            [c00, c01, c10, c11, c20, c21, c30, c31]
         }
     }
 
-    /// [`dot_add`]'s sums, two steps at a time: each register's two `pmaddubsw` results added
+    /// [`dot_add_sums`]'s sums, two steps at a time: each register's two `pmaddubsw` results added
     /// in i16 (exact by [`super::PAIR_LIMIT`]), then widened by one `pmaddwd` with ones.
     #[target_feature(enable = "relaxed-simd")]
-    pub(super) fn pairs(a: &[i8], b: &[i8], steps: usize, tile: &mut [i32; MR * NR]) {
+    #[inline]
+    fn pairs_sums(a: &[i8], b: &[i8], steps: usize) -> Sums {
         const S: usize = QUAD * GROUP;
         let steps = clamped(a, b, steps);
-        // SAFETY: as in `dot_add`: the pair loop's second step and the last odd step are
+        // SAFETY: as in `dot_add_sums`: the pair loop's second step and the last odd step are
         // steps below `steps`, whose reads `clamped` keeps inside the slices.
         unsafe {
             let zero = i32x4_splat(0);
@@ -371,13 +478,7 @@ mod simd {
                     *c1 = i32x4_add(*c1, i32x4_dot_i16x8(dot16(a0, b1), ones));
                 }
             }
-            let t = tile.as_mut_ptr().cast::<v128>();
-            for (i, v) in [c00, c01, c10, c11, c20, c21, c30, c31]
-                .into_iter()
-                .enumerate()
-            {
-                v128_store(t.add(i), v);
-            }
+            [c00, c01, c10, c11, c20, c21, c30, c31]
         }
     }
 }

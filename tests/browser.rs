@@ -163,9 +163,10 @@ fn packed_products_in_wasm_match_f64_sums() {
 
 /// The relaxed-simd i8 kernels behind the screens (rosetta_core::gemm_i8): only in the
 /// relaxed-simd build of these tests (scripts/test.sh runs it with `--features relaxed-simd`).
-/// Both kernels, whichever this browser would choose, must give exact sums, at sizes that leave
-/// partial tiles and an odd number of quads, and with first-factor rows at the pair kernel's
-/// limit against second-factor values of 127 (the largest i16 sums it forms).
+/// Both kernels, whichever this browser would choose, must give exact sums, scaled to f32 by the
+/// formula bit for bit, at sizes that leave partial tiles and an odd number of quads, and with
+/// first-factor rows at the pair kernel's limit against second-factor values of 127 (the largest
+/// i16 sums it forms).
 #[cfg(feature = "relaxed-simd")]
 #[wasm_bindgen_test]
 fn relaxed_simd_i8_products_are_exact() {
@@ -215,53 +216,17 @@ fn relaxed_simd_i8_products_are_exact() {
                     }
                 })
                 .collect();
-            let sa = vec![1.0f32; m];
-            let sb = vec![1.0f32; n];
             let shift: Vec<i32> = (0..m).map(|i| i as i32 - 3).collect();
-            let mut out = vec![f32::NAN; m * n];
-            // No part along a shared direction: the products alone.
-            let (la, lb) = (vec![0.0f32; m], vec![0.0f32; n]);
-            let (pa, pb) = (pack(&a, m, depth), pack(&b, n, depth));
-            let fa = Factor {
-                packed: &pa,
-                steps: &sa,
-                along: &la,
-            };
-            let fb = Factor {
-                packed: &pb,
-                steps: &sb,
-                along: &lb,
-            };
-            scaled_dot_tile_into(fa, &shift, fb, depth, &mut out);
-            for i in 0..m {
-                for j in 0..n {
-                    let want: i32 = (0..depth)
-                        .map(|k| i32::from(a[i * depth + k]) * i32::from(b[j * depth + k]))
-                        .sum::<i32>()
-                        - shift[i];
-                    assert_eq!(
-                        out[i * n + j],
-                        want as f32,
-                        "{which:?} {m}×{n}×{depth} at ({i},{j})"
-                    );
-                }
-            }
-            // With steps and parts along the shared direction: full register tiles are scaled
-            // in registers, partial ones by the scalar loop; both must give the formula's f32
-            // values bit for bit.
+            // Steps and parts along a shared direction: full register tiles are scaled in
+            // registers, partial ones by a scalar loop; both must give the formula's f32 values
+            // from the exact sums, bit for bit.
             let f = |i: usize, salt: usize| ((i * 7 + salt) % 13) as f32 * 0.173 - 1.01;
             let (sa, la): (Vec<f32>, Vec<f32>) = (0..m).map(|i| (f(i, 1), f(i, 5))).unzip();
             let (sb, lb): (Vec<f32>, Vec<f32>) = (0..n).map(|j| (f(j, 3), f(j, 8))).unzip();
-            let fa = Factor {
-                packed: &pa,
-                steps: &sa,
-                along: &la,
-            };
-            let fb = Factor {
-                packed: &pb,
-                steps: &sb,
-                along: &lb,
-            };
+            let mut out = vec![f32::NAN; m * n];
+            let (pa, pb) = (pack(&a, m, depth), pack(&b, n, depth));
+            let fa = Factor::new(&pa, &sa, &la);
+            let fb = Factor::new(&pb, &sb, &lb);
             scaled_dot_tile_into(fa, &shift, fb, depth, &mut out);
             for i in 0..m {
                 for j in 0..n {
@@ -272,7 +237,7 @@ fn relaxed_simd_i8_products_are_exact() {
                     assert_eq!(
                         out[i * n + j].to_bits(),
                         want.to_bits(),
-                        "{which:?} {m}×{n}×{depth} scaled, at ({i},{j})"
+                        "{which:?} {m}×{n}×{depth} at ({i},{j})"
                     );
                 }
             }

@@ -122,24 +122,16 @@ pub extern "C" fn prep(which: u32, n: usize, d: usize, reps: usize) -> f64 {
 /// choose, 1 forces `DotAdd`, 2 `Pairs`.
 #[no_mangle]
 pub extern "C" fn i8_tiles(m: usize, n: usize, depth: usize, kernel: u32, reps: usize) -> f64 {
-    use rosetta_core::gemm_i8::{pack, scaled_dot_tile_into, set_kernel, Factor, Kernel};
-    match kernel {
-        1 => set_kernel(Kernel::DotAdd),
-        2 => set_kernel(Kernel::Pairs),
-        _ => {}
-    }
-    // Values inside the pair kernel's limit (|a| ≤ 63: four add up to ≤ 252) and 0..=127.
-    let a: Vec<i8> = data(m * depth).iter().map(|v| (v * 20.0).clamp(-63.0, 63.0) as i8).collect();
-    let b: Vec<i8> = data(n * depth).iter().map(|v| (v * 30.0 + 64.0).clamp(0.0, 127.0) as i8).collect();
-    let (pa, pb) = (pack(&a, m, depth), pack(&b, n, depth));
+    use rosetta_core::gemm_i8::{scaled_dot_tile_into, Factor};
+    let (pa, pb) = i8_factors((m, n), depth, kernel);
     let (sa, la) = (data(m), data(m));
     let (sb, lb) = (data(n), data(n));
     let shift: Vec<i32> = (0..m as i32).collect();
     let mut out = vec![0.0f32; m * n];
     let t = clock();
     for _ in 0..reps {
-        let fa = Factor { packed: &pa, steps: &sa, along: &la };
-        let fb = Factor { packed: &pb, steps: &sb, along: &lb };
+        let fa = Factor::new(&pa, &sa, &la);
+        let fb = Factor::new(&pb, &sb, &lb);
         scaled_dot_tile_into(fa, &shift, fb, depth, &mut out);
     }
     clock() - t + 0.0 * f64::from(out[1])
@@ -150,15 +142,8 @@ pub extern "C" fn i8_tiles(m: usize, n: usize, depth: usize, kernel: u32, reps: 
 /// `i8_tiles` on cache-resident blocks against the same products over a whole matrix.
 #[no_mangle]
 pub extern "C" fn i8_scan(n: usize, depth: usize, kernel: u32) -> f64 {
-    use rosetta_core::gemm_i8::{pack, packed_len, scaled_dot_tile_into, set_kernel, Factor, Kernel};
-    match kernel {
-        1 => set_kernel(Kernel::DotAdd),
-        2 => set_kernel(Kernel::Pairs),
-        _ => {}
-    }
-    let a: Vec<i8> = data(n * depth).iter().map(|v| (v * 20.0).clamp(-63.0, 63.0) as i8).collect();
-    let b: Vec<i8> = data(n * depth).iter().map(|v| (v * 30.0 + 64.0).clamp(0.0, 127.0) as i8).collect();
-    let (pa, pb) = (pack(&a, n, depth), pack(&b, n, depth));
+    use rosetta_core::gemm_i8::{packed_len, scaled_dot_tile_into, Factor};
+    let (pa, pb) = i8_factors((n, n), depth, kernel);
     let (s, l) = (data(n), data(n));
     let shift: Vec<i32> = (0..n as i32).collect();
     let mut out = vec![0.0f32; 512 * 512];
@@ -167,10 +152,38 @@ pub extern "C" fn i8_scan(n: usize, depth: usize, kernel: u32) -> f64 {
         let re = (r + 512).min(n);
         for c in (r..n).step_by(512) {
             let ce = (c + 512).min(n);
-            let fa = Factor { packed: &pa[r * depth..packed_len(re, depth)], steps: &s[r..re], along: &l[r..re] };
-            let fb = Factor { packed: &pb[c * depth..packed_len(ce, depth)], steps: &s[c..ce], along: &l[c..ce] };
+            let fa = Factor {
+                packed: &pa[r * depth..packed_len(re, depth)],
+                steps: &s[r..re],
+                along: &l[r..re],
+            };
+            let fb = Factor {
+                packed: &pb[c * depth..packed_len(ce, depth)],
+                steps: &s[c..ce],
+                along: &l[c..ce],
+            };
             scaled_dot_tile_into(fa, &shift[r..re], fb, depth, &mut out);
         }
     }
     clock() - t + 0.0 * f64::from(out[1])
+}
+
+/// Packed i8 factors of m and n rows (values inside the pair kernel's limit, |a| ≤ 63: four add
+/// up to ≤ 252; and 0..=127), with `kernel` chosen: 0 the browser's choice, 1 `DotAdd`, 2 `Pairs`.
+fn i8_factors((m, n): (usize, usize), depth: usize, kernel: u32) -> (Vec<i8>, Vec<i8>) {
+    use rosetta_core::gemm_i8::{pack, set_kernel, Kernel};
+    match kernel {
+        1 => set_kernel(Kernel::DotAdd),
+        2 => set_kernel(Kernel::Pairs),
+        _ => {}
+    }
+    let a: Vec<i8> = data(m * depth)
+        .iter()
+        .map(|v| (v * 20.0).clamp(-63.0, 63.0) as i8)
+        .collect();
+    let b: Vec<i8> = data(n * depth)
+        .iter()
+        .map(|v| (v * 30.0 + 64.0).clamp(0.0, 127.0) as i8)
+        .collect();
+    (pack(&a, m, depth), pack(&b, n, depth))
 }

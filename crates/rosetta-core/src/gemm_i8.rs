@@ -149,6 +149,16 @@ pub struct Factor<'a> {
     pub along: &'a [f32],
 }
 
+impl<'a> Factor<'a> {
+    pub fn new(packed: &'a [i8], steps: &'a [f32], along: &'a [f32]) -> Self {
+        Self {
+            packed,
+            steps,
+            along,
+        }
+    }
+}
+
 /// `out[i·n + j] = f32(a_i · b_j − shift[i]) · sa[i] · sb[j] + along_a[i] · along_b[j]` for
 /// packed signed rows `a` (m of them) that keep [`PAIR_LIMIT`] and packed rows `b` (n) whose
 /// every value is in 0..=127, depth a multiple of 4; `out` is m × n row-major. O(m·n·depth).
@@ -212,11 +222,6 @@ struct Scaling<'a> {
 /// One full register tile's products scaled to f32: `out[r·stride + k]` for its 4 rows and 8
 /// columns, by [`scaled_dot_tile_into`]'s formula. The relaxed-simd kernels scale in registers
 /// (bit for bit the same values).
-#[cfg(all(
-    target_arch = "wasm32",
-    target_feature = "simd128",
-    feature = "relaxed-simd"
-))]
 fn scaled_tile(
     pairs: bool,
     (a, b, steps): (&[i8], &[i8], usize),
@@ -224,27 +229,25 @@ fn scaled_tile(
     out: &mut [f32],
     stride: usize,
 ) {
+    #[cfg(all(
+        target_arch = "wasm32",
+        target_feature = "simd128",
+        feature = "relaxed-simd"
+    ))]
     simd::scaled(pairs, (a, b, steps), scaling, out, stride);
-}
-
-#[cfg(not(all(
-    target_arch = "wasm32",
-    target_feature = "simd128",
-    feature = "relaxed-simd"
-)))]
-fn scaled_tile(
-    pairs: bool,
-    (a, b, steps): (&[i8], &[i8], usize),
-    scaling: &Scaling<'_>,
-    out: &mut [f32],
-    stride: usize,
-) {
-    let mut tile = [0i32; MR * NR];
-    product(pairs, a, b, steps, &mut tile);
-    let ((sa, la, shift), (sb, lb)) = (scaling.rows, scaling.cols);
-    for (r, t) in tile.chunks_exact(NR).enumerate() {
-        for (k, d) in out[r * stride..r * stride + NR].iter_mut().enumerate() {
-            *d = (t[k] - shift[r]) as f32 * sa[r] * sb[k] + la[r] * lb[k];
+    #[cfg(not(all(
+        target_arch = "wasm32",
+        target_feature = "simd128",
+        feature = "relaxed-simd"
+    )))]
+    {
+        let mut tile = [0i32; MR * NR];
+        product(pairs, a, b, steps, &mut tile);
+        let ((sa, la, shift), (sb, lb)) = (scaling.rows, scaling.cols);
+        for (r, t) in tile.chunks_exact(NR).enumerate() {
+            for (k, d) in out[r * stride..r * stride + NR].iter_mut().enumerate() {
+                *d = (t[k] - shift[r]) as f32 * sa[r] * sb[k] + la[r] * lb[k];
+            }
         }
     }
 }
@@ -533,16 +536,8 @@ mod tests {
             let lb: Vec<f32> = (0..n).map(|j| (j as f32 / 9.0).sin()).collect();
             let mut out = vec![f32::NAN; m * n];
             let (pa, pb) = (pack(&a, m, depth), pack(&b, n, depth));
-            let fa = Factor {
-                packed: &pa,
-                steps: &sa,
-                along: &la,
-            };
-            let fb = Factor {
-                packed: &pb,
-                steps: &sb,
-                along: &lb,
-            };
+            let fa = Factor::new(&pa, &sa, &la);
+            let fb = Factor::new(&pb, &sb, &lb);
             scaled_dot_tile_into(fa, &shift, fb, depth, &mut out);
             for i in 0..m {
                 for j in 0..n {

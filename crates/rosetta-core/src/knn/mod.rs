@@ -1,10 +1,10 @@
 //! Exact k nearest neighbours without an N×N matrix.
 //!
 //! Scores come from GEMM tiles (vectorised: f32, or for cosine in the tab i16 with a proven error
-//! bound, [`crate::quant`]); each row keeps its best 2k candidates, which are then re-scored in f64
-//! from the original vectors. A row whose candidate list cannot prove that nothing outside it beats
-//! the k-th (the tiles' error bound says it might) is re-scanned exactly, so the result equals an
-//! f64 brute force, ties broken by the lower index.
+//! bound, [`crate::quant`]); each row keeps its best k + max(k/2, 5) candidates, which are then
+//! re-scored in f64 from the original vectors. A row whose candidate list cannot prove that
+//! nothing outside it beats the k-th (the tiles' error bound says it might) is re-scanned exactly,
+//! so the result equals an f64 brute force, ties broken by the lower index.
 
 use crate::error::CoreError;
 use crate::linalg::dot_tile;

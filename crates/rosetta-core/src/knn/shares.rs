@@ -47,7 +47,7 @@ impl Candidates {
         (self.cap, self.scores, self.indices)
     }
 
-    /// Slots per row: 2k, at most N − 1.
+    /// Slots per row: k + max(k/2, 5), at most N − 1 (`checked_k`).
     pub fn cap(&self) -> usize {
         self.cap
     }

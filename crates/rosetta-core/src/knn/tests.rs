@@ -101,7 +101,7 @@ fn shares_of_the_tiles_merge_into_the_same_neighbours() {
     let bad = Candidates::from_parts(10, vec![0.0; 10], vec![0; 10]);
     assert!(knn_merge(v, k, Metric::Cosine, &[bad]).is_err());
     // A settle refuses lists of another shape, rows past the end and bad indices.
-    let cap = 2 * k;
+    let (_, cap) = checked_k(n, k).unwrap();
     let lists = |i: u32| Candidates::from_parts(cap, vec![0.5; cap], vec![i; cap]);
     assert!(knn_settle(v, k, Metric::Cosine, &lists(3), 0..2).is_err());
     assert!(knn_settle(v, k, Metric::Cosine, &lists(3), n..n + 1).is_err());

@@ -244,38 +244,25 @@ fn compare_reports_bad_anchor_files_and_mismatched_spaces() {
     let x = dataset_npy(&dir, "clusters");
     let w = dataset_npy(&dir, "wide");
     let anchors = dir.join("anchors.txt");
+    let (xs, ws, anchor_file) = (
+        x.to_str().unwrap(),
+        w.to_str().unwrap(),
+        anchors.to_str().unwrap(),
+    );
+    // `rosetta compare` of X with itself and `extra`: it must exit 2 with `words` in its message.
+    let fails = |extra: &[&str], words: &[&str]| {
+        let (code, _, err) = rosetta(&[&["compare", xs, xs], extra].concat());
+        assert_eq!(code, 2, "{extra:?}");
+        assert!(words.iter().all(|w| err.contains(w)), "{extra:?}: {err}");
+    };
     std::fs::write(&anchors, "0\n1\nthree\n").unwrap();
-    let (code, _, err) = rosetta(&[
-        "compare",
-        x.to_str().unwrap(),
-        x.to_str().unwrap(),
-        "--anchors-file",
-        anchors.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 2);
-    assert!(err.contains("line 3") && err.contains("three"), "{err}");
+    fails(&["--anchors-file", anchor_file], &["line 3", "three"]);
     std::fs::write(&anchors, "0\n999\n").unwrap();
-    let (code, _, err) = rosetta(&[
-        "compare",
-        x.to_str().unwrap(),
-        x.to_str().unwrap(),
-        "--anchors-file",
-        anchors.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 2);
-    assert!(err.contains("999") && err.contains("out of range"), "{err}");
-    let (code, _, err) = rosetta(&["compare", x.to_str().unwrap(), w.to_str().unwrap()]);
+    fails(&["--anchors-file", anchor_file], &["999", "out of range"]);
+    fails(&["--strategy", "per-class"], &["label"]);
+    let (code, _, err) = rosetta(&["compare", xs, ws]);
     assert_eq!(code, 2);
     assert!(err.contains("300") && err.contains("40"), "{err}");
-    let (code, _, err) = rosetta(&[
-        "compare",
-        x.to_str().unwrap(),
-        x.to_str().unwrap(),
-        "--strategy",
-        "per-class",
-    ]);
-    assert_eq!(code, 2);
-    assert!(err.contains("label"), "{err}");
 }
 
 #[test]

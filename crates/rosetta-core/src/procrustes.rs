@@ -32,18 +32,10 @@ pub fn fit_procrustes(x: MatView<'_>, y: MatView<'_>) -> Result<ProcrustesFit, C
     ProcrustesFit::from_cross((x, mx), (y, my), &cross)
 }
 
-/// Two spaces of the same items, at least two of them: what a fit needs before any work.
+/// Two spaces of the same items, at least two of them: what a fit needs before any work (what
+/// CKA needs too: [`crate::cka::check_pair`]).
 pub fn check_procrustes(x: MatView<'_>, y: MatView<'_>) -> Result<(), CoreError> {
-    if x.n() != y.n() {
-        return Err(CoreError::ItemCountMismatch(x.n(), y.n()));
-    }
-    if x.n() < 2 {
-        return Err(CoreError::TooFewItems {
-            needed: 2,
-            found: x.n(),
-        });
-    }
-    Ok(())
+    crate::cka::check_pair(x, y)
 }
 
 impl ProcrustesFit {

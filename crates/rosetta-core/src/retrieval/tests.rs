@@ -87,12 +87,7 @@ fn near_ties_are_settled_exactly_across_tiles() {
     // Groups of four rows a few 1e-4 apart: their cosines differ by ~1e-7, inside the f32
     // error bound (~3e-6 at d = 5) but far above f64 rounding, so the f64 check decides.
     let (n, d) = (1100, 5);
-    let mut r = Rng::new(8);
-    let base: Vec<f32> = (0..(n / 4 + 1) * d).map(|_| r.normal() as f32).collect();
-    let x: Vec<f32> = (0..n * d)
-        .map(|e| base[(e / d / 4) * d + e % d] + 3e-4 * r.normal() as f32)
-        .collect();
-    let y: Vec<f32> = x.iter().map(|&v| v + 3e-4 * r.normal() as f32).collect();
+    let (x, y) = groups_of_four((n, d), 8, 0.0, (3e-4, 3e-4));
     let xb = equals_brute_force(&x, &y, n, d).x_better;
     assert!(xb.iter().any(|&b| b > 0) && xb.contains(&0));
 }
@@ -102,16 +97,31 @@ fn near_ties_within_the_i16_bound_are_settled_exactly() {
     // 64 dims, groups of four rows 1e-3 apart: cosines within a group differ by ~1e-6,
     // far inside the i16 tiles' bound (~1e-4), so the f64 check decides every one.
     let (n, d) = (800, 64);
-    let mut r = Rng::new(17);
-    let base: Vec<f32> = (0..(n / 4 + 1) * d)
-        .map(|_| r.normal() as f32 + 0.2)
-        .collect();
-    let x: Vec<f32> = (0..n * d)
-        .map(|e| base[(e / d / 4) * d + e % d] + 1e-3 * r.normal() as f32)
-        .collect();
-    let y: Vec<f32> = x.iter().map(|&v| v + 2e-3 * r.normal() as f32).collect();
+    let (x, y) = groups_of_four((n, d), 17, 0.2, (1e-3, 2e-3));
     let xb = equals_brute_force(&x, &y, n, d).x_better;
     assert!(xb.iter().any(|&b| b > 0) && xb.contains(&0));
+}
+
+/// X: groups of four rows, each a normal base row (plus `offset` per value) moved by
+/// `spread.0`·noise; Y: X moved by `spread.1`·noise. Seeded.
+fn groups_of_four(
+    (n, d): (usize, usize),
+    seed: u64,
+    offset: f32,
+    spread: (f32, f32),
+) -> (Vec<f32>, Vec<f32>) {
+    let mut r = Rng::new(seed);
+    let base: Vec<f32> = (0..(n / 4 + 1) * d)
+        .map(|_| r.normal() as f32 + offset)
+        .collect();
+    let x: Vec<f32> = (0..n * d)
+        .map(|e| base[(e / d / 4) * d + e % d] + spread.0 * r.normal() as f32)
+        .collect();
+    let y: Vec<f32> = x
+        .iter()
+        .map(|&v| v + spread.1 * r.normal() as f32)
+        .collect();
+    (x, y)
 }
 
 /// Retrieval with the i8 screen, asserted equal to the brute force; (i8 tiles, crowded).

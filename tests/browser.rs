@@ -309,3 +309,84 @@ fn relaxed_simd_knn_equals_the_brute_force() {
         assert_eq!(got.row(i), &want[..], "row {i}");
     }
 }
+
+/// The row preparations' passes in SIMD128 (`rosetta_core::prep`) give the portable loops' values
+/// bit for bit: the Walsh–Hadamard transform of every block size; the levels, stored integers and
+/// lanes' sums for rows of several scales (values on rounding ties, beyond the clamp, zero, −0
+/// and infinities) and both i8 sides.
+#[wasm_bindgen_test]
+fn prep_passes_match_the_portable_loops() {
+    use rosetta_core::prep::{self, portable};
+    let bits = |v: [f64; 4]| v.map(f64::to_bits);
+    for (seed, n) in (1..).zip([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]) {
+        let v: Vec<f64> = values(n, seed).into_iter().map(f64::from).collect();
+        let (mut a, mut b) = (v.clone(), v);
+        prep::hadamard(&mut a);
+        portable::hadamard(&mut b);
+        let (a, b): (Vec<u64>, Vec<u64>) = (
+            a.iter().map(|x| x.to_bits()).collect(),
+            b.iter().map(|x| x.to_bits()).collect(),
+        );
+        assert_eq!(a, b, "hadamard of {n}");
+    }
+    for (seed, len) in [(1, 4), (2, 8), (3, 384), (4, 385), (5, 1000)] {
+        let raw = values(len, seed);
+        for scale in [1e-3f64, 0.05, 1.0, 40.0] {
+            let mut row: Vec<f32> = raw.iter().map(|&v| (f64::from(v) * scale) as f32).collect();
+            let mut special = [0.5f32, -1.5, 2.5, 0.0, -0.0, 3e4, -7e4];
+            if scale == 40.0 {
+                special[1..3].copy_from_slice(&[f32::INFINITY, f32::NEG_INFINITY]);
+            }
+            for (v, s) in row.iter_mut().step_by(3).zip(special) {
+                *v = s;
+            }
+            let (mut u1, mut u2) = (vec![0.0f64; len], vec![0.0f64; len]);
+            let inv = 1.0 / scale;
+            let (a, b) = (
+                prep::unit_scan(&row, inv, &mut u1),
+                portable::unit_scan(&row, inv, &mut u2),
+            );
+            assert_eq!((bits(a.0), bits(a.1)), (bits(b.0), bits(b.1)), "unit_scan");
+            let body = len / 4 * 4;
+            let same = u1[..body].iter().zip(&u2[..body]);
+            assert!(
+                same.clone().all(|(x, y)| x.to_bits() == y.to_bits()),
+                "unit rows"
+            );
+            // No NaN: the quantisers turn a row with one into a zero row before these passes
+            // (a relaxed-simd build may lower the selects and clamps to `f64x2.relaxed_min` and
+            // `relaxed_max`, whose NaN rule is the machine's).
+            for per_step in [1.0, 3.7, 1e4] {
+                let (mut q1, mut q2) = (vec![7i16; len], vec![7i16; len]);
+                let a = prep::levels_i16(&u1, per_step, 1.0 / per_step, &mut q1);
+                let b = portable::levels_i16(&u1, per_step, 1.0 / per_step, &mut q2);
+                assert_eq!((bits(a.0), bits(a.1)), (bits(b.0), bits(b.1)), "levels_i16");
+                assert_eq!(q1, q2, "i16 levels at {per_step}");
+            }
+            // The i8 passes take finite rows.
+            let finite: Vec<f64> = u1
+                .iter()
+                .map(|&u| if u.is_finite() { u } else { 0.25 })
+                .collect();
+            assert_eq!(
+                bits(prep::max_abs(&finite)),
+                bits(portable::max_abs(&finite))
+            );
+            let (w1, w2) = (
+                prep::widest_eights(&finite),
+                portable::widest_eights(&finite),
+            );
+            assert_eq!(w1.to_bits(), w2.to_bits(), "widest_eights");
+            for (levels, offset) in [(127.0, 0), (63.0, 64)] {
+                for per_step in [0.5, 13.0, 900.0] {
+                    let factors = (per_step, 1.0 / per_step, levels);
+                    let (mut q1, mut q2) = (vec![9i8; len], vec![9i8; len]);
+                    let a = prep::levels_i8(&finite, factors, offset, &mut q1);
+                    let b = portable::levels_i8(&finite, factors, offset, &mut q2);
+                    assert_eq!(bits(a), bits(b), "levels_i8");
+                    assert_eq!(q1, q2, "i8 levels at {per_step}, offset {offset}");
+                }
+            }
+        }
+    }
+}

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const wasm = join(here, 'target/wasm32-unknown-unknown/release/wasm_kernels.wasm');
+const wasm = process.env.WASM ?? join(here, 'target/wasm32-unknown-unknown/release/wasm_kernels.wasm');
 const b64 = readFileSync(wasm).toString('base64');
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',

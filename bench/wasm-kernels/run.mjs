@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const wasm = join(here, 'target/wasm32-unknown-unknown/release/wasm_kernels.wasm');
+// WASM=path: another build of this module (e.g. a copy of the previous one, to compare).
+const wasm = process.env.WASM ?? join(here, 'target/wasm32-unknown-unknown/release/wasm_kernels.wasm');
 const b64 = readFileSync(wasm).toString('base64');
 const which = (process.argv[2] ?? '').split(',').filter((s) => s !== '').map(Number);
 const scale = Number(process.argv[3] ?? 1);

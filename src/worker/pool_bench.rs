@@ -5,16 +5,15 @@
 use rosetta_bench::{compare_check, compare_inputs, pca_inputs, relative_inputs, Timing, REPEATS};
 use rosetta_core::compare::CompareParams;
 use rosetta_core::relative::RelativeParams;
-use rosetta_core::{MatView, PcaParams};
+use rosetta_core::{MatView, Metric, PcaParams};
 
 use std::cell::RefCell;
 
 use super::compare::compare_pooled;
 use super::jobs::Helpers;
-use super::shares::{bytes_of, knn_work, pca_fit, relative_rows};
-
-/// The pooled timings of workload `which` ("pca", "relative", "compare", "compare-steps",
-/// "compare-pooled"), if it has any.
+use super::shares::{bytes_of, knn_rows, knn_work, pca_fit, relative_rows};
+/// The pooled timings of workload `which` ("pca", "relative", "knn", "compare",
+/// "compare-steps"; "knn-pooled" and "compare-pooled" without the one-thread runs), if it has any.
 pub async fn pooled(
     which: &str,
     helpers: &impl Helpers,
@@ -27,6 +26,10 @@ pub async fn pooled(
             .into_iter()
             .collect(),
         "relative" => relative_pooled(helpers, clock, scale)
+            .await
+            .into_iter()
+            .collect(),
+        "knn" | "knn-pooled" => knn_pooled(helpers, clock, scale)
             .await
             .into_iter()
             .collect(),
@@ -94,6 +97,36 @@ pub async fn relative_pooled(
             "relative {n}x{d} -> {} anchors, {workers} workers",
             anchors.len()
         ),
+        ms: best,
+        bytes: None,
+        check,
+    })
+}
+
+/// Fastest of `REPEATS` pooled cosine kNNs (k = 10) of the `compare` workload's first space
+/// (its rows sent to the helpers each time, as a kNN outside a comparison does), named like the
+/// one-thread `knn` line plus the number of workers.
+pub async fn knn_pooled(
+    helpers: &impl Helpers,
+    clock: &dyn Fn() -> f64,
+    scale: f64,
+) -> Option<Timing> {
+    let inp = compare_inputs(scale);
+    let (n, d) = (inp.n, inp.d);
+    let workers = helpers.count(knn_work(n, d), bytes_of(n * d)) + 1;
+    let view = MatView::new(&inp.x, n, d).ok()?;
+    let mut best = f64::INFINITY;
+    let mut check = f64::NAN;
+    for _ in 0..REPEATS {
+        let t0 = clock();
+        let nb = knn_rows(helpers, view, None, 10, Metric::Cosine, |_, _| {})
+            .await
+            .ok()?;
+        best = best.min(clock() - t0);
+        check = nb.scores.iter().sum();
+    }
+    Some(Timing {
+        name: format!("knn {n}x{d} k=10, {workers} workers"),
         ms: best,
         bytes: None,
         check,

@@ -12,6 +12,7 @@ pub mod knn;
 pub mod linalg;
 mod matrix;
 pub mod pca;
+pub mod prep;
 pub mod rng;
 
 pub use error::CoreError;

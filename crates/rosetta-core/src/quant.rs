@@ -15,6 +15,7 @@
 use crate::gemm_i16::{packed_at, packed_len, GROUP};
 use crate::linalg::inverse_norms;
 use crate::matrix::MatView;
+use crate::prep;
 
 /// Which products the cosine screens use: f32 (faer natively), the i16 GEMM, or for retrieval the
 /// i8 GEMM ([`crate::quant_i8`]). All give the same exact results; only speed differs.
@@ -186,35 +187,17 @@ pub(crate) fn screen_eps(ra: f64, rb: f64) -> f64 {
     ra + rb + ra * rb + rounding + 1e-9
 }
 
-/// `v` rounded to an i16 level: ties to even (one wasm instruction, `f64.nearest`; `round` is a
-/// libm call). A NaN, which no finite row makes, stays NaN and its `as` cast gives 0.
-#[inline(always)]
-fn level(v: f64) -> f64 {
-    v.round_ties_even().clamp(-Q_MAX, Q_MAX)
-}
-
 /// Row `row` (1/‖row‖ = `inv`) as i16 values `q` (its pad stays zero) with their step, and
 /// ‖u − step·q‖ for the unit row u; `None` for a zero (or non-finite) row, which stays zero.
-/// `unit` is scratch. Not inlined: V8 optimises a wasm function only from its next call on.
+/// `unit` is scratch. The passes over the body run in four lanes ([`crate::prep`]: SIMD128 in
+/// the tab). Not inlined: V8 optimises a wasm function only from its next call on.
 #[inline(never)]
 fn quantise_row(row: &[f32], inv: f64, unit: &mut [f64], q: &mut [i16]) -> Option<(f32, f64)> {
-    // One pass for the unit row, its largest |value| and ‖u‖², each in four lanes so that
-    // it vectorises (one chain of dependent max or add ops runs at their latency). ‖u‖² is
-    // summed as `dot64(unit, unit)` sums it: the same lanes, the same order.
-    let (mut m4, mut s4) = ([0.0f64; 4], [0.0f64; 4]);
+    // One pass for the unit row, its largest |value| and ‖u‖², each in four lanes (one chain of
+    // dependent max or add ops runs at their latency). ‖u‖² is summed as `dot64(unit, unit)`
+    // sums it: the same lanes, the same order.
+    let (mut m4, s4) = prep::unit_scan(row, inv, unit);
     let body = unit.len() / 4 * 4;
-    for (us, vs) in unit[..body]
-        .chunks_exact_mut(4)
-        .zip(row[..body].chunks_exact(4))
-    {
-        for l in 0..4 {
-            let u = f64::from(vs[l]) * inv;
-            us[l] = u;
-            // `f64::max` without its NaN rule (a NaN is skipped either way): a plain select.
-            m4[l] = if u.abs() > m4[l] { u.abs() } else { m4[l] };
-            s4[l] += u * u;
-        }
-    }
     let mut tail = 0.0f64;
     for (u, &v) in unit[body..].iter_mut().zip(&row[body..]) {
         *u = f64::from(v) * inv;
@@ -222,56 +205,33 @@ fn quantise_row(row: &[f32], inv: f64, unit: &mut [f64], q: &mut [i16]) -> Optio
         tail += *u * *u;
     }
     let max_abs = m4[0].max(m4[1]).max(m4[2]).max(m4[3]);
-    if !(max_abs > 0.0 && max_abs.is_finite()) {
+    let norm = (s4[0] + s4[1] + s4[2] + s4[3] + tail).sqrt();
+    // A NaN or infinite value makes ‖u‖ NaN or infinite (whatever the max made of it: a
+    // relaxed-simd build may lower its select to `f64x2.relaxed_max`).
+    if !(max_abs > 0.0 && max_abs.is_finite() && norm.is_finite()) {
         return None;
     }
-    let norm = (s4[0] + s4[1] + s4[2] + s4[3] + tail).sqrt();
     let mut step = (max_abs / Q_MAX).max(norm / NORM_MAX) as f32;
     // Rounding can add up to √D/2 to ‖q‖: widen the step until the bound holds.
     loop {
-        let per_step = 1.0 / f64::from(step);
-        // ‖q‖² in four f64 lanes: exact (each q² < 2³⁰, their sum far below 2⁵³). From the
-        // stored integers, so that no value can keep the loop going.
-        let mut n4 = [0.0f64; 4];
-        for (qs, us) in q[..body]
-            .chunks_exact_mut(4)
-            .zip(unit[..body].chunks_exact(4))
-        {
-            for l in 0..4 {
-                let v = level(us[l] * per_step) as i32;
-                qs[l] = v as i16;
-                n4[l] += f64::from(v * v);
-            }
-        }
+        let (per_step, s) = (1.0 / f64::from(step), f64::from(step));
+        // ‖q‖² in four f64 lanes: exact (each q² < 2³⁰, their sum far below 2⁵³), from the
+        // stored integers, so that no value can keep the loop going. Any q is valid: the bound
+        // uses the error of the q actually stored, ‖u − s·q‖, summed in four lanes beside.
+        let (mut n4, e4) = prep::levels_i16(unit, per_step, s, q);
+        let mut err_tail = 0.0f64;
         for (qk, &u) in q[body..unit.len()].iter_mut().zip(&unit[body..]) {
-            let v = level(u * per_step) as i32;
+            let v = prep::portable::level(u * per_step, Q_MAX) as i32;
             *qk = v as i16;
             n4[0] += f64::from(v * v);
+            err_tail += (u - s * f64::from(v)).powi(2);
         }
         if n4[0] + n4[1] + n4[2] + n4[3] < f64::from(1u32 << 31) {
-            break;
+            let err2 = e4[0] + e4[1] + e4[2] + e4[3] + err_tail;
+            return Some((step, err2.sqrt()));
         }
         step *= 1.001;
     }
-    // Any q is valid: the bound uses the error of the q actually stored.
-    let s = f64::from(step);
-    // Four running sums (one chain of f64 adds would run at the add's latency).
-    let mut e4 = [0.0f64; 4];
-    let (uc, qc) = (unit.chunks_exact(4), q[..unit.len()].chunks_exact(4));
-    let tail: f64 = uc
-        .remainder()
-        .iter()
-        .zip(qc.remainder())
-        .map(|(&u, &qk)| (u - s * f64::from(qk)).powi(2))
-        .sum();
-    for (us, qs) in uc.zip(qc) {
-        for l in 0..4 {
-            let e = us[l] - s * f64::from(qs[l]);
-            e4[l] += e * e;
-        }
-    }
-    let err2 = e4[0] + e4[1] + e4[2] + e4[3] + tail;
-    Some((step, err2.sqrt()))
 }
 
 #[cfg(test)]
@@ -335,5 +295,20 @@ pub(crate) mod tests {
     fn spiky_zero_and_huge_rows_stay_within_the_bound() {
         let (x, n, d) = spiky_rows();
         check_bound(&x, n, d);
+    }
+
+    #[test]
+    fn rows_with_a_nan_or_an_infinity_are_zero_rows() {
+        let d = 9;
+        let mut x = vec![0.5f32; 4 * d];
+        x[3] = f32::NAN;
+        x[d + 8] = f32::INFINITY;
+        x[2 * d] = f32::NEG_INFINITY;
+        let q = UnitRowsI16::new(MatView::new(&x, 4, d).unwrap());
+        assert_eq!(q.steps[..3], [0.0; 3]);
+        assert!(q.steps[3] > 0.0);
+        let rows = q.row_major();
+        assert!(rows[..3 * q.depth].iter().all(|&v| v == 0));
+        assert!(q.radius.is_finite());
     }
 }

@@ -23,6 +23,7 @@
 use crate::gemm_i8::{packed_at, packed_len, pair_group, Factor, PAIR_LIMIT, QUAD};
 use crate::linalg::{dot64, inverse_norms};
 use crate::matrix::MatView;
+use crate::prep;
 use crate::rotation::Rotation;
 
 /// Which factor of the GEMM a set of rows is.
@@ -370,20 +371,14 @@ fn unit_row(
 }
 
 /// A rotated unit row's part off the shared direction as stored i8 values `q` (pad zero) with
-/// its step and ‖w − step·q‖. Not inlined: V8 optimises a wasm function only from its next call
-/// on.
+/// its step and ‖w − step·q‖. The passes over the body run in four lanes ([`crate::prep`]:
+/// SIMD128 in the tab). Not inlined: V8 optimises a wasm function only from its next call on.
 #[inline(never)]
 fn quantise_row(unit: &[f64], side: Side, q: &mut [i8]) -> (f32, f64) {
     // The largest |value| in four lanes (one chain of dependent max ops would run at their
     // latency); `f64::max` without its NaN rule, which no finite row needs: a plain select.
-    let mut m4 = [0.0f64; 4];
+    let mut m4 = prep::max_abs(unit);
     let body = unit.len() / 4 * 4;
-    for us in unit[..body].chunks_exact(4) {
-        for l in 0..4 {
-            let a = us[l].abs();
-            m4[l] = if a > m4[l] { a } else { m4[l] };
-        }
-    }
     for u in &unit[body..] {
         m4[0] = m4[0].max(u.abs());
     }
@@ -394,16 +389,9 @@ fn quantise_row(unit: &[f64], side: Side, q: &mut [i8]) -> (f32, f64) {
     let widest_group = if side == Side::Query {
         // The two groups of each 8 values (`pair_group`: {0, 1, 4, 5} and {2, 3, 6, 7}),
         // each summed in that order.
-        let mut widest = 0.0f64;
-        let eights = unit.chunks_exact(8);
-        let rest = eights.remainder();
-        for c in eights {
-            let a = c[0].abs() + c[1].abs() + c[4].abs() + c[5].abs();
-            let b = c[2].abs() + c[3].abs() + c[6].abs() + c[7].abs();
-            widest = widest.max(a).max(b);
-        }
+        let widest = prep::widest_eights(unit);
         let mut sums = [0.0f64; 2];
-        for (k, u) in rest.iter().enumerate() {
+        for (k, u) in unit[unit.len() / 8 * 8..].iter().enumerate() {
             sums[pair_group(k)] += u.abs();
         }
         widest.max(sums[0]).max(sums[1]) / f64::from(PAIR_LIMIT - 2)
@@ -414,25 +402,12 @@ fn quantise_row(unit: &[f64], side: Side, q: &mut [i8]) -> (f32, f64) {
     let step = ((max_abs / levels).max(widest_group) as f32).max(f32::MIN_POSITIVE);
     let (s, per_step) = (f64::from(step), 1.0 / f64::from(step));
     let offset = if side == Side::Candidate { OFFSET } else { 0 };
-    // Clamped: f32 rounding of the step can put max |u|/step a hair above the levels.
-    let level = |u: f64| (u * per_step).round_ties_even().clamp(-levels, levels);
-    // Four running sums of the error (one chain of f64 adds would run at the add's latency).
-    let mut e4 = [0.0f64; 4];
-    let body = unit.len() / 4 * 4;
-    for (qs, us) in q[..body]
-        .chunks_exact_mut(4)
-        .zip(unit[..body].chunks_exact(4))
-    {
-        for l in 0..4 {
-            let v = level(us[l]);
-            let e = us[l] - s * v;
-            e4[l] += e * e;
-            qs[l] = (v as i32 + offset) as i8;
-        }
-    }
+    // Clamped: f32 rounding of the step can put max |u|/step a hair above the levels. Four
+    // running sums of the error (one chain of f64 adds would run at the add's latency).
+    let e4 = prep::levels_i8(unit, (per_step, s, levels), offset, q);
     let mut tail = 0.0f64;
     for (qk, &u) in q[body..unit.len()].iter_mut().zip(&unit[body..]) {
-        let v = level(u);
+        let v = prep::portable::level(u * per_step, levels);
         tail += (u - s * v).powi(2);
         *qk = (v as i32 + offset) as i8;
     }

@@ -12,6 +12,7 @@
 //! Exactness does not depend on it: the bound is measured on the rotated rows, and the transform
 //! is orthogonal up to f64 rounding (~10⁻¹⁵ on a dot product, inside the bound's slack).
 
+use crate::prep;
 use crate::rng::Rng;
 
 /// Rounds of signs, permutation and block transforms.
@@ -58,7 +59,7 @@ impl Rotation {
             }
             let mut start = 0;
             for &size in &self.blocks {
-                hadamard(&mut to[start..start + size]);
+                prep::hadamard(&mut to[start..start + size]);
                 start += size;
             }
             std::mem::swap(&mut from, &mut to);
@@ -67,38 +68,6 @@ impl Rotation {
             // The result is in `scratch` (now `from`), the row's buffer is `to`.
             to.copy_from_slice(from);
         }
-    }
-}
-
-/// The orthonormal Walsh–Hadamard transform of a power-of-two block, in place. Two levels per
-/// pass over the block (radix 4: the same sums as one level at a time, in the same order, with
-/// half the passes), a last single level when log₂ n is odd; the last pass scales as it goes.
-fn hadamard(v: &mut [f64]) {
-    let n = v.len();
-    let scale = 1.0 / (n as f64).sqrt();
-    let mut h = 1;
-    while 4 * h <= n {
-        let s = if 4 * h == n { scale } else { 1.0 };
-        for c in v.chunks_exact_mut(4 * h) {
-            let (ab, cd) = c.split_at_mut(2 * h);
-            let (a, b) = ab.split_at_mut(h);
-            let (c, d) = cd.split_at_mut(h);
-            for (((a, b), c), d) in a.iter_mut().zip(b).zip(c).zip(d) {
-                let (p, q, r, t) = (*a + *b, *a - *b, *c + *d, *c - *d);
-                (*a, *b, *c, *d) = ((p + r) * s, (q + t) * s, (p - r) * s, (q - t) * s);
-            }
-        }
-        h *= 4;
-    }
-    if h < n {
-        // 2h == n: the last level.
-        let (lo, hi) = v.split_at_mut(h);
-        for (a, b) in lo.iter_mut().zip(hi) {
-            (*a, *b) = ((*a + *b) * scale, (*a - *b) * scale);
-        }
-    } else if h == 1 {
-        // n == 1: only the scale (1).
-        v.iter_mut().for_each(|x| *x *= scale);
     }
 }
 
@@ -158,7 +127,7 @@ mod tests {
         for n in [1, 2, 4, 8, 16, 32, 128, 256, 512] {
             let v: Vec<f64> = (0..n).map(|_| r.normal()).collect();
             let (mut a, mut b) = (v.clone(), v);
-            hadamard(&mut a);
+            prep::hadamard(&mut a);
             one_at_a_time(&mut b);
             assert_eq!(a, b, "n = {n}");
         }

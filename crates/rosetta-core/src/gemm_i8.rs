@@ -183,22 +183,24 @@ pub fn scaled_dot_tile_into(
         // Rows i0..i0+4 are one half of their group: every step reads 16 of its 32 values.
         let a_panel = &a.packed[i0 / GROUP * group + (i0 % GROUP) * QUAD..(i0 / GROUP + 1) * group];
         let rows = i0..m.min(i0 + MR);
-        for j0 in (0..n).step_by(NR) {
+        // Full register tiles in one call per row of them (the call and the slicing per tile
+        // cost ~3 % of the kernel's time), the edges by the scalar loop.
+        let full_cols = if rows.len() == MR { n / NR * NR } else { 0 };
+        if full_cols > 0 {
+            let scaling = Scaling {
+                rows: (
+                    &a.steps[rows.clone()],
+                    &a.along[rows.clone()],
+                    &shift[rows.clone()],
+                ),
+                cols: (&b.steps[..full_cols], &b.along[..full_cols]),
+            };
+            let panels = (a_panel, &b.packed[..full_cols / GROUP * group], steps);
+            scaled_tiles(pairs, panels, &scaling, &mut out[i0 * n..], n);
+        }
+        for j0 in (full_cols..n).step_by(NR) {
             let b_panel = &b.packed[j0 / GROUP * group..(j0 / GROUP + 1) * group];
             let cols = j0..j0 + NR.min(n - j0);
-            if rows.len() == MR && cols.len() == NR {
-                let scaling = Scaling {
-                    rows: (
-                        &a.steps[rows.clone()],
-                        &a.along[rows.clone()],
-                        &shift[rows.clone()],
-                    ),
-                    cols: (&b.steps[cols.clone()], &b.along[cols.clone()]),
-                };
-                let dst = &mut out[i0 * n + j0..];
-                scaled_tile(pairs, (a_panel, b_panel, steps), &scaling, dst, n);
-                continue;
-            }
             product(pairs, a_panel, b_panel, steps, &mut tile);
             for (i, t) in rows.clone().zip(tile.chunks_exact(NR)) {
                 let (sa, la, sh) = (a.steps[i], a.along[i], shift[i]);
@@ -219,10 +221,11 @@ struct Scaling<'a> {
     cols: (&'a [f32], &'a [f32]),
 }
 
-/// One full register tile's products scaled to f32: `out[r·stride + k]` for its 4 rows and 8
-/// columns, by [`scaled_dot_tile_into`]'s formula. The relaxed-simd kernels scale in registers
-/// (bit for bit the same values).
-fn scaled_tile(
+/// A row of full register tiles' products scaled to f32: `out[r·stride + j]` for its 4 rows and
+/// the columns of `scaling.cols` (a multiple of 8; `b` their packed groups), by
+/// [`scaled_dot_tile_into`]'s formula. The relaxed-simd kernels scale in registers (bit for bit
+/// the same values).
+fn scaled_tiles(
     pairs: bool,
     (a, b, steps): (&[i8], &[i8], usize),
     scaling: &Scaling<'_>,
@@ -234,7 +237,7 @@ fn scaled_tile(
         target_feature = "simd128",
         feature = "relaxed-simd"
     ))]
-    simd::scaled(pairs, (a, b, steps), scaling, out, stride);
+    simd::scaled_tiles(pairs, (a, b, steps), scaling, out, stride);
     #[cfg(not(all(
         target_arch = "wasm32",
         target_feature = "simd128",
@@ -242,11 +245,16 @@ fn scaled_tile(
     )))]
     {
         let mut tile = [0i32; MR * NR];
-        product(pairs, a, b, steps, &mut tile);
         let ((sa, la, shift), (sb, lb)) = (scaling.rows, scaling.cols);
-        for (r, t) in tile.chunks_exact(NR).enumerate() {
-            for (k, d) in out[r * stride..r * stride + NR].iter_mut().enumerate() {
-                *d = (t[k] - shift[r]) as f32 * sa[r] * sb[k] + la[r] * lb[k];
+        let group = GROUP * steps * QUAD;
+        for (g, b_panel) in b.chunks_exact(group).enumerate().take(sb.len() / NR) {
+            product(pairs, a, b_panel, steps, &mut tile);
+            let j0 = g * NR;
+            for (r, t) in tile.chunks_exact(NR).enumerate() {
+                let dst = &mut out[r * stride + j0..r * stride + j0 + NR];
+                for (k, d) in dst.iter_mut().enumerate() {
+                    *d = (t[k] - shift[r]) as f32 * sa[r] * sb[j0 + k] + la[r] * lb[j0 + k];
+                }
             }
         }
     }
@@ -341,14 +349,42 @@ mod simd {
         }
     }
 
+    /// [`super::scaled_tiles`]: each register tile's sums scaled in registers.
+    #[target_feature(enable = "relaxed-simd")]
+    pub(super) fn scaled_tiles(
+        pairs: bool,
+        (a, b, steps): (&[i8], &[i8], usize),
+        scaling: &super::Scaling<'_>,
+        out: &mut [f32],
+        stride: usize,
+    ) {
+        let ((sa, la, shift), (sb, lb)) = (scaling.rows, scaling.cols);
+        let group = GROUP * steps * QUAD;
+        for (g, b_panel) in b.chunks_exact(group).enumerate().take(sb.len() / NR) {
+            let j0 = g * NR;
+            let rows = (sa, la, shift);
+            let cols = (&sb[j0..j0 + NR], &lb[j0..j0 + NR]);
+            scaled(
+                pairs,
+                (a, b_panel, steps),
+                rows,
+                cols,
+                &mut out[j0..],
+                stride,
+            );
+        }
+    }
+
     /// `out[r·stride + k] = f32(sum − shift_r)·sa_r·sb_k + la_r·lb_k` for the tile's 4 rows and
     /// 8 columns: [`super::scaled_dot_tile_into`]'s scalar formula, the same operations in the
     /// same order (no fused multiply-add), so the same f32 values.
     #[target_feature(enable = "relaxed-simd")]
-    pub(super) fn scaled(
+    #[inline]
+    fn scaled(
         pairs: bool,
         (a, b, steps): (&[i8], &[i8], usize),
-        scaling: &super::Scaling<'_>,
+        (sa, la, shift): (&[f32], &[f32], &[i32]),
+        (sb, lb): (&[f32], &[f32]),
         out: &mut [f32],
         stride: usize,
     ) {
@@ -357,7 +393,6 @@ mod simd {
         } else {
             dot_add_sums(a, b, steps)
         };
-        let ((sa, la, shift), (sb, lb)) = (scaling.rows, scaling.cols);
         assert!(sa.len() >= MR && la.len() >= MR && shift.len() >= MR);
         assert!(sb.len() >= NR && lb.len() >= NR && out.len() >= (MR - 1) * stride + NR);
         // SAFETY: the asserts above: 8 columns' factors, and each of the 4 rows' 8 values

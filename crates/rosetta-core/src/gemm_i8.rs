@@ -214,8 +214,8 @@ pub fn scaled_dot_tile_into(
     }
 }
 
-/// The factors of one full register tile's scaling (see [`scaled_dot_tile_into`]): per row its
-/// step, part along the shared direction and shift, per column its step and part.
+/// The factors of a row of full register tiles' scaling (see [`scaled_dot_tile_into`]): per row
+/// (4) its step, part along the shared direction and shift, per column its step and part.
 struct Scaling<'a> {
     rows: (&'a [f32], &'a [f32], &'a [i32]),
     cols: (&'a [f32], &'a [f32]),

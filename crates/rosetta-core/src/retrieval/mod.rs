@@ -118,6 +118,19 @@ fn screened(
     screen: Screen,
     both: bool,
 ) -> Result<Screened, CoreError> {
+    screened_with(x, y, rows, screen, both, FINE_AFTER)
+}
+
+/// [`screened`], the i16 rows made after `fine_after` unsure scores per row quantised (the same
+/// counts whatever it is; the tests vary it).
+fn screened_with(
+    x: MatView<'_>,
+    y: MatView<'_>,
+    rows: std::ops::Range<usize>,
+    screen: Screen,
+    both: bool,
+    fine_after: usize,
+) -> Result<Screened, CoreError> {
     let n = x.n();
     if y.n() != n {
         return Err(CoreError::ItemCountMismatch(n, y.n()));
@@ -151,11 +164,13 @@ fn screened(
         x_better: vec![0u32; rows.len()],
         y_better: if both { vec![0u32; n] } else { Vec::new() },
     };
-    // I8 only: the i16 rows and their bounds, made when a tile first needs them.
+    // I8 only: the i16 rows and their bounds, made once the unsure scores settled in f64 alone
+    // would have cost about as much as making them (see `FINE_AFTER`), or a tile is crowded.
     let mut fine: Option<Fine> = None;
     let make_fine = || Fine::new(share, y, &diag, rows.start);
+    let fine_after = (share.n() + n) * fine_after;
     let is_i8 = matches!(tiles, Tiles::I8 { .. });
-    let (mut tried, mut crowded) = (0usize, 0usize);
+    let (mut tried, mut crowded, mut unsure) = (0usize, 0usize, 0usize);
     let (mut tile, mut scan) = (Vec::new(), Scan::default());
     for r0 in rows.clone().step_by(TILE) {
         let r1 = (r0 + TILE).min(rows.end);
@@ -174,9 +189,13 @@ fn screened(
             if tried < 4 || crowded * 2 <= tried {
                 tiles.tile(local.clone(), c0..c1, &mut tile);
                 tried += 1;
-                if scan.tile(&tile, r0..r1, c0..c1, &bounds, both)
-                    <= (r1 - r0) * (c1 - c0) / CROWDED
-                {
+                let tile_unsure = scan.tile(&tile, r0..r1, c0..c1, &bounds, both);
+                if tile_unsure <= (r1 - r0) * (c1 - c0) / CROWDED {
+                    unsure += tile_unsure;
+                    if fine.is_none() && unsure <= fine_after {
+                        counts.add(&scan, &tile, &bounds, &diag, &exact, None);
+                        continue;
+                    }
                     let mut refine =
                         |i: usize, j: usize| fine.get_or_insert_with(make_fine).score(i, j);
                     let refine: &mut dyn FnMut(usize, usize) -> (f32, f32) = &mut refine;
@@ -199,10 +218,12 @@ fn screened(
         y_better,
         i8_tiles: tried,
         crowded,
+        unsure,
+        fine: fine.is_some(),
     })
 }
 
-/// The counts of a share and how its i8 tiles went (0 and 0 for another screen).
+/// The counts of a share and how its i8 tiles went (0, 0, 0 and false for another screen).
 struct Screened {
     x_better: Vec<u32>,
     y_better: Vec<u32>,
@@ -211,6 +232,11 @@ struct Screened {
     i8_tiles: usize,
     #[cfg_attr(not(test), allow(dead_code))] // reason: as `i8_tiles`
     crowded: usize,
+    /// Unsure scores of the i8 tiles kept, and whether i16 rows were made.
+    #[cfg_attr(not(test), allow(dead_code))] // reason: as `i8_tiles`
+    unsure: usize,
+    #[cfg_attr(not(test), allow(dead_code))] // reason: as `i8_tiles`
+    fine: bool,
 }
 
 /// An i8 tile is computed again as an i16 tile when more than 1/CROWDED of its scores fall inside
@@ -218,6 +244,12 @@ struct Screened {
 /// twice an i8 tile's (an f64 re-check, ~50 times an i16 tile's, is left for the few scores the
 /// i16 one does not settle).
 const CROWDED: usize = 8;
+
+/// Unsure scores of an i8 share settled in f64 alone (~70 ns each in the tab) before its i16 rows
+/// are made, per row quantised (~1.2 µs each, the share's and Y's; an i16 score costs ~20 ns):
+/// a retrieval of absolute or aligned rows leaves too few unsure scores to pay for the i16 rows
+/// (~0.01 % of the pairs on the bench's data), one of relative rows many (~3 %).
+const FINE_AFTER: usize = 16;
 
 /// The i16 rows of a share and of Y with their bounds: whole tiles for crowded i8 tiles, single
 /// scores for the others' unsure ones.

@@ -124,20 +124,25 @@ fn groups_of_four(
     (x, y)
 }
 
-/// Retrieval with the i8 screen, asserted equal to the brute force; (i8 tiles, crowded).
-fn i8_equals_brute_force(x: &[f32], y: &[f32], n: usize, d: usize) -> (usize, usize) {
+/// Retrieval with the i8 screen, asserted equal to the brute force, the unsure scores settled in
+/// f64 alone until i16 rows pay (as in use) and with i16 rows from the first one; how the first
+/// went (i8 tiles, crowded, unsure scores, whether i16 rows were made).
+fn i8_equals_brute_force(x: &[f32], y: &[f32], n: usize, d: usize) -> (usize, usize, usize, bool) {
     let (vx, vy) = (
         MatView::new(x, n, d).unwrap(),
         MatView::new(y, n, d).unwrap(),
     );
-    let s = screened(vx, vy, 0..n, Screen::I8, true).unwrap();
     let (xb, yb) = brute(x, y, n, d);
-    assert_eq!(
-        screened(vx, vy, 0..n, Screen::I8, false).unwrap().x_better,
-        xb
-    );
-    assert_eq!((s.x_better, s.y_better), (xb, yb));
-    (s.i8_tiles, s.crowded)
+    let s = screened(vx, vy, 0..n, Screen::I8, true).unwrap();
+    assert_eq!((s.x_better, s.y_better), (xb.clone(), yb.clone()));
+    let fine = screened_with(vx, vy, 0..n, Screen::I8, true, 0).unwrap();
+    assert_eq!((fine.x_better, fine.y_better), (xb.clone(), yb));
+    assert_eq!(fine.fine, fine.unsure + fine.crowded > 0);
+    for fine_after in [0, FINE_AFTER] {
+        let one_way = screened_with(vx, vy, 0..n, Screen::I8, false, fine_after).unwrap();
+        assert_eq!(one_way.x_better, xb);
+    }
+    (s.i8_tiles, s.crowded, s.unsure, s.fine)
 }
 
 #[test]
@@ -151,7 +156,12 @@ fn the_i8_screen_counts_exactly_and_recomputes_only_crowded_tiles() {
         .map(|e| (r.normal() / (1.0 + (e % d) as f64 / 8.0)) as f32 + 0.1)
         .collect();
     let y: Vec<f32> = x.iter().map(|&v| v + 0.5 * r.normal() as f32).collect();
-    assert_eq!(i8_equals_brute_force(&x, &y, n, d), (9, 0));
+    // 2,363 unsure scores (0.2 %) of 2,060 rows quantised: too few to make i16 rows for.
+    assert_eq!(i8_equals_brute_force(&x, &y, n, d), (9, 0, 2363, false));
+    // Three times the noise: 4 % of the scores unsure (none of the tiles crowded), more than
+    // 16 per row quantised: the i16 rows are made part of the way.
+    let y: Vec<f32> = x.iter().map(|&v| v + 1.5 * r.normal() as f32).collect();
+    assert_eq!(i8_equals_brute_force(&x, &y, n, d), (9, 0, 46068, true));
     // Unrelated spaces of 256 dims: scores spread by ~1/16, about the i8 bound, and
     // matches no closer than the rest, so a large share of every tile's scores sit inside
     // the bound of their match: the first tiles are crowded, recomputed from i16 rows, and
@@ -159,7 +169,7 @@ fn the_i8_screen_counts_exactly_and_recomputes_only_crowded_tiles() {
     let d = 256;
     let x: Vec<f32> = (0..n * d).map(|_| r.normal() as f32).collect();
     let y: Vec<f32> = (0..n * d).map(|_| r.normal() as f32).collect();
-    assert_eq!(i8_equals_brute_force(&x, &y, n, d), (4, 4));
+    assert_eq!(i8_equals_brute_force(&x, &y, n, d), (4, 4, 0, true));
 }
 
 #[test]
@@ -175,7 +185,7 @@ fn rows_sharing_a_direction_keep_their_i8_tiles() {
         .map(|e| (shared[e % d] + 0.2 * r.normal()) as f32)
         .collect();
     let y: Vec<f32> = x.iter().map(|&v| v + 0.15 * r.normal() as f32).collect();
-    assert_eq!(i8_equals_brute_force(&x, &y, n, d), (9, 0));
+    assert_eq!(i8_equals_brute_force(&x, &y, n, d), (9, 0, 2, false));
 }
 
 #[test]

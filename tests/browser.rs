@@ -310,18 +310,18 @@ fn relaxed_simd_knn_equals_the_brute_force() {
     }
 }
 
-/// The row preparations' passes in SIMD128 (`rosetta_core::prep`) give the portable loops' values
-/// bit for bit: the Walsh–Hadamard transform of every block size; the levels, stored integers and
-/// lanes' sums for rows of several scales (values on rounding ties, beyond the clamp, zero, −0
-/// and infinities) and both i8 sides.
+/// The row preparations' lane passes in SIMD128 (`rosetta_core::prep::lanes`) give the portable
+/// loops' values bit for bit: the Walsh–Hadamard transform of every block size; the levels,
+/// stored integers and lanes' sums for rows of several scales (values on rounding ties, beyond
+/// the clamp, zero, −0 and infinities) and both i8 sides.
 #[wasm_bindgen_test]
 fn prep_passes_match_the_portable_loops() {
-    use rosetta_core::prep::{self, portable};
+    use rosetta_core::prep::{lanes, portable};
     let bits = |v: [f64; 4]| v.map(f64::to_bits);
     for (seed, n) in (1..).zip([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]) {
         let v: Vec<f64> = values(n, seed).into_iter().map(f64::from).collect();
         let (mut a, mut b) = (v.clone(), v);
-        prep::hadamard(&mut a);
+        lanes::hadamard(&mut a);
         portable::hadamard(&mut b);
         let (a, b): (Vec<u64>, Vec<u64>) = (
             a.iter().map(|x| x.to_bits()).collect(),
@@ -343,7 +343,7 @@ fn prep_passes_match_the_portable_loops() {
             let (mut u1, mut u2) = (vec![0.0f64; len], vec![0.0f64; len]);
             let inv = 1.0 / scale;
             let (a, b) = (
-                prep::unit_scan(&row, inv, &mut u1),
+                lanes::unit_scan(&row, inv, &mut u1),
                 portable::unit_scan(&row, inv, &mut u2),
             );
             assert_eq!((bits(a.0), bits(a.1)), (bits(b.0), bits(b.1)), "unit_scan");
@@ -358,7 +358,7 @@ fn prep_passes_match_the_portable_loops() {
             // `relaxed_max`, whose NaN rule is the machine's).
             for per_step in [1.0, 3.7, 1e4] {
                 let (mut q1, mut q2) = (vec![7i16; len], vec![7i16; len]);
-                let a = prep::levels_i16(&u1, per_step, 1.0 / per_step, &mut q1);
+                let a = lanes::levels_i16(&u1, per_step, 1.0 / per_step, &mut q1);
                 let b = portable::levels_i16(&u1, per_step, 1.0 / per_step, &mut q2);
                 assert_eq!((bits(a.0), bits(a.1)), (bits(b.0), bits(b.1)), "levels_i16");
                 assert_eq!(q1, q2, "i16 levels at {per_step}");
@@ -369,11 +369,11 @@ fn prep_passes_match_the_portable_loops() {
                 .map(|&u| if u.is_finite() { u } else { 0.25 })
                 .collect();
             assert_eq!(
-                bits(prep::max_abs(&finite)),
+                bits(lanes::max_abs(&finite)),
                 bits(portable::max_abs(&finite))
             );
             let (w1, w2) = (
-                prep::widest_eights(&finite),
+                lanes::widest_eights(&finite),
                 portable::widest_eights(&finite),
             );
             assert_eq!(w1.to_bits(), w2.to_bits(), "widest_eights");
@@ -381,7 +381,7 @@ fn prep_passes_match_the_portable_loops() {
                 for per_step in [0.5, 13.0, 900.0] {
                     let factors = (per_step, 1.0 / per_step, levels);
                     let (mut q1, mut q2) = (vec![9i8; len], vec![9i8; len]);
-                    let a = prep::levels_i8(&finite, factors, offset, &mut q1);
+                    let a = lanes::levels_i8(&finite, factors, offset, &mut q1);
                     let b = portable::levels_i8(&finite, factors, offset, &mut q2);
                     assert_eq!(bits(a), bits(b), "levels_i8");
                     assert_eq!(q1, q2, "i8 levels at {per_step}, offset {offset}");

@@ -193,21 +193,10 @@ pub(crate) fn screen_eps(ra: f64, rb: f64) -> f64 {
 /// the tab). Not inlined: V8 optimises a wasm function only from its next call on.
 #[inline(never)]
 fn quantise_row(row: &[f32], inv: f64, unit: &mut [f64], q: &mut [i16]) -> Option<(f32, f64)> {
-    // One pass for the unit row, its largest |value| and ‖u‖², each in four lanes (one chain of
-    // dependent max or add ops runs at their latency). ‖u‖² is summed as `dot64(unit, unit)`
-    // sums it: the same lanes, the same order.
-    let (mut m4, s4) = prep::unit_scan(row, inv, unit);
-    let body = unit.len() / 4 * 4;
-    let mut tail = 0.0f64;
-    for (u, &v) in unit[body..].iter_mut().zip(&row[body..]) {
-        *u = f64::from(v) * inv;
-        m4[0] = m4[0].max(u.abs());
-        tail += *u * *u;
-    }
-    let max_abs = m4[0].max(m4[1]).max(m4[2]).max(m4[3]);
-    let norm = (s4[0] + s4[1] + s4[2] + s4[3] + tail).sqrt();
-    // A NaN or infinite value makes ‖u‖ NaN or infinite (whatever the max made of it: a
-    // relaxed-simd build may lower its select to `f64x2.relaxed_max`).
+    // One pass for the unit row, its largest |value| and ‖u‖² (as `dot64(unit, unit)` sums it).
+    let (max_abs, norm2) = prep::unit_row(row, inv, unit);
+    let norm = norm2.sqrt();
+    // A NaN or infinite value makes ‖u‖ NaN or infinite (whatever the max made of it).
     if !(max_abs > 0.0 && max_abs.is_finite() && norm.is_finite()) {
         return None;
     }
@@ -215,19 +204,10 @@ fn quantise_row(row: &[f32], inv: f64, unit: &mut [f64], q: &mut [i16]) -> Optio
     // Rounding can add up to √D/2 to ‖q‖: widen the step until the bound holds.
     loop {
         let (per_step, s) = (1.0 / f64::from(step), f64::from(step));
-        // ‖q‖² in four f64 lanes: exact (each q² < 2³⁰, their sum far below 2⁵³), from the
-        // stored integers, so that no value can keep the loop going. Any q is valid: the bound
-        // uses the error of the q actually stored, ‖u − s·q‖, summed in four lanes beside.
-        let (mut n4, e4) = prep::levels_i16(unit, per_step, s, q);
-        let mut err_tail = 0.0f64;
-        for (qk, &u) in q[body..unit.len()].iter_mut().zip(&unit[body..]) {
-            let v = prep::portable::level(u * per_step, Q_MAX) as i32;
-            *qk = v as i16;
-            n4[0] += f64::from(v * v);
-            err_tail += (u - s * f64::from(v)).powi(2);
-        }
-        if n4[0] + n4[1] + n4[2] + n4[3] < f64::from(1u32 << 31) {
-            let err2 = e4[0] + e4[1] + e4[2] + e4[3] + err_tail;
+        // ‖q‖² is exact and from the stored integers, so that no value can keep the loop going.
+        // Any q is valid: the bound uses the error of the q actually stored, ‖u − s·q‖.
+        let (q_norm2, err2) = prep::levels_i16(unit, per_step, s, q);
+        if q_norm2 < f64::from(1u32 << 31) {
             return Some((step, err2.sqrt()));
         }
         step *= 1.001;

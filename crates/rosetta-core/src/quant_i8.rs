@@ -20,7 +20,7 @@
 //! GEMM's second factor must lie in 0..=127); the product then carries 64·Σ_k a_k, which each
 //! query row's `shift` removes exactly.
 
-use crate::gemm_i8::{packed_at, packed_len, pair_group, Factor, PAIR_LIMIT, QUAD};
+use crate::gemm_i8::{packed_at, packed_len, Factor, PAIR_LIMIT, QUAD};
 use crate::linalg::{dot64, inverse_norms};
 use crate::matrix::MatView;
 use crate::prep;
@@ -375,26 +375,12 @@ fn unit_row(
 /// SIMD128 in the tab). Not inlined: V8 optimises a wasm function only from its next call on.
 #[inline(never)]
 fn quantise_row(unit: &[f64], side: Side, q: &mut [i8]) -> (f32, f64) {
-    // The largest |value| in four lanes (one chain of dependent max ops would run at their
-    // latency); `f64::max` without its NaN rule, which no finite row needs: a plain select.
-    let mut m4 = prep::max_abs(unit);
-    let body = unit.len() / 4 * 4;
-    for u in &unit[body..] {
-        m4[0] = m4[0].max(u.abs());
-    }
-    let max_abs = m4[0].max(m4[1]).max(m4[2]).max(m4[3]);
+    let max_abs = prep::max_abs(unit);
     let levels = side.levels();
     // Query rows keep the pair kernel's limit (crate::gemm_i8::PAIR_LIMIT) on every build, so
     // both kernels give the same sums: the rounding adds at most 4 · 0.5 to a group's sum.
     let widest_group = if side == Side::Query {
-        // The two groups of each 8 values (`pair_group`: {0, 1, 4, 5} and {2, 3, 6, 7}),
-        // each summed in that order.
-        let widest = prep::widest_eights(unit);
-        let mut sums = [0.0f64; 2];
-        for (k, u) in unit[unit.len() / 8 * 8..].iter().enumerate() {
-            sums[pair_group(k)] += u.abs();
-        }
-        widest.max(sums[0]).max(sums[1]) / f64::from(PAIR_LIMIT - 2)
+        prep::widest_pair_group(unit) / f64::from(PAIR_LIMIT - 2)
     } else {
         0.0
     };
@@ -402,16 +388,9 @@ fn quantise_row(unit: &[f64], side: Side, q: &mut [i8]) -> (f32, f64) {
     let step = ((max_abs / levels).max(widest_group) as f32).max(f32::MIN_POSITIVE);
     let (s, per_step) = (f64::from(step), 1.0 / f64::from(step));
     let offset = if side == Side::Candidate { OFFSET } else { 0 };
-    // Clamped: f32 rounding of the step can put max |u|/step a hair above the levels. Four
-    // running sums of the error (one chain of f64 adds would run at the add's latency).
-    let e4 = prep::levels_i8(unit, (per_step, s, levels), offset, q);
-    let mut tail = 0.0f64;
-    for (qk, &u) in q[body..unit.len()].iter_mut().zip(&unit[body..]) {
-        let v = prep::portable::level(u * per_step, levels);
-        tail += (u - s * v).powi(2);
-        *qk = (v as i32 + offset) as i8;
-    }
-    (step, (e4[0] + e4[1] + e4[2] + e4[3] + tail).sqrt())
+    // Clamped: f32 rounding of the step can put max |u|/step a hair above the levels.
+    let err2 = prep::levels_i8(unit, (per_step, s, levels), offset, q);
+    (step, err2.sqrt())
 }
 
 #[cfg(test)]

@@ -88,7 +88,7 @@ pub fn retrieval_counts_with(
     rows: std::ops::Range<usize>,
     screen: Screen,
 ) -> Result<(Vec<u32>, Vec<u32>), CoreError> {
-    let s = screened(x, y, rows, screen, true)?;
+    let s = screened(x, y, rows, screen, true, FINE_AFTER)?;
     Ok((s.x_better, s.y_better))
 }
 
@@ -107,23 +107,14 @@ pub fn retrieval_counts_x_to_y(
     y: MatView<'_>,
     rows: std::ops::Range<usize>,
 ) -> Result<Vec<u32>, CoreError> {
-    Ok(screened(x, y, rows, Screen::RETRIEVAL, false)?.x_better)
+    Ok(screened(x, y, rows, Screen::RETRIEVAL, false, FINE_AFTER)?.x_better)
 }
 
 /// [`retrieval_counts_with`], with how its i8 tiles went; Y → X is counted only when `both`.
+/// The i16 rows of a share's i8 tiles are made once `fine_after` unsure scores per row
+/// quantised were settled in f64 alone ([`FINE_AFTER`] in use; the counts are the same whatever
+/// it is, which the tests check).
 fn screened(
-    x: MatView<'_>,
-    y: MatView<'_>,
-    rows: std::ops::Range<usize>,
-    screen: Screen,
-    both: bool,
-) -> Result<Screened, CoreError> {
-    screened_with(x, y, rows, screen, both, FINE_AFTER)
-}
-
-/// [`screened`], the i16 rows made after `fine_after` unsure scores per row quantised (the same
-/// counts whatever it is; the tests vary it).
-fn screened_with(
     x: MatView<'_>,
     y: MatView<'_>,
     rows: std::ops::Range<usize>,

@@ -36,11 +36,17 @@ fn equals_brute_force(x: &[f32], y: &[f32], n: usize, d: usize) -> Retrieval {
         let (sxb, syb) = retrieval_counts_with(vx, vy, 0..n, screen).unwrap();
         assert_eq!((sxb, syb), (xb.clone(), yb.clone()), "{screen:?}");
         // One way (X → Y): the same counts of X's rows, in two shares too.
-        let one_way = screened(vx, vy, 0..n, screen, false).unwrap();
+        let one_way = screened(vx, vy, 0..n, screen, false, FINE_AFTER).unwrap();
         assert_eq!(one_way.x_better, xb, "{screen:?}, one way");
         assert!(one_way.y_better.is_empty());
-        let mut halves = screened(vx, vy, 0..n / 3, screen, false).unwrap().x_better;
-        halves.extend(screened(vx, vy, n / 3..n, screen, false).unwrap().x_better);
+        let mut halves = screened(vx, vy, 0..n / 3, screen, false, FINE_AFTER)
+            .unwrap()
+            .x_better;
+        halves.extend(
+            screened(vx, vy, n / 3..n, screen, false, FINE_AFTER)
+                .unwrap()
+                .x_better,
+        );
         assert_eq!(halves, xb, "{screen:?}, one way in shares");
     }
     let scores = retrieval_x_to_y(
@@ -133,13 +139,13 @@ fn i8_equals_brute_force(x: &[f32], y: &[f32], n: usize, d: usize) -> (usize, us
         MatView::new(y, n, d).unwrap(),
     );
     let (xb, yb) = brute(x, y, n, d);
-    let s = screened(vx, vy, 0..n, Screen::I8, true).unwrap();
+    let s = screened(vx, vy, 0..n, Screen::I8, true, FINE_AFTER).unwrap();
     assert_eq!((s.x_better, s.y_better), (xb.clone(), yb.clone()));
-    let fine = screened_with(vx, vy, 0..n, Screen::I8, true, 0).unwrap();
+    let fine = screened(vx, vy, 0..n, Screen::I8, true, 0).unwrap();
     assert_eq!((fine.x_better, fine.y_better), (xb.clone(), yb));
     assert_eq!(fine.fine, fine.unsure + fine.crowded > 0);
     for fine_after in [0, FINE_AFTER] {
-        let one_way = screened_with(vx, vy, 0..n, Screen::I8, false, fine_after).unwrap();
+        let one_way = screened(vx, vy, 0..n, Screen::I8, false, fine_after).unwrap();
         assert_eq!(one_way.x_better, xb);
     }
     (s.i8_tiles, s.crowded, s.unsure, s.fine)
@@ -200,7 +206,7 @@ fn rows_too_deep_for_i8_sums_use_the_i16_screen() {
         MatView::new(&x, n, d).unwrap(),
         MatView::new(&y, n, d).unwrap(),
     );
-    let s = screened(vx, vy, 0..n, Screen::I8, true).unwrap();
+    let s = screened(vx, vy, 0..n, Screen::I8, true, FINE_AFTER).unwrap();
     assert_eq!(s.i8_tiles, 0);
     assert_eq!((s.x_better, s.y_better), brute(&x, &y, n, d));
 }

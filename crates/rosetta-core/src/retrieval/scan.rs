@@ -40,22 +40,25 @@ pub(super) struct Scan {
     cols: Range<usize>,
     /// Per tile row: candidates that surely beat the row's match.
     row_sure: Vec<u32>,
-    /// Per tile row: pairs marked unsure.
-    row_unsure: Vec<u32>,
     /// Per tile column: queries that surely beat the column's match.
     col_sure: Vec<u32>,
-    /// Rows × `stride` (the columns rounded up to 8, the rest 0): 1 where the pair is unsure for
-    /// its row's match or its column's.
-    flags: Vec<u8>,
-    stride: usize,
+    /// The unsure pairs' columns (from the tile's first), row after row: unsure for their row's
+    /// match or their column's.
+    unsure: Vec<u32>,
+    /// Where each tile row's unsure pairs start in `unsure`, and where the last one's end.
+    row_start: Vec<u32>,
+    /// Per column of the row being screened (pad to 8 zero): 1 where the pair is within the
+    /// row's widest bound of its row's or its column's thresholds without being surely above
+    /// them, the only pairs looked at one by one.
+    marks: Vec<u8>,
 }
 
 impl Scan {
     /// Screens a tile (rows `r` of X, columns `c` of Y) with `bounds`; returns how many of its
     /// pairs are unsure. The match itself (inside its bound whenever the bound holds) is never
-    /// unsure, nor sure. Branch-free, so it vectorises; not inlined, since V8 optimises a wasm
-    /// function only from its next call on (the per-tile work must be its own function, not
-    /// part of the one long call over all tiles, which stays in the baseline tier).
+    /// unsure, nor sure. Not inlined, since V8 optimises a wasm function only from its next call
+    /// on (the per-tile work must be its own function, not part of the one long call over all
+    /// tiles, which stays in the baseline tier).
     /// With `cols` false only the rows' matches are counted (a retrieval one way, X → Y): the
     /// column counts stay 0 and a pair is unsure only for its row.
     pub(super) fn tile(
@@ -82,53 +85,79 @@ impl Scan {
         bounds: &Bounds,
     ) -> usize {
         let w = c.len();
-        let stride = w.next_multiple_of(8).max(8);
         self.row_sure.clear();
-        self.row_unsure.clear();
         self.col_sure.clear();
         self.col_sure.resize(w, 0);
-        self.flags.resize(r.len() * stride, 0);
+        self.unsure.clear();
+        self.row_start.clear();
         let (lo, hi) = (&bounds.lo, &bounds.hi);
         let (lo_c, hi_c) = (&lo[c.clone()], &hi[c.clone()]);
         let (c_err, c_norm) = bounds.pair.cols(c.clone());
-        let mut total = 0usize;
-        for (i, flags) in r.clone().zip(self.flags.chunks_exact_mut(stride)) {
+        // The tile's widest column terms of the bound.
+        let widest_err = c_err.iter().fold(0.0f32, |m, &v| m.max(v));
+        let widest_norm = c_norm.iter().fold(0.0f32, |m, &v| m.max(v));
+        let stride = w.next_multiple_of(8);
+        self.marks.clear();
+        self.marks.resize(stride, 0);
+        for i in r.clone() {
+            self.row_start.push(self.unsure.len() as u32);
             let row = &tile[(i - r.start) * w..(i - r.start + 1) * w];
             let bound = bounds.pair.row(i - bounds.first_row);
             let (lo_i, hi_i) = (lo[i], hi[i]);
+            let mut sure = 0u32;
             // Row i: candidate y_j against the match y_i; column j: candidate x_i against the
-            // match x_j, querying with y_j.
-            let (mut sure, mut unsure) = (0u32, 0u32);
-            for (((((&s, &l), &h), col), flag), (&ce, &cn)) in row
-                .iter()
+            // match x_j, querying with y_j. First, with the row's widest bound over the tile's
+            // columns (f32 rounding is monotonic: ≥ every pair's own bound), one branch-free
+            // pass (it vectorises) counts the surely sure pairs and marks those within that
+            // bound of a threshold — a few in a hundred — which alone are then looked at with
+            // their own bound.
+            let widest = bound.with(widest_err, widest_norm);
+            for ((((m, &s), &l), &h), col) in self.marks[..w]
+                .iter_mut()
+                .zip(row)
                 .zip(lo_c)
                 .zip(hi_c)
-                .zip(&mut self.col_sure)
-                .zip(&mut flags[..w])
-                .zip(c_err.iter().zip(c_norm))
+                .zip(self.col_sure.iter_mut())
             {
-                let e = bound.with(ce, cn);
-                let (below, above) = (s - e, s + e);
+                let (below, above) = (s - widest, s + widest);
                 sure += u32::from(below > hi_i);
-                *flag = u8::from((above > lo_i) & (below <= hi_i));
+                let mut mark = (above > lo_i) & (below <= hi_i);
                 if COLS {
                     *col += u32::from(below > h);
-                    *flag |= u8::from((above > l) & (below <= h));
+                    mark |= (above > l) & (below <= h);
                 }
-                unsure += u32::from(*flag);
+                *m = u8::from(mark);
             }
-            flags[w..].fill(0);
-            if c.contains(&i) {
-                let j = i - c.start;
-                unsure -= u32::from(flags[j]);
-                flags[j] = 0;
+            // A marked pair: counted as sure above for its row or column if surely so, else
+            // sure or unsure by its own bound.
+            let mut pair = |jj: usize, unsure: &mut Vec<u32>, col_sure: &mut [u32]| {
+                let (s, e) = (row[jj], bound.with(c_err[jj], c_norm[jj]));
+                let (below, above) = (s - e, s + e);
+                let counted = s - widest > hi_i;
+                sure += u32::from(below > hi_i && !counted);
+                let mut flag = !counted && above > lo_i && below <= hi_i;
+                if COLS {
+                    let counted = s - widest > hi_c[jj];
+                    col_sure[jj] += u32::from(below > hi_c[jj] && !counted);
+                    flag |= !counted && above > lo_c[jj] && below <= hi_c[jj];
+                }
+                if flag && c.start + jj != i {
+                    unsure.push(jj as u32);
+                }
+            };
+            for (at, word) in self.marks[..stride].chunks_exact(8).enumerate() {
+                let mut word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+                while word != 0 {
+                    let byte = word.trailing_zeros() as usize / 8;
+                    word &= !(0xffu64 << (8 * byte));
+                    pair(at * 8 + byte, &mut self.unsure, &mut self.col_sure);
+                }
             }
             self.row_sure.push(sure);
-            self.row_unsure.push(unsure);
-            total += unsure as usize;
         }
-        (self.rows, self.cols, self.stride) = (r, c, stride);
-        total
+        self.row_start.push(self.unsure.len() as u32);
+        (self.rows, self.cols) = (r, c);
+        self.unsure.len()
     }
 }
 
@@ -177,48 +206,36 @@ impl Counts {
         let (lo, hi) = (&bounds.lo, &bounds.hi);
         let (c_err, c_norm) = bounds.pair.cols(c.clone());
         let w = c.len();
-        for ((i, flags), &unsure) in r
-            .clone()
-            .zip(scan.flags.chunks_exact(scan.stride))
-            .zip(&scan.row_unsure)
-        {
-            if unsure == 0 {
-                continue;
-            }
+        for (i, at) in r.clone().zip(scan.row_start.windows(2)) {
             let row = &tile[(i - r.start) * w..(i - r.start + 1) * w];
             let bound = bounds.pair.row(i - bounds.first_row);
             let (lo_i, hi_i) = (lo[i], hi[i]);
-            for (at, word) in flags.chunks_exact(8).enumerate() {
-                let mut word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-                while word != 0 {
-                    let byte = word.trailing_zeros() as usize / 8;
-                    word &= !(0xffu64 << (8 * byte));
-                    let jj = at * 8 + byte;
-                    let j = c.start + jj;
-                    let s = row[jj];
-                    let e = bound.with(c_err[jj], c_norm[jj]);
-                    let (below, above) = (s - e, s + e);
-                    let for_row = above > lo_i && below <= hi_i;
-                    let for_col = both && above > lo[j] && below <= hi[j];
-                    let fine = refine.as_mut().map(|f| f(i, j));
-                    let mut cos = None;
-                    let mut better = |lo: f32, hi: f32, d: f64| {
-                        if let Some((t, e)) = fine {
-                            if t - e > hi {
-                                return true;
-                            }
-                            if t + e <= lo {
-                                return false;
-                            }
+            for &jj in &scan.unsure[at[0] as usize..at[1] as usize] {
+                let jj = jj as usize;
+                let j = c.start + jj;
+                let s = row[jj];
+                let e = bound.with(c_err[jj], c_norm[jj]);
+                let (below, above) = (s - e, s + e);
+                let for_row = above > lo_i && below <= hi_i;
+                let for_col = both && above > lo[j] && below <= hi[j];
+                let fine = refine.as_mut().map(|f| f(i, j));
+                let mut cos = None;
+                let mut better = |lo: f32, hi: f32, d: f64| {
+                    if let Some((t, e)) = fine {
+                        if t - e > hi {
+                            return true;
                         }
-                        *cos.get_or_insert_with(|| exact(i, j)) > d
-                    };
-                    if for_row && better(lo_i, hi_i, diag[i]) {
-                        self.x_better[i - self.rows.start] += 1;
+                        if t + e <= lo {
+                            return false;
+                        }
                     }
-                    if for_col && better(lo[j], hi[j], diag[j]) {
-                        self.y_better[j] += 1;
-                    }
+                    *cos.get_or_insert_with(|| exact(i, j)) > d
+                };
+                if for_row && better(lo_i, hi_i, diag[i]) {
+                    self.x_better[i - self.rows.start] += 1;
+                }
+                if for_col && better(lo[j], hi[j], diag[j]) {
+                    self.y_better[j] += 1;
                 }
             }
         }

@@ -159,7 +159,7 @@ fn screened(
     // would have cost about as much as making them (see `FINE_AFTER`), or a tile is crowded.
     let mut fine: Option<Fine> = None;
     let make_fine = || Fine::new(share, y, &diag, rows.start);
-    let fine_after = (share.n() + n) * fine_after;
+    let f64_alone_up_to = (share.n() + n) * fine_after;
     let is_i8 = matches!(tiles, Tiles::I8 { .. });
     let (mut tried, mut crowded, mut unsure) = (0usize, 0usize, 0usize);
     let (mut tile, mut scan) = (Vec::new(), Scan::default());
@@ -183,7 +183,7 @@ fn screened(
                 let tile_unsure = scan.tile(&tile, r0..r1, c0..c1, &bounds, both);
                 if tile_unsure <= (r1 - r0) * (c1 - c0) / CROWDED {
                     unsure += tile_unsure;
-                    if fine.is_none() && unsure <= fine_after {
+                    if fine.is_none() && unsure <= f64_alone_up_to {
                         counts.add(&scan, &tile, &bounds, &diag, &exact, None);
                         continue;
                     }

@@ -3,11 +3,13 @@
 //! `performance.now()` in a tab), next to a baseline measured in the same run.
 
 use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
+use rosetta_core::cka::{rbf_cka, RbfParams};
 use rosetta_core::compare::{compare, CompareParams, CompareReport};
 use rosetta_core::knn::knn_with;
 use rosetta_core::quant::Screen;
 use rosetta_core::relative::{relative, RelativeParams};
 use rosetta_core::retrieval::retrieval_counts_with;
+use rosetta_core::rsa::rsa;
 use rosetta_core::{knn, MatView, Metric, PcaParams, Rng};
 
 /// One measured workload.
@@ -408,6 +410,35 @@ pub fn screens(clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
     out
 }
 
+/// The page's subsampled comparison metrics on the `compare` workload's data, fastest of
+/// [`REPEATS`] each: RBF CKA (2,000 items, its default) and RSA (1,000, as the page asks). They
+/// run after the pooled comparison, in one thread.
+pub fn subsample_metrics(clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
+    let inp = compare_inputs(scale);
+    let (n, d) = (inp.n, inp.d);
+    let (Ok(vx), Ok(vy)) = (MatView::new(&inp.x, n, d), MatView::new(&inp.y, n, d)) else {
+        return Vec::new();
+    };
+    let (rbf_ms, rbf) = best_of(clock, || {
+        rbf_cka(vx, vy, RbfParams::default()).unwrap_or(f64::NAN)
+    });
+    let (rsa_ms, rsa_value) = best_of(clock, || rsa(vx, vy, 1000, 0).unwrap_or(f64::NAN));
+    vec![
+        Timing {
+            name: format!("RBF CKA of {n}x{d} (2,000 items)"),
+            ms: rbf_ms,
+            bytes: None,
+            check: rbf,
+        },
+        Timing {
+            name: format!("RSA of {n}x{d} (1,000 items)"),
+            ms: rsa_ms,
+            bytes: None,
+            check: rsa_value,
+        },
+    ]
+}
+
 /// Every workload by name; `scale` < 1 shrinks the sizes (for a quick smoke run).
 pub fn run(which: &str, clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
     let s = |v: usize| scaled(v, scale);
@@ -424,6 +455,7 @@ pub fn run(which: &str, clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
         "compare-steps" => full_compare(clock, scale, true),
         "knn" => knn_kernel(clock, scale),
         "screens" => screens(clock, scale),
+        "subsamples" => subsample_metrics(clock, scale),
         _ => Vec::new(),
     }
 }

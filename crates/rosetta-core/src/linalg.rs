@@ -319,6 +319,28 @@ pub fn dot64<A: Copy + Into<f64>, B: Copy + Into<f64>>(a: &[A], b: &[B]) -> f64 
     s[0] + s[1] + s[2] + s[3] + tail
 }
 
+/// Σ (a_k − b_k)² accumulated in f64: the RBF kernel's squared distances as differences, not
+/// ‖a‖² + ‖b‖² − 2a·b (which cancels). Eight running sums (four f64x2 chains; with two the loop
+/// waited on the add's latency: ~1.2× slower natively). O(n).
+pub fn squared_distance64(a: &[f64], b: &[f64]) -> f64 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut s = [0.0f64; 8];
+    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (x, y) in ac.zip(bc) {
+        for l in 0..8 {
+            let t = x[l] - y[l];
+            s[l] += t * t;
+        }
+    }
+    let mut tail = 0.0;
+    for (&x, &y) in ar.iter().zip(br) {
+        let t = x - y;
+        tail += t * t;
+    }
+    (s[0] + s[1]) + (s[2] + s[3]) + (s[4] + s[5]) + (s[6] + s[7]) + tail
+}
+
 /// Euclidean norm, accumulated in f64.
 pub fn norm64(a: &[f32]) -> f64 {
     dot64(a, a).sqrt()

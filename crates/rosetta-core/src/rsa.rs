@@ -2,6 +2,7 @@
 //! representational dissimilarity matrices (correlation distance), upper triangles only.
 
 use crate::error::CoreError;
+use crate::linalg::dot64;
 use crate::matrix::MatView;
 use crate::rng::Rng;
 
@@ -49,7 +50,7 @@ pub fn rdm_upper(x: MatView<'_>, rows: &[usize]) -> Vec<f64> {
     let mut out = Vec::with_capacity(m * (m - 1) / 2);
     for i in 0..m {
         for j in (i + 1)..m {
-            let r: f64 = z[i].iter().zip(&z[j]).map(|(a, b)| a * b).sum();
+            let r = dot64(&z[i], &z[j]);
             out.push(1.0 - r);
         }
     }

@@ -116,6 +116,9 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
     let state = expect_context::<AppState>();
     let client = expect_context::<WorkerClient>();
     let metrics = RwSignal::new(None::<Vec<(String, f64)>>);
+    // While a comparison runs (and after one was cancelled or failed): the metrics known so far,
+    // in the final order (the worker's `Partial` replies).
+    let interim = RwSignal::new(Vec::<(String, f64)>::new());
     // What the shown metrics were computed on (set with them).
     let computed_on = RwSignal::new(None::<CompareContext>);
     // The step under way and the share of the work done (0..1), while running.
@@ -154,6 +157,7 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
             center.track();
             state.anchors.track();
             metrics.set(None);
+            interim.set(Vec::new());
             stop();
         }
     });
@@ -176,12 +180,23 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
             labels: labels.map(|(_, values)| values),
         };
         metrics.set(None);
+        interim.set(Vec::new());
         phase.set(Some(("starting".into(), 0.0)));
         started_ms.set(Some(js_sys::Date::now()));
         elapsed_s.set(0);
-        let started = client.start(&request, None, move |p, done, total| {
-            let share = if total > 0.0 { done / total } else { 0.0 };
-            phase.set(Some((p.to_owned(), share)));
+        let started = client.start_with_updates(&request, None, move |reply| match reply {
+            Reply::Progress {
+                phase: p,
+                done,
+                total,
+            } => {
+                let share = if *total > 0.0 { done / total } else { 0.0 };
+                phase.set(Some((p.clone(), share)));
+            }
+            Reply::Partial { names, values } => {
+                interim.set(names.iter().cloned().zip(values.iter().copied()).collect());
+            }
+            _ => {}
         });
         let reply = match started {
             Ok((id, reply)) => {
@@ -202,6 +217,7 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
             match answer.map(|r| r.reply) {
                 Ok(Reply::Metrics { names, values }) => {
                     computed_on.set(on);
+                    interim.set(Vec::new());
                     metrics.set(Some(names.into_iter().zip(values).collect()))
                 }
                 Ok(Reply::Cancelled) => {}
@@ -271,22 +287,45 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
                     title="The report as `rosetta compare --json` prints it">
                     "Report JSON"
                 </button>
-                <table class="metric-table" data-testid="compare-table">
-                    <tbody>
-                        {move || metrics.get().unwrap_or_default().into_iter().map(|(name, value)| {
-                            let about = describe(&name);
-                            view! {
-                                <tr>
-                                    <td>{about}</td>
-                                    <td><code>{name.clone()}</code></td>
-                                    <td class="number" data-testid=format!("metric-{name}")
-                                        data-value=value.to_string()>{format!("{value:.4}")}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
+                {move || metric_table(metrics.get().unwrap_or_default(), true)}
+            </Show>
+            <Show when=move || metrics.with(Option::is_none) && interim.with(|r| !r.is_empty())>
+                <p class="muted" data-testid="compare-partial-note">
+                    {move || if running.get().is_some() {
+                        "So far: the other metrics appear as their steps finish."
+                    } else {
+                        "Partial: the comparison stopped before its other metrics."
+                    }}
+                </p>
+                {move || metric_table(interim.get(), false)}
             </Show>
         </div>
+    }
+}
+
+/// The metrics as a table: the finished report (`compare-table`, cells `metric-<key>`) or the
+/// metrics known so far (`compare-partial`, cells `partial-<key>`). Names are shown as text.
+fn metric_table(rows: Vec<(String, f64)>, complete: bool) -> impl IntoView {
+    let (table_id, cell) = if complete {
+        ("compare-table", "metric")
+    } else {
+        ("compare-partial", "partial")
+    };
+    view! {
+        <table class="metric-table" data-testid=table_id>
+            <tbody>
+                {rows.into_iter().map(|(name, value)| {
+                    let about = describe(&name);
+                    view! {
+                        <tr>
+                            <td>{about}</td>
+                            <td><code>{name.clone()}</code></td>
+                            <td class="number" data-testid=format!("{cell}-{name}")
+                                data-value=value.to_string()>{format!("{value:.4}")}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }

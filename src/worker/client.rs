@@ -21,10 +21,11 @@ pub struct Answer {
     pub coords: Option<Vec<f32>>,
 }
 
-type ProgressFn = Box<dyn Fn(&str, f64, f64)>;
+/// What a request's interim replies (`Progress`, `Partial`) go to.
+type UpdateFn = Box<dyn Fn(&Reply)>;
 
 struct Pending {
-    on_progress: ProgressFn,
+    on_update: UpdateFn,
     done: oneshot::Sender<Answer>,
 }
 
@@ -91,6 +92,21 @@ impl WorkerClient {
         files: Option<Array>,
         on_progress: impl Fn(&str, f64, f64) + 'static,
     ) -> Result<(u32, oneshot::Receiver<Answer>), String> {
+        self.start_with_updates(request, files, move |reply| {
+            if let Reply::Progress { phase, done, total } = reply {
+                on_progress(phase, *done, *total);
+            }
+        })
+    }
+
+    /// [`Self::start`] with every interim reply (`Progress`, and `Partial` results of a
+    /// `Compare`) passed to `on_update`.
+    pub fn start_with_updates(
+        &self,
+        request: &Request,
+        files: Option<Array>,
+        on_update: impl Fn(&Reply) + 'static,
+    ) -> Result<(u32, oneshot::Receiver<Answer>), String> {
         let inner = &*self.0;
         if let Some(why) = inner.failed.borrow().clone() {
             return Err(why);
@@ -108,7 +124,7 @@ impl WorkerClient {
         inner.pending.borrow_mut().insert(
             id,
             Pending {
-                on_progress: Box::new(on_progress),
+                on_update: Box::new(on_update),
                 done: tx,
             },
         );
@@ -179,9 +195,9 @@ impl Inner {
                 message: format!("unreadable reply from the worker: {e}"),
             },
         };
-        if let Reply::Progress { phase, done, total } = &reply {
+        if matches!(reply, Reply::Progress { .. } | Reply::Partial { .. }) {
             if let Some(p) = self.pending.borrow().get(&id) {
-                (p.on_progress)(phase, *done, *total);
+                (p.on_update)(&reply);
             }
             return;
         }

@@ -4,18 +4,21 @@
 //! one-thread path); `CompareParts::finish` makes the report of both.
 
 use futures_util::future::join;
+use rosetta_core::agreement::{jaccard, mutual_knn};
 use rosetta_core::anchors::{check_indices, select_anchors, AnchorParams, AnchorStrategy};
 use rosetta_core::cka::{rbf_cka, RbfParams};
 use rosetta_core::compare::{
-    check_compare_inputs, half_split, CompareParams, CompareParts, CompareReport, COMPARE_STEPS,
+    check_compare_inputs, half_split, CompareParams, CompareParts, CompareReport, PartialReport,
+    COMPARE_STEPS,
 };
+use rosetta_core::retrieval::mean_row_cosine;
 use rosetta_core::rsa::rsa;
 use rosetta_core::{MatView, Matrix, Metric};
 
 use super::jobs::{Forgetting, Helpers};
 use super::shares::{
-    knn_rows, linear_cka_pooled, procrustes_pooled, relative_rows, retrieval_rows,
-    retrieval_x_to_y_rows, stitching_pooled,
+    knn_rows, linear_cka_pooled, procrustes_aligned_pooled, procrustes_fits_pooled, relative_rows,
+    retrieval_rows, retrieval_x_to_y_rows, stitching_pooled,
 };
 
 /// Why a comparison did not finish.
@@ -36,11 +39,13 @@ fn failed(e: rosetta_core::CoreError) -> Stopped {
     Stopped::Failed(e.to_string())
 }
 
-/// `compare(x, y, anchors, params, labels)` in shares. `progress(step, fraction)` is called
-/// before each of `COMPARE_STEPS` (stitching's once Procrustes is done: the two run together);
-/// `cancelled()` is asked before each kernel (a kernel runs to its end; a Procrustes part
-/// cancelled waits for the stitching part running beside it). O(N²·(Dx + Dy + K))
-/// multiply-adds, split among the workers.
+/// `compare(x, y, anchors, params, labels)` in shares, in the same steps. `progress(step,
+/// fraction)` is called before each of `COMPARE_STEPS`; `found(partial)` each time a part's
+/// metrics become known (the O(N·D²) ones — CKA, the relative rows' mean cosine, Procrustes'
+/// residuals, stitching — come first, within seconds; then each O(N²) step's); `cancelled()` is
+/// asked before each kernel (a kernel runs to its end; a Procrustes fit cancelled waits for the
+/// stitching part running beside it). O(N²·(Dx + Dy + K)) multiply-adds, split among the workers.
+#[allow(clippy::too_many_arguments)] // reason: the comparison's inputs and its three callbacks
 pub async fn compare_pooled(
     helpers: &impl Helpers,
     (x, y): (MatView<'_>, MatView<'_>),
@@ -48,6 +53,7 @@ pub async fn compare_pooled(
     params: CompareParams,
     labels: Option<&[String]>,
     progress: impl Fn(&str, f64),
+    found: impl Fn(&PartialReport),
     cancelled: impl Fn() -> bool,
 ) -> Result<CompareReport, Stopped> {
     let text = failed;
@@ -63,60 +69,27 @@ pub async fn compare_pooled(
         progress(COMPARE_STEPS[i], i as f64 / COMPARE_STEPS.len() as f64);
         go()
     };
+    let mut partial = PartialReport::default();
 
     step(0)?;
     let cka = linear_cka_pooled(helpers, x, y).await?;
+    partial.cka = Some(cka);
+    found(&partial);
     step(1)?;
-    // Helpers keep the rows that two kernels send (each space's kNN, then the retrieval between
-    // them) and drop them once these are done (or when this returns early).
-    let mut kept = Forgetting::new(helpers);
-    let same_dims = x.d() == y.d();
-    let (kx, ky) = if same_dims {
-        (kept.key(), kept.key())
-    } else {
-        (None, None)
-    };
-    let nx = knn_rows(helpers, x, kx, params.k, Metric::Cosine, |_, _| {}).await?;
-    step(2)?;
-    let ny = knn_rows(helpers, y, ky, params.k, Metric::Cosine, |_, _| {}).await?;
-    go()?;
-    let absolute_retrieval = if same_dims {
-        Some(retrieval_rows(helpers, x, y, (kx, ky)).await?)
-    } else {
-        None
-    };
-    kept.forget_now();
-    step(3)?;
     let rp = params.relative_params();
     let bx = rp.fit(x, anchors).map_err(text)?;
     let by = rp.fit(y, anchors).map_err(text)?;
     let rx = relative_rows(helpers, x, &bx, |_, _| {}).await?;
     go()?;
     let ry = relative_rows(helpers, y, &by, |_, _| {}).await?;
-    go()?;
-    let (krx, kry) = (kept.key(), kept.key());
-    let rnx = knn_rows(helpers, rx.view(), krx, params.k, Metric::Cosine, |_, _| {}).await?;
-    go()?;
-    let rny = knn_rows(helpers, ry.view(), kry, params.k, Metric::Cosine, |_, _| {}).await?;
-    step(4)?;
-    let relative_retrieval = retrieval_rows(helpers, rx.view(), ry.view(), (krx, kry)).await?;
-    kept.forget_now();
-    step(5)?;
+    partial.mean_cosine = Some(mean_row_cosine(rx.view(), ry.view()).map_err(text)?);
+    found(&partial);
+    step(2)?;
     let (train, test) = half_split(x.n(), params.seed);
-    // Procrustes and the stitching probes do not depend on each other: run together, the serial
-    // parts of one (its SVDs, aligned rows, probe solves and scores, here) overlap the other's
+    // Procrustes' fits and the stitching probes do not depend on each other: run together, the
+    // serial parts of one (its SVDs, the probes' solves and scores, here) overlap the other's
     // shares on the helpers, which take the jobs of both in turn.
-    let procrustes = async {
-        let aligned = procrustes_pooled(helpers, x, y, Some((&train, &test))).await?;
-        let (ax, ny_hat) = aligned.in_sample();
-        let in_sample = retrieval_x_to_y_rows(helpers, ax, ny_hat).await?;
-        go()?;
-        let heldout = match aligned.heldout() {
-            Some((ax, ny_hat)) => Some(retrieval_x_to_y_rows(helpers, ax, ny_hat).await?),
-            None => None,
-        };
-        Ok::<_, Stopped>(aligned.report(in_sample, heldout))
-    };
+    let fits = procrustes_fits_pooled(helpers, x, y, Some((&train, &test)));
     let stitching = async {
         let Some(l) = labels else {
             return Ok::<_, Stopped>(None);
@@ -128,10 +101,60 @@ pub async fn compare_pooled(
             stitching_pooled(helpers, (rxv, ryv), l, split, alpha, Some((x, y))).await?,
         ))
     };
-    let (procrustes, stitching) = join(procrustes, stitching).await;
-    let procrustes = procrustes?;
+    let (fits, stitching) = join(fits, stitching).await;
+    let (fits, stitching) = (fits?, stitching?);
+    partial.procrustes_residuals = Some(fits.residuals());
+    partial.stitching.clone_from(&stitching);
+    found(&partial);
+    step(3)?;
+    // Helpers keep the rows that two kernels send (each space's kNN, then the retrieval between
+    // them) and drop them once these are done (or when this returns early).
+    let mut kept = Forgetting::new(helpers);
+    let same_dims = x.d() == y.d();
+    let (kx, ky) = if same_dims {
+        (kept.key(), kept.key())
+    } else {
+        (None, None)
+    };
+    let nx = knn_rows(helpers, x, kx, params.k, Metric::Cosine, |_, _| {}).await?;
+    step(4)?;
+    let ny = knn_rows(helpers, y, ky, params.k, Metric::Cosine, |_, _| {}).await?;
+    partial.agreement = Some((
+        mutual_knn(&nx, &ny).map_err(text)?,
+        jaccard(&nx, &ny).map_err(text)?,
+    ));
+    found(&partial);
+    go()?;
+    let absolute_retrieval = if same_dims {
+        Some(retrieval_rows(helpers, x, y, (kx, ky)).await?)
+    } else {
+        None
+    };
+    kept.forget_now();
+    partial.absolute_retrieval.clone_from(&absolute_retrieval);
+    found(&partial);
+    step(5)?;
+    let (krx, kry) = (kept.key(), kept.key());
+    let rnx = knn_rows(helpers, rx.view(), krx, params.k, Metric::Cosine, |_, _| {}).await?;
+    go()?;
+    let rny = knn_rows(helpers, ry.view(), kry, params.k, Metric::Cosine, |_, _| {}).await?;
+    partial.relative_jaccard = Some(jaccard(&rnx, &rny).map_err(text)?);
+    found(&partial);
     step(6)?;
-    let stitching = stitching?;
+    let relative_retrieval = retrieval_rows(helpers, rx.view(), ry.view(), (krx, kry)).await?;
+    kept.forget_now();
+    partial.relative_retrieval = Some(relative_retrieval.clone());
+    found(&partial);
+    step(7)?;
+    let aligned = procrustes_aligned_pooled(helpers, fits, x, y).await?;
+    let (ax, ny_hat) = aligned.in_sample();
+    let in_sample = retrieval_x_to_y_rows(helpers, ax, ny_hat).await?;
+    go()?;
+    let heldout = match aligned.heldout() {
+        Some((ax, ny_hat)) => Some(retrieval_x_to_y_rows(helpers, ax, ny_hat).await?),
+        None => None,
+    };
+    let procrustes = aligned.report(in_sample, heldout);
     let parts = CompareParts {
         cka,
         nx,
@@ -152,7 +175,10 @@ pub async fn compare_pooled(
 
 /// What the page's pair report shows: `compare_pooled`'s metrics plus RBF CKA and RSA on
 /// subsamples (as `rosetta compare` prints them), with the CLI's default anchors when `anchors`
-/// is empty (max(dims) random, seed 0). Anchor rows are checked first.
+/// is empty (max(dims) random, seed 0). Inputs and anchor rows are checked first; the
+/// subsamples' metrics come next (~0.5 s in a tab for 20,000 items, in this worker), then the
+/// comparison's. `found(rows)` is told every metric known so far, in the final order.
+#[allow(clippy::too_many_arguments)] // reason: the comparison's inputs and its three callbacks
 pub async fn full_report(
     helpers: &impl Helpers,
     (x, y): (&Matrix, &Matrix),
@@ -160,9 +186,12 @@ pub async fn full_report(
     params: CompareParams,
     labels: Option<&[String]>,
     progress: impl Fn(&str, f64),
+    found: impl Fn(&[(String, f64)]),
     cancelled: impl Fn() -> bool,
 ) -> Result<Vec<(String, f64)>, Stopped> {
     let text = failed;
+    let pair = (x.view(), y.view());
+    check_compare_inputs(pair.0, pair.1, labels).map_err(text)?;
     let anchors = if anchors.is_empty() {
         let default = AnchorParams {
             strategy: AnchorStrategy::Random,
@@ -174,31 +203,43 @@ pub async fn full_report(
         check_indices(&anchors, x.n).map_err(|e| Stopped::Failed(format!("anchors: {e}")))?;
         anchors
     };
-    let pair = (x.view(), y.view());
-    let report = compare_pooled(
-        helpers, pair, &anchors, params, labels, &progress, cancelled,
-    )
-    .await?;
-    let mut rows = report.metrics();
-    progress("RBF CKA and RSA (subsamples)", 1.0);
+    progress("RBF CKA and RSA (subsamples)", 0.0);
     let rbf = RbfParams {
         seed: params.seed,
         ..RbfParams::default()
     };
-    rows.push((
-        "cka_rbf".into(),
-        rbf_cka(pair.0, pair.1, rbf).map_err(text)?,
-    ));
-    rows.push((
-        "rsa".into(),
-        rsa(pair.0, pair.1, 1000, params.seed).map_err(text)?,
-    ));
-    Ok(rows)
+    let subsamples = vec![
+        (
+            "cka_rbf".to_owned(),
+            rbf_cka(pair.0, pair.1, rbf).map_err(text)?,
+        ),
+        (
+            "rsa".to_owned(),
+            rsa(pair.0, pair.1, 1000, params.seed).map_err(text)?,
+        ),
+    ];
+    found(&subsamples);
+    let with_subsamples = |mut rows: Vec<(String, f64)>| {
+        rows.extend(subsamples.iter().cloned());
+        rows
+    };
+    let report = compare_pooled(
+        helpers,
+        pair,
+        &anchors,
+        params,
+        labels,
+        &progress,
+        |p| found(&with_subsamples(p.metrics())),
+        cancelled,
+    )
+    .await?;
+    Ok(with_subsamples(report.metrics()))
 }
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
+    use std::cell::{Cell, RefCell};
 
     use rosetta_core::compare::compare;
     use rosetta_core::Rng;
@@ -212,6 +253,65 @@ mod tests {
         let mut r = Rng::new(seed);
         let y = x.iter().map(|&v| v + noise * r.normal() as f32).collect();
         (x, y)
+    }
+
+    /// Partial reports (with the count of steps begun when each came) against the final
+    /// metrics: each value is the final one, in the final order; each report holds the last
+    /// one's metrics; the O(N·D²) metrics all come before the first kNN step; the last report
+    /// lacks only the Procrustes retrievals (the final step).
+    fn partials_agree_with(partials: &[(usize, Vec<(String, f64)>)], last: &[(String, f64)]) {
+        let rank = |name: &str| last.iter().position(|(n, _)| n == name).unwrap();
+        let mut before = Vec::new();
+        for (_, rows) in partials {
+            let ranks: Vec<usize> = rows.iter().map(|(n, _)| rank(n)).collect();
+            assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{rows:?}");
+            for (name, v) in rows {
+                assert_eq!(v.to_bits(), last[rank(name)].1.to_bits(), "{name}");
+            }
+            let names: Vec<&String> = rows.iter().map(|(n, _)| n).collect();
+            assert!(
+                before.iter().all(|n| names.contains(n)),
+                "{before:?} → {names:?}"
+            );
+            before = names;
+        }
+        let first_knn = COMPARE_STEPS
+            .iter()
+            .position(|s| s.starts_with("neighbours"))
+            .unwrap();
+        let (_, early) = partials
+            .iter()
+            .rev()
+            .find(|(steps, _)| *steps <= first_knn)
+            .unwrap();
+        let early: Vec<&str> = early.iter().map(|(n, _)| n.as_str()).collect();
+        for name in [
+            "cka_linear",
+            "cka_debiased",
+            "relative.mean_cosine",
+            "procrustes.residual",
+            "procrustes.residual_optscale",
+            "procrustes.heldout.residual",
+            "stitching.a_to_b",
+            "stitching.b_to_b",
+        ] {
+            assert!(early.contains(&name), "{name} not in {early:?}");
+        }
+        assert!(!early
+            .iter()
+            .any(|n| n.contains("knn") || n.contains("top1")));
+        let unsent: Vec<&str> = last
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| !before.iter().any(|b| b == n))
+            .collect();
+        let retrievals = [
+            "procrustes.top1",
+            "procrustes.mrr",
+            "procrustes.heldout.top1",
+            "procrustes.heldout.mrr",
+        ];
+        assert_eq!(unsent, retrievals);
     }
 
     fn close(a: f64, b: f64) -> bool {
@@ -241,6 +341,8 @@ mod tests {
             for (count, broken) in [(0, vec![]), (2, vec![]), (3, vec![1])] {
                 let helpers = Local::with_broken(count, broken);
                 let seen = RefCell::new(Vec::new());
+                // Each partial report with the steps begun when it came.
+                let partials = RefCell::new(Vec::new());
                 let got = now(compare_pooled(
                     &helpers,
                     (vx, vy),
@@ -248,10 +350,16 @@ mod tests {
                     params,
                     Some(&labels),
                     |s, _| seen.borrow_mut().push(s.to_owned()),
+                    |p| {
+                        partials
+                            .borrow_mut()
+                            .push((seen.borrow().len(), p.metrics()))
+                    },
                     || false,
                 ))
                 .unwrap();
                 assert_eq!(seen.into_inner(), steps);
+                partials_agree_with(&partials.into_inner(), &got.metrics());
                 // Exact counts and neighbour lists: equal; f64 sums: equal to rounding.
                 assert_eq!(got.overlap_per_item, one.overlap_per_item);
                 assert_eq!(got.absolute_retrieval, one.absolute_retrieval);
@@ -292,6 +400,7 @@ mod tests {
                 CompareParams::default(),
                 None,
                 |_, _| *steps.borrow_mut() += 1,
+                |_| {},
                 || *steps.borrow() >= cancel_after,
             ))
         };
@@ -306,9 +415,10 @@ mod tests {
         assert!(sends.values().all(|&times| times == 1), "{sends:?}");
         let kept = |h: &Local| h.keepers.borrow().iter().map(|k| k.count()).sum::<usize>();
         assert_eq!(kept(&keeping), 0);
-        // Stopped halfway (after the first space's neighbours): nothing stays kept either.
+        // Stopped halfway (after the first space's neighbours, at the fifth step): nothing stays
+        // kept either.
         let stopped = Local::keeping(2);
-        assert_eq!(run(&stopped, 3).unwrap_err(), Stopped::Cancelled);
+        assert_eq!(run(&stopped, 5).unwrap_err(), Stopped::Cancelled);
         assert_eq!(stopped.keepers.borrow().len(), 2);
         assert_eq!(kept(&stopped), 0);
     }
@@ -328,6 +438,7 @@ mod tests {
                 params,
                 labels,
                 |_, _| {},
+                |_| {},
                 || false,
             ))
         };
@@ -352,6 +463,7 @@ mod tests {
             params,
             None,
             |_, _| {},
+            |_| {},
             || false,
         ));
         assert!(matches!(bad, Err(Stopped::Failed(m)) if m.contains("anchors")));
@@ -364,7 +476,8 @@ mod tests {
         let v = MatView::new(&x, n, d).unwrap();
         let helpers = Local::new(1);
         let steps = RefCell::new(Vec::new());
-        // Cancelled once the neighbours of the second space are under way.
+        let jobs_when_cancelled = Cell::new(0);
+        // Cancelled once the neighbours of the second space are about to start.
         let got = now(compare_pooled(
             &helpers,
             (v, v),
@@ -372,11 +485,19 @@ mod tests {
             CompareParams::default(),
             None,
             |s, _| steps.borrow_mut().push(s.to_owned()),
-            || steps.borrow().len() >= 3,
+            |_| {},
+            || {
+                let stop = steps.borrow().len() >= 5;
+                if stop {
+                    jobs_when_cancelled.set(helpers.jobs.get());
+                }
+                stop
+            },
         ));
         assert_eq!(got.unwrap_err(), Stopped::Cancelled);
-        assert_eq!(steps.into_inner(), COMPARE_STEPS[..3].to_vec());
-        // CKA's three products and the kNN of the first space: one helper share each.
-        assert_eq!(helpers.jobs.get(), 4);
+        assert_eq!(steps.into_inner(), COMPARE_STEPS[..5].to_vec());
+        // The first space's kNN was the last kernel: nothing was sent after the cancel.
+        assert!(jobs_when_cancelled.get() > 0);
+        assert_eq!(helpers.jobs.get(), jobs_when_cancelled.get());
     }
 }

@@ -284,6 +284,10 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
                         params,
                         labels.as_deref(),
                         shown,
+                        |rows| {
+                            let (names, values) = rows.iter().cloned().unzip();
+                            post(scope, id, &Reply::Partial { names, values }, None);
+                        },
                         &cancelled,
                     )
                     .await

@@ -155,6 +155,7 @@ pub async fn compare_timed(
         CompareParams::default(),
         Some(&inp.labels),
         |step, _| marks.borrow_mut().push((step.to_owned(), clock())),
+        |_| {},
         || false,
     )
     .await;

@@ -115,7 +115,8 @@ pub struct LoadOutcome {
     pub warnings: Vec<String>,
 }
 
-/// What the worker answers. `Progress` may come any number of times before the final reply.
+/// What the worker answers. `Progress` (and a `Compare`'s `Partial`) may come any number of times
+/// before the final reply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Reply {
     Progress {
@@ -141,6 +142,12 @@ pub enum Reply {
         values: Vec<f64>,
     },
     Values {
+        values: Vec<f64>,
+    },
+    /// A `Compare`'s metrics known so far (interim, any number of times before `Metrics`):
+    /// named and ordered as there, the ones not computed yet left out.
+    Partial {
+        names: Vec<String>,
         values: Vec<f64>,
     },
     /// Named numbers, in order (`Compare`: the dotted keys of `rosetta compare --json`).

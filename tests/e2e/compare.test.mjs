@@ -121,7 +121,7 @@ test('shown anchors drive the relative metrics, and a new choice clears the stal
   await page.close();
 });
 
-test('a running comparison can be cancelled: no table, no alert, and the worker goes on serving', async () => {
+test('a running comparison shows its metrics as they come, can be cancelled (keeping them, no report, no alert), and the worker goes on serving', async () => {
   const { page, problems } = await openPage(env.browser, env.base);
   await waitForScatter(page, 1797);
   // Two spaces of 10,000 items: seconds of work, long enough to cancel mid-way.
@@ -138,16 +138,32 @@ test('a running comparison can be cancelled: no table, no alert, and the worker 
   assert.match(await phase.innerText(), /^[a-zA-Z ]+ · \d+ s$/);
   const share = await page.locator('[data-testid=compare-progress]').evaluate((e) => e.value);
   assert.ok(share > 0 && share < 1, `progress ${share}`);
+  // The O(N·D²) metrics are on screen before the O(N²) steps end (the rest come as they finish).
+  const note = page.locator('[data-testid=compare-partial-note]');
+  const early = ['cka_rbf', 'rsa', 'cka_linear', 'cka_debiased', 'relative.mean_cosine', 'procrustes.residual', 'procrustes.residual_optscale', 'procrustes.heldout.residual'];
+  const partialCells = () => page.locator('[data-testid^=partial-]').evaluateAll((els) => els.map((e) => e.dataset.testid.slice(8)));
+  const shown = await partialCells();
+  for (const key of early) assert.ok(shown.includes(key), `${key} not in ${shown}`);
+  assert.ok(!shown.includes('procrustes.mrr'), shown.join(' '));
+  assert.match(await note.innerText(), /^So far/);
+  const partialCka = await page.locator('[data-testid="partial-cka_linear"]').getAttribute('data-value');
   await page.locator('[data-testid=cancel-compare]').click();
   await page.locator('[data-testid=cancel-compare]').waitFor({ state: 'detached', timeout: 60000 });
   assert.equal(await phase.innerText(), '');
+  // What was computed stays, marked partial; there is no report to export.
+  assert.match(await note.innerText(), /^Partial/);
+  assert.ok((await partialCells()).length >= early.length);
+  assert.equal(await page.locator('[data-testid=export-compare]').count(), 0);
   assert.equal(await page.locator('[data-testid=run-compare]').isDisabled(), false);
   assert.equal(await page.locator('[data-testid=compare-table]').count(), 0);
   assert.equal(await page.locator('[data-testid=compare-progress]').count(), 0);
   assert.deepEqual(await alerts(page), []);
-  // The worker goes on serving: the next run finishes.
+  // The worker goes on serving: the next run finishes, its report replacing the partial table,
+  // with the values shown before.
   await page.locator('[data-testid=run-compare]').click();
   await page.locator('[data-testid=compare-table]').waitFor({ timeout: 180000 });
+  assert.equal(await page.locator('[data-testid=compare-partial]').count(), 0);
+  assert.equal(await page.locator('[data-testid="metric-cka_linear"]').getAttribute('data-value'), partialCka);
   assert.deepEqual(problems, []);
   await page.close();
 });

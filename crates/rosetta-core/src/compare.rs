@@ -6,7 +6,7 @@ use crate::cka::{linear_cka, LinearCka};
 use crate::error::CoreError;
 use crate::knn::{knn, Metric, Neighbors};
 use crate::matrix::{MatView, Matrix};
-use crate::procrustes::{procrustes_report, ProcrustesReport};
+use crate::procrustes::{procrustes_fits, ProcrustesReport};
 use crate::relative::{relative, RelativeParams, Similarity};
 use crate::retrieval::{mean_row_cosine, retrieval, Retrieval};
 use crate::rng::Rng;
@@ -69,42 +69,107 @@ impl CompareReport {
     /// Every numeric metric under the dotted name of its key in `rosetta compare --json`
     /// (`relative.x_to_y.mrr`, …), in the order of that output; absent metrics are left out.
     pub fn metrics(&self) -> Vec<(String, f64)> {
-        let mut out: Vec<(String, f64)> = vec![("cka_linear".into(), self.cka_linear)];
-        out.extend(self.cka_debiased.map(|v| ("cka_debiased".into(), v)));
-        out.push(("mutual_knn".into(), self.mutual_knn));
-        out.push(("jaccard_abs".into(), self.jaccard_abs));
+        PartialReport::from(self).metrics()
+    }
+}
+
+/// The metrics of a comparison as its parts become known (the page shows each as soon as it is
+/// computed): every field `None` until its part is done. [`PartialReport::metrics`] names them
+/// as [`CompareReport::metrics`] does, in the same order, leaving out what is not known yet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PartialReport {
+    pub cka: Option<LinearCka>,
+    /// (mutual kNN, kNN Jaccard) of the absolute spaces.
+    pub agreement: Option<(f64, f64)>,
+    pub absolute_retrieval: Option<Retrieval>,
+    pub relative_retrieval: Option<Retrieval>,
+    pub relative_jaccard: Option<f64>,
+    pub mean_cosine: Option<f64>,
+    /// Procrustes' residuals once it is fitted, before its retrievals: in-sample, with optimal
+    /// scale, held-out (given a split). Shown while [`Self::procrustes`] is `None`.
+    pub procrustes_residuals: Option<(f64, f64, Option<f64>)>,
+    pub procrustes: Option<ProcrustesReport>,
+    pub stitching: Option<StitchingReport>,
+}
+
+impl From<&CompareReport> for PartialReport {
+    fn from(r: &CompareReport) -> Self {
+        Self {
+            cka: Some(LinearCka {
+                cka: r.cka_linear,
+                debiased: r.cka_debiased,
+            }),
+            agreement: Some((r.mutual_knn, r.jaccard_abs)),
+            absolute_retrieval: r.absolute_retrieval.clone(),
+            relative_retrieval: Some(r.relative.retrieval.clone()),
+            relative_jaccard: Some(r.relative.jaccard),
+            mean_cosine: Some(r.relative.mean_cosine),
+            procrustes_residuals: None,
+            procrustes: Some(r.procrustes.clone()),
+            stitching: r.stitching.clone(),
+        }
+    }
+}
+
+impl PartialReport {
+    /// The known metrics, named and ordered as in [`CompareReport::metrics`].
+    pub fn metrics(&self) -> Vec<(String, f64)> {
+        let mut out: Vec<(String, f64)> = Vec::new();
+        let mut push = |name: &str, v: f64| out.push((name.to_owned(), v));
+        if let Some(c) = &self.cka {
+            push("cka_linear", c.cka);
+            if let Some(d) = c.debiased {
+                push("cka_debiased", d);
+            }
+        }
+        if let Some((mutual, jaccard)) = self.agreement {
+            push("mutual_knn", mutual);
+            push("jaccard_abs", jaccard);
+        }
         let mut scores = |prefix: &str, r: &Retrieval| {
             for (dir, s) in [("x_to_y", &r.x_to_y), ("y_to_x", &r.y_to_x)] {
                 for (name, v) in [("mrr", s.mrr), ("top1", s.top1), ("top5", s.top5)] {
-                    out.push((format!("{prefix}.{dir}.{name}"), v));
+                    push(&format!("{prefix}.{dir}.{name}"), v);
                 }
             }
         };
         if let Some(a) = &self.absolute_retrieval {
             scores("absolute", a);
         }
-        scores("relative", &self.relative.retrieval);
-        out.push(("relative.jaccard".into(), self.relative.jaccard));
-        out.push(("relative.mean_cosine".into(), self.relative.mean_cosine));
-        let p = &self.procrustes;
-        out.push(("procrustes.residual".into(), p.residual));
-        out.push(("procrustes.residual_optscale".into(), p.residual_optscale));
-        out.push(("procrustes.top1".into(), p.top1));
-        out.push(("procrustes.mrr".into(), p.mrr));
-        if let Some(h) = &p.heldout {
-            out.push(("procrustes.heldout.residual".into(), h.residual));
-            out.push(("procrustes.heldout.top1".into(), h.top1));
-            out.push(("procrustes.heldout.mrr".into(), h.mrr));
+        if let Some(r) = &self.relative_retrieval {
+            scores("relative", r);
+        }
+        if let Some(j) = self.relative_jaccard {
+            push("relative.jaccard", j);
+        }
+        if let Some(c) = self.mean_cosine {
+            push("relative.mean_cosine", c);
+        }
+        if let Some(p) = &self.procrustes {
+            push("procrustes.residual", p.residual);
+            push("procrustes.residual_optscale", p.residual_optscale);
+            push("procrustes.top1", p.top1);
+            push("procrustes.mrr", p.mrr);
+            if let Some(h) = &p.heldout {
+                push("procrustes.heldout.residual", h.residual);
+                push("procrustes.heldout.top1", h.top1);
+                push("procrustes.heldout.mrr", h.mrr);
+            }
+        } else if let Some((residual, optscale, heldout)) = self.procrustes_residuals {
+            push("procrustes.residual", residual);
+            push("procrustes.residual_optscale", optscale);
+            if let Some(h) = heldout {
+                push("procrustes.heldout.residual", h);
+            }
         }
         if let Some(s) = &self.stitching {
-            out.push(("stitching.a_to_b".into(), s.a_to_b));
-            out.push(("stitching.a_to_a".into(), s.a_to_a));
-            out.push(("stitching.b_to_b".into(), s.b_to_b));
-            out.push(("stitching.b_to_a".into(), s.b_to_a));
-            out.extend(
-                s.absolute_a_to_b
-                    .map(|v| ("stitching.absolute_a_to_b".into(), v)),
-            );
+            push("stitching.a_to_b", s.a_to_b);
+            push("stitching.a_to_a", s.a_to_a);
+            push("stitching.b_to_b", s.b_to_b);
+            push("stitching.b_to_a", s.b_to_a);
+            if let Some(v) = s.absolute_a_to_b {
+                push("stitching.absolute_a_to_b", v);
+            }
         }
         out
     }
@@ -133,14 +198,15 @@ impl CompareParams {
 }
 
 /// The steps of a comparison as `progress` names them, in order.
-pub const COMPARE_STEPS: [&str; 7] = [
+pub const COMPARE_STEPS: [&str; 8] = [
     "linear CKA",
+    "relative representations",
+    "Procrustes and stitching",
     "neighbours in the first space",
     "neighbours in the second space",
-    "relative representations",
+    "neighbours in the relative spaces",
     "relative retrieval",
-    "Procrustes",
-    "stitching",
+    "retrieval after Procrustes",
 ];
 
 /// Checks a comparison's inputs before any work: the same items, at least 4, one label per item.
@@ -244,29 +310,16 @@ pub fn compare(
         );
         step += 1;
     };
+    // The O(N·D²) parts first, then the O(N²) ones (the page shows each metric when it is known).
     next(progress);
     let cka = linear_cka(x, y)?;
-    next(progress);
-    let nx = knn(x, params.k, Metric::Cosine)?;
-    next(progress);
-    let ny = knn(y, params.k, Metric::Cosine)?;
-    let absolute_retrieval = if x.d() == y.d() {
-        Some(retrieval(x, y)?)
-    } else {
-        None
-    };
     next(progress);
     let rp = params.relative_params();
     let rx = relative(x, anchors, rp)?;
     let ry = relative(y, anchors, rp)?;
-    let rnx = knn(rx.view(), params.k, Metric::Cosine)?;
-    let rny = knn(ry.view(), params.k, Metric::Cosine)?;
-    next(progress);
-    let relative_retrieval = retrieval(rx.view(), ry.view())?;
     next(progress);
     let (train, test) = half_split(x.n(), params.seed);
-    let procrustes = procrustes_report(x, y, Some((&train, &test)))?;
-    next(progress);
+    let fits = procrustes_fits(x, y, Some((&train, &test)))?;
     let stitching = labels
         .map(|l| {
             let split = (&train[..], &test[..]);
@@ -280,6 +333,22 @@ pub fn compare(
             )
         })
         .transpose()?;
+    next(progress);
+    let nx = knn(x, params.k, Metric::Cosine)?;
+    next(progress);
+    let ny = knn(y, params.k, Metric::Cosine)?;
+    let absolute_retrieval = if x.d() == y.d() {
+        Some(retrieval(x, y)?)
+    } else {
+        None
+    };
+    next(progress);
+    let rnx = knn(rx.view(), params.k, Metric::Cosine)?;
+    let rny = knn(ry.view(), params.k, Metric::Cosine)?;
+    next(progress);
+    let relative_retrieval = retrieval(rx.view(), ry.view())?;
+    next(progress);
+    let procrustes = fits.report(x, y)?;
     let parts = CompareParts {
         cka,
         nx,

@@ -208,10 +208,7 @@ pub fn procrustes_report(
     y: MatView<'_>,
     split: Option<(&[usize], &[usize])>,
 ) -> Result<ProcrustesReport, CoreError> {
-    let aligned = procrustes_alignments(x, y, split)?;
-    let in_sample = aligned_retrieval(aligned.in_sample())?;
-    let heldout = aligned.heldout().map(aligned_retrieval).transpose()?;
-    Ok(aligned.report(in_sample, heldout))
+    procrustes_fits(x, y, split)?.report(x, y)
 }
 
 /// The fits behind a [`ProcrustesReport`] with the aligned pairs their retrievals score, so that
@@ -232,7 +229,18 @@ pub fn procrustes_alignments(
     y: MatView<'_>,
     split: Option<(&[usize], &[usize])>,
 ) -> Result<ProcrustesAlignments, CoreError> {
+    Ok(procrustes_fits(x, y, split)?.align(x, y))
+}
+
+/// The fits of [`procrustes_alignments`] without the aligned rows: their residuals are known
+/// here, before any retrieval. O(N·Dx·Dy + d³).
+pub fn procrustes_fits(
+    x: MatView<'_>,
+    y: MatView<'_>,
+    split: Option<(&[usize], &[usize])>,
+) -> Result<ProcrustesFits, CoreError> {
     check_procrustes(x, y)?;
+    let split_rows = split.map(|(_, test)| test.to_vec());
     let split = HeldOutSplit::new(x, y, split);
     let heldout = match &split {
         Some(h) => {
@@ -253,8 +261,58 @@ pub fn procrustes_alignments(
         .and_then(|(f, _, h, [train, test])| h.cross_of_all((&mx, &my), (f, train), test))
         .unwrap_or_else(|| centred_cross(x, &mx, y, &my, Precision::F64));
     let fit = ProcrustesFit::from_cross((x, mx), (y, my), &cross)?;
-    let heldout = heldout.as_ref().map(|(f, r, h, _)| (f, *r, *h));
-    Ok(ProcrustesAlignments::new((x, y), fit, heldout))
+    let heldout = heldout
+        .zip(split_rows)
+        .map(|((f, r, _, _), test)| (f, r, test));
+    Ok(ProcrustesFits { fit, heldout })
+}
+
+/// Procrustes fitted on every item and, given a split, on its training items: what
+/// [`ProcrustesAlignments`] aligns, kept without aligned rows (O(d²) memory) while other work
+/// runs.
+#[derive(Debug, Clone)]
+pub struct ProcrustesFits {
+    pub fit: ProcrustesFit,
+    /// Fitted on the training items: the fit, its residual on the test items, the test items.
+    pub heldout: Option<(ProcrustesFit, f64, Vec<usize>)>,
+}
+
+impl ProcrustesFits {
+    /// (in-sample residual, with optimal scale, held-out residual): the report's residuals.
+    pub fn residuals(&self) -> (f64, f64, Option<f64>) {
+        (
+            self.fit.residual(),
+            self.fit.residual_optscale(),
+            self.heldout.as_ref().map(|(_, r, _)| *r),
+        )
+    }
+
+    /// The test items of the held-out split, gathered: (X, Y).
+    pub fn test_rows(&self, x: MatView<'_>, y: MatView<'_>) -> Option<(Matrix, Matrix)> {
+        let (_, _, test) = self.heldout.as_ref()?;
+        Some((x.gather(test), y.gather(test)))
+    }
+
+    /// The report: the aligned pairs' retrievals, in this thread. O(N²·d).
+    pub fn report(self, x: MatView<'_>, y: MatView<'_>) -> Result<ProcrustesReport, CoreError> {
+        let aligned = self.align(x, y);
+        let in_sample = aligned_retrieval(aligned.in_sample())?;
+        let heldout = aligned.heldout().map(aligned_retrieval).transpose()?;
+        Ok(aligned.report(in_sample, heldout))
+    }
+
+    /// The aligned pairs, in this thread. O(N·d²).
+    pub fn align(self, x: MatView<'_>, y: MatView<'_>) -> ProcrustesAlignments {
+        let ax = self.fit.align_x(x);
+        let test = self.test_rows(x, y);
+        let heldout = match (&self.heldout, &test) {
+            (Some((f, residual, _)), Some((xs, ys))) => {
+                Some((f, *residual, ys.view(), f.align_x(xs.view())))
+            }
+            _ => None,
+        };
+        ProcrustesAlignments::from_aligned((ax, y), self.fit, heldout)
+    }
 }
 
 /// The items of a held-out split gathered into their own spaces: X and Y on `train`, on `test`.
@@ -355,33 +413,17 @@ fn is_partition(n: usize, train: &[usize], test: &[usize]) -> bool {
 }
 
 impl ProcrustesAlignments {
-    /// The aligned pairs of `fit` (on every item of `x`, `y`) and, given the held-out split's
-    /// fit and its residual on the test items, of the test items. O(N·d²).
-    pub fn new(
-        (x, y): (MatView<'_>, MatView<'_>),
-        fit: ProcrustesFit,
-        heldout: Option<(&ProcrustesFit, f64, &HeldOutSplit)>,
-    ) -> Self {
-        let ax = fit.align_x(x);
-        let heldout = heldout.map(|(f, residual, split)| {
-            let ax_test = f.align_x(split.test().0);
-            (f, residual, split, ax_test)
-        });
-        Self::from_aligned((ax, y), fit, heldout)
-    }
-
-    /// [`Self::new`] from aligned rows computed elsewhere (a pool's shares): `ax` =
-    /// `fit.align_x(x)` and, with the split, the held-out fit's `align_x` of the test items.
-    /// O(N·d).
+    /// The alignments from aligned rows (computed here or in a pool's shares): `ax` =
+    /// `fit.align_x(x)` and, with the split, the held-out fit `f` with its residual, the test
+    /// items' Y and `f.align_x` of their X. O(N·d).
     pub fn from_aligned(
         (ax, y): (Matrix, MatView<'_>),
         fit: ProcrustesFit,
-        heldout: Option<(&ProcrustesFit, f64, &HeldOutSplit, Matrix)>,
+        heldout: Option<(&ProcrustesFit, f64, MatView<'_>, Matrix)>,
     ) -> Self {
         let in_sample = (ax, fit.normalize_y(y));
-        let heldout = heldout.map(|(f, residual, split, ax_test)| {
-            (residual, ax_test, f.normalize_y(split.test().1))
-        });
+        let heldout = heldout
+            .map(|(f, residual, y_test, ax_test)| (residual, ax_test, f.normalize_y(y_test)));
         Self {
             fit,
             in_sample,

@@ -12,7 +12,8 @@ mod products;
 mod rows;
 
 pub use products::{
-    cka_matrix, cross, gram, linear_cka_pooled, pca_fit, procrustes_pooled, stitching_pooled,
+    cka_matrix, cross, gram, linear_cka_pooled, pca_fit, procrustes_aligned_pooled,
+    procrustes_fits_pooled, stitching_pooled,
 };
 pub use rows::{knn_rows, project_rows, relative_rows, retrieval_rows, retrieval_x_to_y_rows};
 

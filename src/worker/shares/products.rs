@@ -7,7 +7,7 @@ use rosetta_core::cka::{
 use rosetta_core::linalg::{centred_cross, BLOCK_ROWS};
 use rosetta_core::pca::gram_share;
 use rosetta_core::procrustes::{
-    check_procrustes, HeldOutSplit, ProcrustesAlignments, ProcrustesFit,
+    check_procrustes, HeldOutSplit, ProcrustesAlignments, ProcrustesFit, ProcrustesFits,
 };
 use rosetta_core::stitching::{StitchingReport, StitchingSplit};
 use rosetta_core::{CoreError, MatView, Matrix, Pca, PcaParams};
@@ -187,17 +187,17 @@ async fn procrustes_fit(
     Ok((fit, c))
 }
 
-/// `procrustes_alignments(x, y, split)` with the fits' cross products (the training items, the
-/// test items against the training fit, and all items unless those two make it:
-/// [`HeldOutSplit::cross_of_all`]) summed over row shares; the SVDs and the aligned rows are
-/// computed here.
-pub async fn procrustes_pooled(
+/// `procrustes_fits(x, y, split)` with the fits' cross products (the training items, the test
+/// items against the training fit, and all items unless those two make it:
+/// [`HeldOutSplit::cross_of_all`]) summed over row shares; the SVDs are computed here.
+pub async fn procrustes_fits_pooled(
     helpers: &impl Helpers,
     x: MatView<'_>,
     y: MatView<'_>,
     split: Option<(&[usize], &[usize])>,
-) -> Result<ProcrustesAlignments, String> {
+) -> Result<ProcrustesFits, String> {
     check_procrustes(x, y).map_err(|e| e.to_string())?;
+    let test_rows = split.map(|(_, test)| test.to_vec());
     let split = HeldOutSplit::new(x, y, split);
     let heldout = match &split {
         Some(h) => {
@@ -218,13 +218,35 @@ pub async fn procrustes_pooled(
         None => cross(helpers, (x, &mx), (y, &my), true).await?,
     };
     let fit = ProcrustesFit::from_cross((x, mx), (y, my), &whole).map_err(|e| e.to_string())?;
-    // The aligned rows (an N × Dx × d product each) in shares too.
-    let ax = aligned(helpers, &fit, x).await?;
-    let heldout = match heldout.as_ref() {
-        Some((f, r, h, _)) => Some((f, *r, *h, aligned(helpers, f, h.test().0).await?)),
-        None => None,
+    let heldout = heldout
+        .zip(test_rows)
+        .map(|((f, residual, _, _), test)| (f, residual, test));
+    Ok(ProcrustesFits { fit, heldout })
+}
+
+/// `fits.align(x, y)` with the aligned rows (an N × Dx × d product each) in shares.
+pub async fn procrustes_aligned_pooled(
+    helpers: &impl Helpers,
+    fits: ProcrustesFits,
+    x: MatView<'_>,
+    y: MatView<'_>,
+) -> Result<ProcrustesAlignments, String> {
+    let ax = aligned(helpers, &fits.fit, x).await?;
+    let test = fits.test_rows(x, y);
+    let heldout = match (&fits.heldout, &test) {
+        (Some((f, residual, _)), Some((xs, ys))) => Some((
+            f,
+            *residual,
+            ys.view(),
+            aligned(helpers, f, xs.view()).await?,
+        )),
+        _ => None,
     };
-    Ok(ProcrustesAlignments::from_aligned((ax, y), fit, heldout))
+    Ok(ProcrustesAlignments::from_aligned(
+        (ax, y),
+        fits.fit,
+        heldout,
+    ))
 }
 
 /// `fit.align_x(rows)` in shares.
@@ -369,7 +391,8 @@ mod tests {
             let got = now(linear_cka_pooled(&helpers, x, y)).unwrap();
             assert!(close(got.cka, cka.cka), "{} vs {}", got.cka, cka.cka);
             assert!(close(got.debiased.unwrap(), cka.debiased.unwrap()));
-            let pooled = now(procrustes_pooled(&helpers, x, y, split)).unwrap();
+            let fits = now(procrustes_fits_pooled(&helpers, x, y, split)).unwrap();
+            let pooled = now(procrustes_aligned_pooled(&helpers, fits, x, y)).unwrap();
             let (rep, ax, hx) = scores(&pooled);
             assert!(close(rep.residual, want.residual), "{rep:?} vs {want:?}");
             assert!(close(rep.residual_optscale, want.residual_optscale));
@@ -426,7 +449,7 @@ mod tests {
         .is_err());
         let short = MatView::new(&b[..30], 10, 3).unwrap();
         assert!(now(linear_cka_pooled(&helpers, x, short)).is_err());
-        assert!(now(procrustes_pooled(&helpers, x, short, None)).is_err());
+        assert!(now(procrustes_fits_pooled(&helpers, x, short, None)).is_err());
         assert_eq!(helpers.jobs.get(), 0);
     }
 }

@@ -8,8 +8,8 @@ use rosetta_core::agreement::{jaccard, mutual_knn};
 use rosetta_core::anchors::{check_indices, select_anchors, AnchorParams, AnchorStrategy};
 use rosetta_core::cka::{rbf_cka, RbfParams};
 use rosetta_core::compare::{
-    check_compare_inputs, half_split, CompareParams, CompareParts, CompareReport, PartialReport,
-    COMPARE_STEPS,
+    check_compare_inputs, compare_step_starts, half_split, CompareParams, CompareParts,
+    CompareReport, PartialReport, COMPARE_STEPS,
 };
 use rosetta_core::retrieval::mean_row_cosine;
 use rosetta_core::rsa::rsa;
@@ -65,8 +65,9 @@ pub async fn compare_pooled(
             Ok(())
         }
     };
+    let starts = compare_step_starts(x.n(), x.d(), y.d(), anchors.len());
     let step = |i: usize| {
-        progress(COMPARE_STEPS[i], i as f64 / COMPARE_STEPS.len() as f64);
+        progress(COMPARE_STEPS[i], starts[i]);
         go()
     };
     let mut partial = PartialReport::default();

@@ -209,6 +209,38 @@ pub const COMPARE_STEPS: [&str; 8] = [
     "retrieval after Procrustes",
 ];
 
+/// The share of a comparison's work done when each of [`COMPARE_STEPS`] begins (0 for the
+/// first, rising, below 1), for a progress bar that moves with the time: the steps' multiply-adds
+/// (N items, dims `dx`, `dy`, `anchors` anchors), the O(N·D²) steps' f64 and f32 products weighted
+/// ×4 against the O(N²) steps' i8 ones (their rates in the tab: ~1–2·10¹⁰ against ~6–7·10¹⁰ per
+/// second, BENCHMARKS.md).
+pub fn compare_step_starts(n: usize, dx: usize, dy: usize, anchors: usize) -> [f64; 8] {
+    let (n, dx, dy, k) = (n as f64, dx as f64, dy as f64, anchors as f64);
+    let dense = 4.0;
+    let same_dims = if dx == dy { n * n * dx } else { 0.0 };
+    let work = [
+        // Two Grams and a cross product.
+        dense * n * (dx * dx + dy * dy + dx * dy),
+        dense * n * (dx + dy) * k,
+        // Procrustes' cross products (train, test) and the stitching probes' Grams.
+        dense * n * (2.0 * dx * dy + 2.0 * k * k),
+        n * n * dx / 2.0,
+        n * n * dy / 2.0 + same_dims,
+        n * n * k,
+        n * n * k,
+        // In-sample and held-out (a quarter) retrievals after alignment.
+        1.25 * n * n * dx.max(dy),
+    ];
+    let total: f64 = work.iter().sum();
+    let mut starts = [0.0; 8];
+    let mut done = 0.0;
+    for (start, w) in starts.iter_mut().zip(work) {
+        *start = if total > 0.0 { done / total } else { 0.0 };
+        done += w;
+    }
+    starts
+}
+
 /// Checks a comparison's inputs before any work: the same items, at least 4, one label per item.
 pub fn check_compare_inputs(
     x: MatView<'_>,
@@ -302,12 +334,10 @@ pub fn compare(
     progress: &mut dyn FnMut(&str, f64),
 ) -> Result<CompareReport, CoreError> {
     check_compare_inputs(x, y, labels)?;
+    let starts = compare_step_starts(x.n(), x.d(), y.d(), anchors.len());
     let mut step = 0;
     let mut next = |progress: &mut dyn FnMut(&str, f64)| {
-        progress(
-            COMPARE_STEPS[step],
-            step as f64 / COMPARE_STEPS.len() as f64,
-        );
+        progress(COMPARE_STEPS[step], starts[step]);
         step += 1;
     };
     // The O(N·D²) parts first, then the O(N²) ones (the page shows each metric when it is known).
@@ -420,5 +450,22 @@ mod tests {
         let mut all: Vec<usize> = a.iter().chain(&b).copied().collect();
         all.sort_unstable();
         assert_eq!(all, (0..11).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn step_starts_rise_from_zero_below_one_with_the_work() {
+        let starts = compare_step_starts(20_000, 384, 384, 384);
+        assert_eq!(starts[0], 0.0);
+        assert!(starts.windows(2).all(|w| w[0] < w[1]) && starts[7] < 1.0);
+        // As the tab's times went (BENCHMARKS.md, twenty-first session: the steps began at 0,
+        // 3, 5, 13, 23, 46, 62 and 81 % of the 13.5 s), within a few points.
+        let measured = [0.0, 0.030, 0.052, 0.132, 0.232, 0.460, 0.624, 0.812];
+        for (s, m) in starts.iter().zip(measured) {
+            assert!((s - m).abs() < 0.04, "{starts:?}");
+        }
+        // Differing dims: no absolute retrieval.
+        let other = compare_step_starts(20_000, 384, 768, 384);
+        assert!(other.windows(2).all(|w| w[0] < w[1]));
+        assert!(compare_step_starts(0, 0, 0, 0).iter().all(|&s| s == 0.0));
     }
 }

@@ -323,13 +323,24 @@ mod tests {
     fn pooled_compare_equals_the_one_thread_compare() {
         let (n, d) = (900, 6);
         let (x, y) = noisy_pair(n, d, 0.3, 4);
+        // Y with three more columns (products of its own): dims differ, no absolute retrieval.
+        let wide: Vec<f32> = y
+            .chunks(d)
+            .flat_map(|r| {
+                r.iter()
+                    .copied()
+                    .chain([r[0] * r[1], r[2] * r[3], r[4] * r[5]])
+            })
+            .collect();
         let labels: Vec<String> = (0..n).map(|i| format!("c{}", i % 3)).collect();
-        let (vx, vy) = (
-            MatView::new(&x, n, d).unwrap(),
-            MatView::new(&y, n, d).unwrap(),
-        );
+        let vx = MatView::new(&x, n, d).unwrap();
         let anchors: Vec<usize> = (0..n).step_by(60).collect();
-        for center in [false, true] {
+        let cases = [
+            (false, MatView::new(&y, n, d).unwrap()),
+            (true, MatView::new(&y, n, d).unwrap()),
+            (false, MatView::new(&wide, n, d + 3).unwrap()),
+        ];
+        for (center, vy) in cases {
             let params = CompareParams {
                 center,
                 ..CompareParams::default()
@@ -364,6 +375,7 @@ mod tests {
                 // Exact counts and neighbour lists: equal; f64 sums: equal to rounding.
                 assert_eq!(got.overlap_per_item, one.overlap_per_item);
                 assert_eq!(got.absolute_retrieval, one.absolute_retrieval);
+                assert_eq!(got.absolute_retrieval.is_some(), vy.d() == d);
                 assert_eq!(got.relative.retrieval, one.relative.retrieval);
                 assert_eq!(got.stitching, one.stitching);
                 for (a, b) in [

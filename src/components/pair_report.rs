@@ -148,6 +148,10 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
             }
         }
     };
+    // Counts changes of the pair, the centring and the anchors: a comparison's replies are shown
+    // only while it is the count they were asked at (a cancelled run's last partial metrics can
+    // arrive after the change, before the worker notices the cancel).
+    let inputs = StoredValue::new(0u32);
     // A new pair (or new anchors) makes the shown numbers stale and a running comparison moot.
     Effect::new({
         let stop = stop.clone();
@@ -156,6 +160,7 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
             b.track();
             center.track();
             state.anchors.track();
+            inputs.update_value(|g| *g = g.wrapping_add(1));
             metrics.set(None);
             interim.set(Vec::new());
             stop();
@@ -181,6 +186,8 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
         };
         metrics.set(None);
         interim.set(Vec::new());
+        let asked = inputs.get_value();
+        let current = move || inputs.get_value() == asked;
         phase.set(Some(("starting".into(), 0.0)));
         started_ms.set(Some(js_sys::Date::now()));
         elapsed_s.set(0);
@@ -193,7 +200,7 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
                 let share = if *total > 0.0 { done / total } else { 0.0 };
                 phase.set(Some((p.clone(), share)));
             }
-            Reply::Partial { names, values } => {
+            Reply::Partial { names, values } if current() => {
                 interim.set(names.iter().cloned().zip(values.iter().copied()).collect());
             }
             _ => {}
@@ -214,6 +221,10 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
             running.set(None);
             phase.set(None);
             started_ms.set(None);
+            if !current() {
+                // Asked for inputs no longer shown: whatever it answers is stale.
+                return;
+            }
             match answer.map(|r| r.reply) {
                 Ok(Reply::Metrics { names, values }) => {
                     computed_on.set(on);

@@ -167,3 +167,25 @@ test('a running comparison shows its metrics as they come, can be cancelled (kee
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('changing the centring mid-run cancels the comparison and shows none of its late metrics', async () => {
+  const { page, problems } = await openPage(env.browser, env.base);
+  await waitForScatter(page, 1797);
+  await dropFiles(page, [
+    { name: 'big-a.npy', bytes: npyF32(10000, 64) },
+    { name: 'big-b.npy', bytes: npyF32(10000, 64, (r, c) => Math.sin(r * 0.07 + c * 0.3) + (r % 7)) },
+  ]);
+  await waitForScatter(page, 10000, 60000);
+  await page.locator('[data-testid=compare-with]').selectOption({ label: 'big-b.npy' });
+  await page.locator('[data-testid=run-compare]').click();
+  // Mid-kernel (the second space's neighbours): the worker sees the cancel only after it, having
+  // sent the neighbour agreement it makes possible on the way.
+  await page.waitForFunction(() => /neighbours in the second/.test(document.querySelector('[data-testid=compare-phase]')?.textContent ?? ''), null, { timeout: 60000 });
+  await page.locator('[data-testid=compare-center]').check();
+  await page.locator('[data-testid=cancel-compare]').waitFor({ state: 'detached', timeout: 60000 });
+  assert.equal(await page.locator('[data-testid=compare-partial]').count(), 0);
+  assert.equal(await page.locator('[data-testid=compare-table]').count(), 0);
+  assert.deepEqual(await alerts(page), []);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

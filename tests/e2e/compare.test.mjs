@@ -121,17 +121,23 @@ test('shown anchors drive the relative metrics, and a new choice clears the stal
   await page.close();
 });
 
-test('a running comparison shows its metrics as they come, can be cancelled (keeping them, no report, no alert), and the worker goes on serving', async () => {
+/** The demo page with two dropped spaces of 10,000 items (the second's values from `second(row,
+ * column)`): seconds of work, long enough to act mid-way. Their full comparison started. */
+async function startBigComparison(second) {
   const { page, problems } = await openPage(env.browser, env.base);
   await waitForScatter(page, 1797);
-  // Two spaces of 10,000 items: seconds of work, long enough to cancel mid-way.
   await dropFiles(page, [
     { name: 'big-a.npy', bytes: npyF32(10000, 64) },
-    { name: 'big-b.npy', bytes: npyF32(10000, 64, (r, c) => Math.cos(r * 0.11 + c * 0.7) + (r % 5)) },
+    { name: 'big-b.npy', bytes: npyF32(10000, 64, second) },
   ]);
   await waitForScatter(page, 10000, 60000);
   await page.locator('[data-testid=compare-with]').selectOption({ label: 'big-b.npy' });
   await page.locator('[data-testid=run-compare]').click();
+  return { page, problems };
+}
+
+test('a running comparison shows its metrics as they come, can be cancelled (keeping them, no report, no alert), and the worker goes on serving', async () => {
+  const { page, problems } = await startBigComparison((r, c) => Math.cos(r * 0.11 + c * 0.7) + (r % 5));
   const phase = page.locator('[data-testid=compare-phase]');
   await page.waitForFunction(() => /neighbours/.test(document.querySelector('[data-testid=compare-phase]')?.textContent ?? ''), null, { timeout: 60000 });
   // The step, the seconds so far, and a bar of the share done.
@@ -169,15 +175,7 @@ test('a running comparison shows its metrics as they come, can be cancelled (kee
 });
 
 test('changing the centring mid-run cancels the comparison and shows none of its late metrics', async () => {
-  const { page, problems } = await openPage(env.browser, env.base);
-  await waitForScatter(page, 1797);
-  await dropFiles(page, [
-    { name: 'big-a.npy', bytes: npyF32(10000, 64) },
-    { name: 'big-b.npy', bytes: npyF32(10000, 64, (r, c) => Math.sin(r * 0.07 + c * 0.3) + (r % 7)) },
-  ]);
-  await waitForScatter(page, 10000, 60000);
-  await page.locator('[data-testid=compare-with]').selectOption({ label: 'big-b.npy' });
-  await page.locator('[data-testid=run-compare]').click();
+  const { page, problems } = await startBigComparison((r, c) => Math.sin(r * 0.07 + c * 0.3) + (r % 7));
   // Mid-kernel (the second space's neighbours): the worker sees the cancel only after it, having
   // sent the neighbour agreement it makes possible on the way.
   await page.waitForFunction(() => /neighbours in the second/.test(document.querySelector('[data-testid=compare-phase]')?.textContent ?? ''), null, { timeout: 60000 });

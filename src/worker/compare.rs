@@ -3,22 +3,24 @@
 //! worker and the helpers. The same steps as `rosetta_core::compare::compare` (the CLI's
 //! one-thread path); `CompareParts::finish` makes the report of both.
 
+use std::cell::RefCell;
+use std::future::Future;
+
 use futures_util::future::join;
 use rosetta_core::agreement::{jaccard, mutual_knn};
 use rosetta_core::anchors::{check_indices, select_anchors, AnchorParams, AnchorStrategy};
-use rosetta_core::cka::{rbf_cka, RbfParams};
+use rosetta_core::cka::RbfParams;
 use rosetta_core::compare::{
     check_compare_inputs, compare_step_starts, half_split, CompareParams, CompareParts,
     CompareReport, PartialReport, COMPARE_STEPS,
 };
 use rosetta_core::retrieval::mean_row_cosine;
-use rosetta_core::rsa::rsa;
 use rosetta_core::{MatView, Matrix, Metric};
 
 use super::jobs::{Forgetting, Helpers};
 use super::shares::{
     knn_rows, linear_cka_pooled, procrustes_aligned_pooled, procrustes_fits_pooled, relative_rows,
-    retrieval_rows, retrieval_x_to_y_rows, stitching_pooled,
+    retrieval_rows, retrieval_x_to_y_rows, stitching_pooled, subsample_metrics_pooled,
 };
 
 /// Why a comparison did not finish.
@@ -44,8 +46,10 @@ fn failed(e: rosetta_core::CoreError) -> Stopped {
 /// metrics become known (the O(N·D²) ones — CKA, the relative rows' mean cosine, Procrustes'
 /// residuals, stitching — come first, within seconds; then each O(N²) step's); `cancelled()` is
 /// asked before each kernel (a kernel runs to its end; a Procrustes fit cancelled waits for the
-/// stitching part running beside it). O(N²·(Dx + Dy + K)) multiply-adds, split among the workers.
-#[allow(clippy::too_many_arguments)] // reason: the comparison's inputs and its three callbacks
+/// stitching part running beside it). `beside` is the caller's own work (the page's subsample
+/// metrics), run after the O(N·D²) steps, before the first kNN, so that it delays none of their
+/// metrics. O(N²·(Dx + Dy + K)) multiply-adds, split among the workers.
+#[allow(clippy::too_many_arguments)] // reason: the comparison's inputs, its three callbacks and the caller's work
 pub async fn compare_pooled(
     helpers: &impl Helpers,
     (x, y): (MatView<'_>, MatView<'_>),
@@ -55,6 +59,7 @@ pub async fn compare_pooled(
     progress: impl Fn(&str, f64),
     found: impl Fn(&PartialReport),
     cancelled: impl Fn() -> bool,
+    beside: impl Future<Output = Result<(), Stopped>>,
 ) -> Result<CompareReport, Stopped> {
     let text = failed;
     check_compare_inputs(x, y, labels).map_err(text)?;
@@ -107,6 +112,9 @@ pub async fn compare_pooled(
     partial.procrustes_residuals = Some(fits.residuals());
     partial.stitching.clone_from(&stitching);
     found(&partial);
+    // Alone: run beside the fits, its serial work left the helpers idle and delayed the
+    // residuals by more than its own time (measured in the tab).
+    beside.await?;
     step(3)?;
     // Helpers keep the rows that two kernels send (each space's kNN, then the retrieval between
     // them) and drop them once these are done (or when this returns early).
@@ -174,11 +182,16 @@ pub async fn compare_pooled(
     Ok(report)
 }
 
+/// Metrics by name.
+type Rows = Vec<(String, f64)>;
+
 /// What the page's pair report shows: `compare_pooled`'s metrics plus RBF CKA and RSA on
 /// subsamples (as `rosetta compare` prints them), with the CLI's default anchors when `anchors`
-/// is empty (max(dims) random, seed 0). Inputs and anchor rows are checked first; the
-/// subsamples' metrics come next (~0.5 s in a tab for 20,000 items, in this worker), then the
-/// comparison's. `found(rows)` is told every metric known so far, in the final order.
+/// is empty (max(dims) random, seed 0). Inputs and anchor rows are checked first. The
+/// subsamples' metrics (~0.7 s in a tab for 20,000 items, one space per worker) come after the
+/// comparison's O(N·D²) ones (CKA, mean cosine, Procrustes' residuals, stitching), before its
+/// O(N²) ones. `found(rows)` is told every metric known
+/// so far, in the final order.
 #[allow(clippy::too_many_arguments)] // reason: the comparison's inputs and its three callbacks
 pub async fn full_report(
     helpers: &impl Helpers,
@@ -204,25 +217,28 @@ pub async fn full_report(
         check_indices(&anchors, x.n).map_err(|e| Stopped::Failed(format!("anchors: {e}")))?;
         anchors
     };
-    progress("RBF CKA and RSA (subsamples)", 0.0);
-    let rbf = RbfParams {
-        seed: params.seed,
-        ..RbfParams::default()
+    // The comparison's latest metrics and the subsamples' (once known): each `found` shows both.
+    let known = RefCell::new((Vec::new(), Vec::new()));
+    let tell = |known: &(Rows, Rows)| {
+        let mut rows = known.0.clone();
+        rows.extend(known.1.iter().cloned());
+        found(&rows);
     };
-    let subsamples = vec![
-        (
-            "cka_rbf".to_owned(),
-            rbf_cka(pair.0, pair.1, rbf).map_err(text)?,
-        ),
-        (
-            "rsa".to_owned(),
-            rsa(pair.0, pair.1, 1000, params.seed).map_err(text)?,
-        ),
-    ];
-    found(&subsamples);
-    let with_subsamples = |mut rows: Vec<(String, f64)>| {
-        rows.extend(subsamples.iter().cloned());
-        rows
+    let subsamples = async {
+        if cancelled() {
+            return Err(Stopped::Cancelled);
+        }
+        let rbf = RbfParams {
+            seed: params.seed,
+            ..RbfParams::default()
+        };
+        let (cka_rbf, rsa) =
+            subsample_metrics_pooled(helpers, pair, rbf, 1000, params.seed).await?;
+        let rows = vec![("cka_rbf".to_owned(), cka_rbf), ("rsa".to_owned(), rsa)];
+        let mut known = known.borrow_mut();
+        known.1 = rows;
+        tell(&known);
+        Ok(())
     };
     let report = compare_pooled(
         helpers,
@@ -231,11 +247,20 @@ pub async fn full_report(
         params,
         labels,
         &progress,
-        |p| found(&with_subsamples(p.metrics())),
-        cancelled,
+        |p| {
+            let mut known = known.borrow_mut();
+            known.0 = p.metrics();
+            tell(&known);
+        },
+        &cancelled,
+        subsamples,
     )
     .await?;
-    Ok(with_subsamples(report.metrics()))
+    let mut known = known.into_inner();
+    known.0 = report.metrics();
+    let (mut rows, subsamples) = known;
+    rows.extend(subsamples);
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -368,6 +393,7 @@ mod tests {
                             .push((seen.borrow().len(), p.metrics()))
                     },
                     || false,
+                    std::future::ready(Ok(())),
                 ))
                 .unwrap();
                 assert_eq!(seen.into_inner(), steps);
@@ -415,6 +441,7 @@ mod tests {
                 |_, _| *steps.borrow_mut() += 1,
                 |_| {},
                 || *steps.borrow() >= cancel_after,
+                std::future::ready(Ok(())),
             ))
         };
         let (plain, keeping) = (Local::new(2), Local::keeping(2));
@@ -437,6 +464,55 @@ mod tests {
     }
 
     #[test]
+    fn the_page_report_shows_the_subsamples_after_the_dense_metrics_and_before_any_knn() {
+        let (n, d) = (900, 6);
+        let (x, y) = noisy_pair(n, d, 0.3, 5);
+        let (mx, my) = (Matrix { data: x, n, d }, Matrix { data: y, n, d });
+        let labels: Vec<String> = (0..n).map(|i| format!("c{}", i % 3)).collect();
+        let seen = RefCell::new(0);
+        let partials = RefCell::new(Vec::new());
+        let last = now(full_report(
+            &Local::with_broken(2, vec![]),
+            (&mx, &my),
+            (0..n).step_by(45).collect(),
+            CompareParams::default(),
+            Some(&labels),
+            |_, _| *seen.borrow_mut() += 1,
+            |rows| partials.borrow_mut().push((*seen.borrow(), rows.to_vec())),
+            || false,
+        ))
+        .unwrap();
+        let partials = partials.into_inner();
+        partials_agree_with(&partials, &last);
+        let names = |rows: &[(String, f64)]| -> Vec<String> {
+            rows.iter().map(|(n, _)| n.clone()).collect()
+        };
+        let first = names(&partials[0].1);
+        assert_eq!(first, ["cka_linear", "cka_debiased"]);
+        let first_knn = 1 + COMPARE_STEPS
+            .iter()
+            .position(|s| s.starts_with("neighbours"))
+            .unwrap();
+        let early = partials.iter().rev().find(|(s, _)| *s < first_knn).unwrap();
+        for name in ["cka_rbf", "rsa"] {
+            assert!(names(&early.1).iter().any(|n| n == name), "{name}");
+        }
+        // They delay none of the comparison's O(N·D²) metrics.
+        let with_rbf = partials
+            .iter()
+            .find(|(_, rows)| names(rows).iter().any(|n| n == "cka_rbf"))
+            .unwrap();
+        for name in [
+            "procrustes.residual",
+            "stitching.a_to_b",
+            "relative.mean_cosine",
+        ] {
+            assert!(names(&with_rbf.1).iter().any(|n| n == name), "{name}");
+        }
+        assert_eq!(names(&last)[last.len() - 2..], ["cka_rbf", "rsa"]);
+    }
+
+    #[test]
     fn pooled_compare_refuses_bad_inputs_before_any_work() {
         let x = data(10, 3);
         let v = MatView::new(&x, 10, 3).unwrap();
@@ -453,6 +529,7 @@ mod tests {
                 |_, _| {},
                 |_| {},
                 || false,
+                std::future::ready(Ok(())),
             ))
         };
         let message = |r: Result<_, Stopped>| match r {
@@ -506,6 +583,7 @@ mod tests {
                 }
                 stop
             },
+            std::future::ready(Ok(())),
         ));
         assert_eq!(got.unwrap_err(), Stopped::Cancelled);
         assert_eq!(steps.into_inner(), COMPARE_STEPS[..5].to_vec());

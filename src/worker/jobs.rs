@@ -3,11 +3,13 @@
 //! browser's implementation). Pure Rust: tested natively with helpers that run each job on the spot.
 
 use futures_channel::oneshot;
+use rosetta_core::cka::rbf_centred_gram;
 use rosetta_core::knn::{knn_candidates, knn_settle, Candidates};
 use rosetta_core::linalg::{centred_cross, project, Precision};
 use rosetta_core::pca::gram_share;
 use rosetta_core::relative::{RelativeBasis, Similarity};
 use rosetta_core::retrieval::{retrieval_counts, retrieval_counts_x_to_y};
+use rosetta_core::rsa::rdm_ranks;
 use rosetta_core::{MatView, Matrix, Metric};
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +82,15 @@ pub enum Job {
         cosine: bool,
         rows: (usize, usize),
         quant_eps: Option<f64>,
+    },
+    /// Arrays: one space's rows of the RBF CKA subsample (m × d f32) and of the RSA subsample
+    /// (mr × d f32). Answers that space's centred RBF Gram (m × m f64) and the ranks of its
+    /// correlation distances (mr·(mr − 1)/2 f64): its part of the subsample metrics.
+    Subsamples {
+        m: usize,
+        mr: usize,
+        d: usize,
+        threshold: f64,
     },
 }
 
@@ -354,7 +365,34 @@ pub fn execute(job: &Job, arrays: &[&Buf]) -> Answer {
                 .map_err(|e| e.to_string())?;
             Ok(vec![Buf::U32(got.indices), Buf::F64(got.scores)])
         }
+        Job::Subsamples {
+            m,
+            mr,
+            d,
+            threshold,
+        } => {
+            if *m < 2 || *mr < 3 || *threshold <= 0.0 {
+                return Err(format!(
+                    "subsamples: {m} and {mr} items, threshold {threshold}"
+                ));
+            }
+            let rbf = f32s(it.next(), m * d, "RBF rows")?;
+            let rsa = f32s(it.next(), mr * d, "RSA rows")?;
+            let rbf = MatView::new(rbf, *m, *d).map_err(|e| e.to_string())?;
+            let rsa = MatView::new(rsa, *mr, *d).map_err(|e| e.to_string())?;
+            let (gram, ranks) = subsample_parts(rbf, rsa, *threshold);
+            Ok(vec![Buf::F64(gram), Buf::F64(ranks)])
+        }
     }
+}
+
+/// One space's part of the subsample metrics from its gathered subsamples (every row used).
+pub fn subsample_parts(rbf: MatView<'_>, rsa: MatView<'_>, threshold: f64) -> (Vec<f64>, Vec<f64>) {
+    let all = |n: usize| (0..n).collect::<Vec<_>>();
+    (
+        rbf_centred_gram(rbf, &all(rbf.n()), threshold),
+        rdm_ranks(rsa, &all(rsa.n())),
+    )
 }
 
 fn f32s<'a>(buf: Option<&'a Buf>, len: usize, what: &str) -> Result<&'a [f32], String> {
@@ -409,6 +447,16 @@ mod tests {
             tiles: (0, 9),
         };
         assert!(run(&knn_job, vec![Buf::F32(vec![1.0; 3])]).is_err());
+        let sub = |m, mr| Job::Subsamples {
+            m,
+            mr,
+            d: 1,
+            threshold: 0.5,
+        };
+        let rows = |n| Buf::F32((0..n).map(|i| i as f32).collect());
+        assert!(run(&sub(0, 0), vec![rows(0), rows(0)]).is_err());
+        assert!(run(&sub(2, 3), vec![rows(2), rows(2)]).is_err());
+        assert!(run(&sub(2, 3), vec![rows(2), rows(3)]).is_ok());
         let project = Job::Project { n: 1, d: 2, k: 1 };
         let (row, mean) = (Buf::F32(vec![3.0, 5.0]), Buf::F64(vec![1.0, 1.0]));
         let basis = Buf::F64(vec![0.5, -1.0]);

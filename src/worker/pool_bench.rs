@@ -5,15 +5,16 @@
 use rosetta_bench::{compare_check, compare_inputs, pca_inputs, relative_inputs, Timing, REPEATS};
 use rosetta_core::compare::CompareParams;
 use rosetta_core::relative::RelativeParams;
-use rosetta_core::{MatView, Metric, PcaParams};
+use rosetta_core::{MatView, Matrix, Metric, PcaParams};
 
 use std::cell::RefCell;
 
-use super::compare::compare_pooled;
+use super::compare::{compare_pooled, full_report};
 use super::jobs::Helpers;
 use super::shares::{bytes_of, knn_rows, knn_work, pca_fit, relative_rows};
 /// The pooled timings of workload `which` ("pca", "relative", "knn", "compare",
-/// "compare-steps"; "knn-pooled" and "compare-pooled" without the one-thread runs), if it has any.
+/// "compare-steps"; "knn-pooled" and "compare-pooled" without the one-thread runs; "pair-report":
+/// the page's report, when each of its metrics is known), if it has any.
 pub async fn pooled(
     which: &str,
     helpers: &impl Helpers,
@@ -40,6 +41,7 @@ pub async fn pooled(
             .collect(),
         // `compare-pooled`: the steps of the pooled run alone (no one-worker run before it).
         "compare-steps" | "compare-pooled" => compare_timed(helpers, clock, scale).await,
+        "pair-report" => report_timed(helpers, clock, scale).await,
         _ => Vec::new(),
     }
 }
@@ -157,6 +159,7 @@ pub async fn compare_timed(
         |step, _| marks.borrow_mut().push((step.to_owned(), clock())),
         |_| {},
         || false,
+        std::future::ready(Ok(())),
     )
     .await;
     let ms = clock() - t0;
@@ -176,6 +179,77 @@ pub async fn compare_timed(
             w[1].1 - w[0].1,
         )
     }));
+    out
+}
+
+/// One run of the page's pair report (`full_report`: the comparison with RBF CKA and RSA) on the
+/// comparison's data: its total, then the time at which each partial report came, named by the
+/// metrics it added (the page shows each one then).
+pub async fn report_timed(
+    helpers: &impl Helpers,
+    clock: &dyn Fn() -> f64,
+    scale: f64,
+) -> Vec<Timing> {
+    let inp = compare_inputs(scale);
+    let (n, d) = (inp.n, inp.d);
+    let workers = helpers.count(knn_work(n, d), bytes_of(n * d)) + 1;
+    let (x, y) = (
+        Matrix {
+            data: inp.x.clone(),
+            n,
+            d,
+        },
+        Matrix {
+            data: inp.y.clone(),
+            n,
+            d,
+        },
+    );
+    // (ms since the start, metric names) of each partial report.
+    let found = RefCell::new(Vec::<(f64, Vec<String>)>::new());
+    let t0 = clock();
+    let report = full_report(
+        helpers,
+        (&x, &y),
+        inp.anchors.clone(),
+        CompareParams::default(),
+        Some(&inp.labels),
+        |_, _| {},
+        |rows| {
+            let names = rows.iter().map(|(n, _)| n.clone()).collect();
+            found.borrow_mut().push((clock() - t0, names));
+        },
+        || false,
+    )
+    .await;
+    let ms = clock() - t0;
+    let Ok(rows) = report else {
+        return Vec::new();
+    };
+    let check = rows.iter().map(|(_, v)| v).sum();
+    let line = |name: String, ms: f64| Timing {
+        name,
+        ms,
+        bytes: None,
+        check,
+    };
+    let mut out = vec![line(format!("pair report {n}x{d}, {workers} workers"), ms)];
+    let mut known: Vec<String> = Vec::new();
+    for (at, names) in found.into_inner() {
+        let new: Vec<&str> = names
+            .iter()
+            .filter(|n| !known.contains(n))
+            .map(String::as_str)
+            .collect();
+        out.push(line(
+            format!(
+                "pair report {n}x{d}, {workers} workers, known: {}",
+                new.join(" ")
+            ),
+            at,
+        ));
+        known = names;
+    }
     out
 }
 
@@ -201,5 +275,9 @@ mod tests {
         assert!((two[0].check - one[0].check).abs() < 1e-9);
         let steps = now(super::pooled("compare-steps", &Local::new(1), &clock, 0.01));
         assert_eq!(steps.len(), 1 + rosetta_core::compare::COMPARE_STEPS.len());
+        let report = now(super::pooled("pair-report", &Local::new(1), &clock, 0.01));
+        assert!(report[0].name.starts_with("pair report"));
+        assert!(report[1].name.ends_with("known: cka_linear cka_debiased"));
+        assert!(report.len() > 8);
     }
 }

@@ -149,11 +149,21 @@ impl Default for RbfParams {
 }
 
 /// RBF-kernel CKA (biased HSIC) on at most `max_items` items. O(m²·(Dx + Dy)) time, O(m²) memory.
+/// The same as [`rbf_cka_from`] of each space's [`rbf_centred_gram`] on [`rbf_rows`] (which a
+/// pool computes one space per worker).
 pub fn rbf_cka(x: MatView<'_>, y: MatView<'_>, params: RbfParams) -> Result<f64, CoreError> {
-    let n = x.n();
-    if y.n() != n {
-        return Err(CoreError::ItemCountMismatch(n, y.n()));
+    if y.n() != x.n() {
+        return Err(CoreError::ItemCountMismatch(x.n(), y.n()));
     }
+    let rows = rbf_rows(x.n(), params)?;
+    let kx = rbf_centred_gram(x, &rows, params.threshold);
+    let ky = rbf_centred_gram(y, &rows, params.threshold);
+    Ok(rbf_cka_from(&kx, &ky))
+}
+
+/// The items RBF CKA uses of `n`: all, or a seeded subsample of `max_items` in ascending order.
+/// Checks the parameters.
+pub fn rbf_rows(n: usize, params: RbfParams) -> Result<Vec<usize>, CoreError> {
     if n < 2 {
         return Err(CoreError::TooFewItems {
             needed: 2,
@@ -165,22 +175,43 @@ pub fn rbf_cka(x: MatView<'_>, y: MatView<'_>, params: RbfParams) -> Result<f64,
             "RBF CKA needs a positive threshold and at least 2 items".into(),
         ));
     }
-    let rows: Vec<usize> = if n > params.max_items {
+    Ok(if n > params.max_items {
         let mut r = Rng::new(params.seed).sample(n, params.max_items);
         r.sort_unstable();
         r
     } else {
         (0..n).collect()
-    };
-    let mut kx = rbf_gram(x, &rows, params.threshold);
-    let mut ky = rbf_gram(y, &rows, params.threshold);
-    let m = rows.len();
-    center_gram(&mut kx, m);
-    center_gram(&mut ky, m);
-    let hsic: f64 = kx.iter().zip(&ky).map(|(a, b)| a * b).sum();
-    let nx: f64 = kx.iter().map(|a| a * a).sum::<f64>().sqrt();
-    let ny: f64 = ky.iter().map(|a| a * a).sum::<f64>().sqrt();
-    Ok(ratio(hsic, nx * ny))
+    })
+}
+
+/// One space's part of RBF CKA: the centred RBF Gram matrix (m × m, row-major) of `rows`.
+/// O(m²·D) time.
+pub fn rbf_centred_gram(x: MatView<'_>, rows: &[usize], threshold: f64) -> Vec<f64> {
+    let mut k = rbf_gram(x, rows, threshold);
+    center_gram(&mut k, rows.len());
+    k
+}
+
+/// RBF CKA from the two spaces' centred Gram matrices (of the same items, in the same order).
+pub fn rbf_cka_from(kx: &[f64], ky: &[f64]) -> f64 {
+    // Running sums carried from row to row: the same order of additions as one pass.
+    let mut sums = [0.0; 3];
+    let m = (kx.len() as f64).sqrt() as usize;
+    for (a, b) in kx.chunks(m.max(1)).zip(ky.chunks(m.max(1))) {
+        add_products(a, b, &mut sums);
+    }
+    let [hsic, xx, yy] = sums;
+    ratio(hsic, xx.sqrt() * yy.sqrt())
+}
+
+/// Adds Σa·b, Σa², Σb² of one row to `sums`.
+#[inline(never)]
+fn add_products(a: &[f64], b: &[f64], sums: &mut [f64; 3]) {
+    for (x, y) in a.iter().zip(b) {
+        sums[0] += x * y;
+        sums[1] += x * x;
+        sums[2] += y * y;
+    }
 }
 
 fn rbf_gram(x: MatView<'_>, rows: &[usize], threshold: f64) -> Vec<f64> {
@@ -190,19 +221,42 @@ fn rbf_gram(x: MatView<'_>, rows: &[usize], threshold: f64) -> Vec<f64> {
         .iter()
         .flat_map(|&r| x.row(r).iter().map(|&v| f64::from(v)))
         .collect();
-    let mut d2 = vec![0.0f64; m * m];
-    for a in 0..m {
-        let za = &z[a * d..(a + 1) * d];
-        for (b, v) in d2[a * m..(a + 1) * m].iter_mut().enumerate().skip(a + 1) {
-            *v = squared_distance64(za, &z[b * d..(b + 1) * d]);
-        }
+    let mut k = vec![0.0f64; m * m];
+    for (a, row) in k.chunks_exact_mut(m.max(1)).enumerate() {
+        squared_distances_after(&z, d, a, row);
     }
-    mirror_upper(&mut d2, m);
-    let median = median(&d2);
+    mirror_upper(&mut k, m);
+    let median = median(&k);
     let denom = 2.0 * threshold * threshold * median;
-    d2.iter()
-        .map(|&v| if denom > 0.0 { (-v / denom).exp() } else { 1.0 })
-        .collect()
+    for row in k.chunks_exact_mut(m.max(1)) {
+        rbf_of_squared_distances(row, denom);
+    }
+    k
+}
+
+// The functions below do one row of an m × m loop per call: V8 optimises a wasm function only
+// from its next call on, so a loop over all m² values inside one call would run in the baseline
+// tier throughout (measured in the page: RBF CKA's first run ~4× slower than its later ones).
+
+/// `row[b] = ‖z_a − z_b‖²` for b > a (rows of `z`, `d` values each).
+#[inline(never)]
+fn squared_distances_after(z: &[f64], d: usize, a: usize, row: &mut [f64]) {
+    let za = &z[a * d..(a + 1) * d];
+    for (b, v) in row.iter_mut().enumerate().skip(a + 1) {
+        *v = squared_distance64(za, &z[b * d..(b + 1) * d]);
+    }
+}
+
+/// Squared distances to RBF kernel values, in place.
+#[inline(never)]
+fn rbf_of_squared_distances(row: &mut [f64], denom: f64) {
+    for v in row {
+        *v = if denom > 0.0 {
+            (-*v / denom).exp()
+        } else {
+            1.0
+        };
+    }
 }
 
 /// Copies the upper triangle of an m × m row-major matrix onto the lower one, in blocks (one
@@ -211,11 +265,21 @@ fn mirror_upper(a: &mut [f64], m: usize) {
     const B: usize = 64;
     for i0 in (0..m).step_by(B) {
         for j0 in (i0..m).step_by(B) {
-            for i in i0..(i0 + B).min(m) {
-                for j in j0.max(i + 1)..(j0 + B).min(m) {
-                    a[j * m + i] = a[i * m + j];
-                }
-            }
+            mirror_block(a, m, i0..(i0 + B).min(m), j0..(j0 + B).min(m));
+        }
+    }
+}
+
+#[inline(never)]
+fn mirror_block(
+    a: &mut [f64],
+    m: usize,
+    rows: std::ops::Range<usize>,
+    cols: std::ops::Range<usize>,
+) {
+    for i in rows {
+        for j in cols.start.max(i + 1)..cols.end {
+            a[j * m + i] = a[i * m + j];
         }
     }
 }
@@ -238,15 +302,24 @@ pub fn median(values: &[f64]) -> f64 {
 
 /// H·K·H with H = I − 11ᵀ/m, in place.
 fn center_gram(k: &mut [f64], m: usize) {
-    let row_means: Vec<f64> = (0..m)
-        .map(|i| k[i * m..(i + 1) * m].iter().sum::<f64>() / m as f64)
-        .collect();
+    let row_means: Vec<f64> = k.chunks_exact(m.max(1)).map(|r| row_mean(r, m)).collect();
     let total = row_means.iter().sum::<f64>() / m as f64;
-    for i in 0..m {
-        for j in 0..m {
-            // K is symmetric: column means equal row means.
-            k[i * m + j] += total - row_means[i] - row_means[j];
-        }
+    for (row, mean) in k.chunks_exact_mut(m.max(1)).zip(&row_means) {
+        // K is symmetric: column means equal row means.
+        centre_row(row, total - mean, &row_means);
+    }
+}
+
+#[inline(never)]
+fn row_mean(row: &[f64], m: usize) -> f64 {
+    row.iter().sum::<f64>() / m as f64
+}
+
+/// `row[j] += shift − col_means[j]`.
+#[inline(never)]
+fn centre_row(row: &mut [f64], shift: f64, col_means: &[f64]) {
+    for (v, c) in row.iter_mut().zip(col_means) {
+        *v += shift - c;
     }
 }
 

@@ -7,28 +7,37 @@ use crate::matrix::MatView;
 use crate::rng::Rng;
 
 /// RSA on at most `max_items` items (a seeded subsample; the same items in both spaces).
-/// O(m²·(Dx + Dy) + m² log m) time, O(m²) memory.
+/// O(m²·(Dx + Dy) + m² log m) time, O(m²) memory. The same as [`pearson`] of each space's
+/// [`rdm_ranks`] on [`rsa_rows`] (which a pool computes one space per worker).
 pub fn rsa(x: MatView<'_>, y: MatView<'_>, max_items: usize, seed: u64) -> Result<f64, CoreError> {
-    let n = x.n();
-    if y.n() != n {
-        return Err(CoreError::ItemCountMismatch(n, y.n()));
+    if y.n() != x.n() {
+        return Err(CoreError::ItemCountMismatch(x.n(), y.n()));
     }
+    let rows = rsa_rows(x.n(), max_items, seed)?;
+    Ok(pearson(&rdm_ranks(x, &rows), &rdm_ranks(y, &rows)))
+}
+
+/// The items RSA uses of `n`: all, or a seeded subsample of `max_items` in ascending order.
+pub fn rsa_rows(n: usize, max_items: usize, seed: u64) -> Result<Vec<usize>, CoreError> {
     if n < 3 || max_items < 3 {
         return Err(CoreError::TooFewItems {
             needed: 3,
             found: n.min(max_items),
         });
     }
-    let rows: Vec<usize> = if n > max_items {
+    Ok(if n > max_items {
         let mut r = Rng::new(seed).sample(n, max_items);
         r.sort_unstable();
         r
     } else {
         (0..n).collect()
-    };
-    let rx = rdm_upper(x, &rows);
-    let ry = rdm_upper(y, &rows);
-    Ok(pearson(&ranks(&rx), &ranks(&ry)))
+    })
+}
+
+/// One space's part of RSA: the ranks of its correlation distances ([`rdm_upper`]).
+/// O(m²·D + m² log m) time.
+pub fn rdm_ranks(x: MatView<'_>, rows: &[usize]) -> Vec<f64> {
+    ranks(&rdm_upper(x, rows))
 }
 
 /// Correlation distances `1 − r(x_i, x_j)` for i < j, row-major over the upper triangle.
@@ -47,14 +56,20 @@ pub fn rdm_upper(x: MatView<'_>, rows: &[usize]) -> Vec<f64> {
         })
         .collect();
     let m = rows.len();
-    let mut out = Vec::with_capacity(m * (m - 1) / 2);
+    let mut out = Vec::with_capacity(m * m.saturating_sub(1) / 2);
     for i in 0..m {
-        for j in (i + 1)..m {
-            let r = dot64(&z[i], &z[j]);
-            out.push(1.0 - r);
-        }
+        push_distances_after(&z, i, &mut out);
     }
     out
+}
+
+/// `1 − z_i·z_j` for j > i. One row per call: V8 optimises a wasm function only from its next
+/// call on, so the whole pair loop in one call would run in the baseline tier.
+#[inline(never)]
+fn push_distances_after(z: &[Vec<f64>], i: usize, out: &mut Vec<f64>) {
+    for zj in &z[i + 1..] {
+        out.push(1.0 - dot64(&z[i], zj));
+    }
 }
 
 /// Ranks 1..n with ties given their average rank (scipy's `rankdata(method="average")`).

@@ -2,7 +2,8 @@
 //! the first to helpers (`Helpers::submit`: the arrays are copied, no SharedArrayBuffer), computes
 //! its own meanwhile, then joins the answers. A share whose helper fails, or answers something
 //! malformed, is computed here instead, so a kernel never depends on a helper being alive.
-//! `products`: Gram and cross products (PCA, CKA, Procrustes, stitching); `rows`: relative rows, retrieval, kNN.
+//! `products`: Gram and cross products (PCA, CKA, Procrustes, stitching); `rows`: relative rows,
+//! retrieval, kNN; `subsamples`: RBF CKA and RSA, one space per worker.
 
 use std::ops::Range;
 
@@ -10,12 +11,14 @@ use super::jobs::{Buf, BufRef, Helpers, Job};
 
 mod products;
 mod rows;
+mod subsamples;
 
 pub use products::{
     cka_matrix, cross, gram, linear_cka_pooled, pca_fit, procrustes_aligned_pooled,
     procrustes_fits_pooled, stitching_pooled,
 };
 pub use rows::{knn_rows, project_rows, relative_rows, retrieval_rows, retrieval_x_to_y_rows};
+pub use subsamples::subsample_metrics_pooled;
 
 /// `0..n` cut into `parts` ranges whose lengths differ by at most one.
 pub fn split(n: usize, parts: usize) -> Vec<Range<usize>> {

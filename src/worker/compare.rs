@@ -182,6 +182,9 @@ pub async fn compare_pooled(
     Ok(report)
 }
 
+/// The page's step while RBF CKA and RSA run.
+pub const SUBSAMPLES_STEP: &str = "RBF CKA and RSA (subsamples)";
+
 /// Metrics by name.
 type Rows = Vec<(String, f64)>;
 
@@ -228,6 +231,9 @@ pub async fn full_report(
         if cancelled() {
             return Err(Stopped::Cancelled);
         }
+        // Between the comparison's third and fourth steps: the bar stays where the fourth begins.
+        let starts = compare_step_starts(x.n, x.d, y.d, anchors.len());
+        progress(SUBSAMPLES_STEP, starts[3]);
         let rbf = RbfParams {
             seed: params.seed,
             ..RbfParams::default()
@@ -470,6 +476,7 @@ mod tests {
         let (mx, my) = (Matrix { data: x, n, d }, Matrix { data: y, n, d });
         let labels: Vec<String> = (0..n).map(|i| format!("c{}", i % 3)).collect();
         let seen = RefCell::new(0);
+        let steps = RefCell::new(Vec::new());
         let partials = RefCell::new(Vec::new());
         let last = now(full_report(
             &Local::with_broken(2, vec![]),
@@ -477,13 +484,23 @@ mod tests {
             (0..n).step_by(45).collect(),
             CompareParams::default(),
             Some(&labels),
-            |_, _| *seen.borrow_mut() += 1,
+            |step, _| {
+                steps.borrow_mut().push(step.to_owned());
+                // The subsamples' own step is not one of the comparison's.
+                if step != SUBSAMPLES_STEP {
+                    *seen.borrow_mut() += 1;
+                }
+            },
             |rows| partials.borrow_mut().push((*seen.borrow(), rows.to_vec())),
             || false,
         ))
         .unwrap();
         let partials = partials.into_inner();
         partials_agree_with(&partials, &last);
+        let steps = steps.into_inner();
+        let at = steps.iter().position(|s| s == SUBSAMPLES_STEP).unwrap();
+        assert_eq!(steps[at - 1], COMPARE_STEPS[2]);
+        assert_eq!(steps[at + 1], COMPARE_STEPS[3]);
         let names = |rows: &[(String, f64)]| -> Vec<String> {
             rows.iter().map(|(n, _)| n.clone()).collect()
         };

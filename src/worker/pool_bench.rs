@@ -2,7 +2,9 @@
 //! one-worker timings, when the pool has helpers): the same data as `rosetta_bench::pca` and
 //! `rosetta_bench::relative_rep`, so the lines compare directly.
 
-use rosetta_bench::{compare_check, compare_inputs, pca_inputs, relative_inputs, Timing, REPEATS};
+use rosetta_bench::{
+    compare_check, compare_inputs, pca_inputs, relative_inputs, CompareInputs, Timing, REPEATS,
+};
 use rosetta_core::compare::CompareParams;
 use rosetta_core::relative::RelativeParams;
 use rosetta_core::{MatView, Matrix, Metric, PcaParams};
@@ -105,6 +107,13 @@ pub async fn relative_pooled(
     })
 }
 
+/// The `compare` workload's data and how many workers its kNN uses (as its lines name them).
+fn compare_data(helpers: &impl Helpers, scale: f64) -> (CompareInputs, usize) {
+    let inp = compare_inputs(scale);
+    let workers = helpers.count(knn_work(inp.n, inp.d), bytes_of(inp.n * inp.d)) + 1;
+    (inp, workers)
+}
+
 /// Fastest of `REPEATS` pooled cosine kNNs (k = 10) of the `compare` workload's first space
 /// (its rows sent to the helpers each time, as a kNN outside a comparison does), named like the
 /// one-thread `knn` line plus the number of workers.
@@ -113,9 +122,8 @@ pub async fn knn_pooled(
     clock: &dyn Fn() -> f64,
     scale: f64,
 ) -> Option<Timing> {
-    let inp = compare_inputs(scale);
+    let (inp, workers) = compare_data(helpers, scale);
     let (n, d) = (inp.n, inp.d);
-    let workers = helpers.count(knn_work(n, d), bytes_of(n * d)) + 1;
     let view = MatView::new(&inp.x, n, d).ok()?;
     let mut best = f64::INFINITY;
     let mut check = f64::NAN;
@@ -142,9 +150,8 @@ pub async fn compare_timed(
     clock: &dyn Fn() -> f64,
     scale: f64,
 ) -> Vec<Timing> {
-    let inp = compare_inputs(scale);
+    let (inp, workers) = compare_data(helpers, scale);
     let (n, d) = (inp.n, inp.d);
-    let workers = helpers.count(knn_work(n, d), bytes_of(n * d)) + 1;
     let (Ok(vx), Ok(vy)) = (MatView::new(&inp.x, n, d), MatView::new(&inp.y, n, d)) else {
         return Vec::new();
     };
@@ -190,30 +197,26 @@ pub async fn report_timed(
     clock: &dyn Fn() -> f64,
     scale: f64,
 ) -> Vec<Timing> {
-    let inp = compare_inputs(scale);
-    let (n, d) = (inp.n, inp.d);
-    let workers = helpers.count(knn_work(n, d), bytes_of(n * d)) + 1;
-    let (x, y) = (
-        Matrix {
-            data: inp.x.clone(),
-            n,
-            d,
-        },
-        Matrix {
-            data: inp.y.clone(),
-            n,
-            d,
-        },
-    );
+    // The spaces move into the report's matrices (no copy of the two N × D spaces).
+    let (inp, workers) = compare_data(helpers, scale);
+    let CompareInputs {
+        x,
+        y,
+        n,
+        d,
+        labels,
+        anchors,
+    } = inp;
+    let (x, y) = (Matrix { data: x, n, d }, Matrix { data: y, n, d });
     // (ms since the start, metric names) of each partial report.
     let found = RefCell::new(Vec::<(f64, Vec<String>)>::new());
     let t0 = clock();
     let report = full_report(
         helpers,
         (&x, &y),
-        inp.anchors.clone(),
+        anchors,
         CompareParams::default(),
-        Some(&inp.labels),
+        Some(&labels),
         |_, _| {},
         |rows| {
             let names = rows.iter().map(|(n, _)| n.clone()).collect();

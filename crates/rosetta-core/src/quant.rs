@@ -73,9 +73,14 @@ pub struct UnitRowsI16 {
 impl UnitRowsI16 {
     /// O(N·D). Zero rows (cosine 0 with everything) stay zero.
     pub fn new(x: MatView<'_>) -> Self {
+        Self::with_norms(x, &inverse_norms(x))
+    }
+
+    /// [`Self::new`] with the rows' inverse norms ([`inverse_norms`]) already known.
+    pub(crate) fn with_norms(x: MatView<'_>, inv: &[f64]) -> Self {
+        debug_assert_eq!(inv.len(), x.n());
         let (n, d) = (x.n(), x.d());
         let depth = d + d % 2;
-        let inv = inverse_norms(x);
         let mut data = vec![0i16; packed_len(n, depth)];
         let mut steps = vec![0.0f32; n];
         let mut radius = 0.0f64;

@@ -26,6 +26,9 @@ use crate::matrix::MatView;
 use crate::prep;
 use crate::rotation::Rotation;
 
+/// Rows with their inverse norms ([`inverse_norms`]), computed once per kernel and side.
+pub(crate) type Normed<'a> = (MatView<'a>, &'a [f64]);
+
 /// Which factor of the GEMM a set of rows is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
@@ -76,24 +79,39 @@ impl UnitRowsI8 {
     /// O(N·D·log D). Zero rows (cosine 0 with everything) score 0. (Two sides made by separate
     /// calls would split off different directions: their products would mean nothing.)
     pub fn both(x: MatView<'_>) -> (Self, Self) {
-        let direction = Direction::of(&[x]);
-        let [query, candidate] = Self::sides(x, [Side::Query, Side::Candidate], &direction);
+        Self::both_with_norms(x, &inverse_norms(x))
+    }
+
+    /// [`Self::both`] with the rows' inverse norms ([`inverse_norms`]) already known.
+    pub(crate) fn both_with_norms(x: MatView<'_>, inv: &[f64]) -> (Self, Self) {
+        debug_assert_eq!(inv.len(), x.n());
+        let direction = Direction::of(&[(x, inv)]);
+        let [query, candidate] = Self::sides((x, inv), [Side::Query, Side::Candidate], &direction);
         (query, candidate)
     }
 
     /// Query rows of `x` and candidate rows of `y` (same D), with one direction from both.
     pub fn pair(x: MatView<'_>, y: MatView<'_>) -> (Self, Self) {
+        Self::pair_with_norms((x, &inverse_norms(x)), (y, &inverse_norms(y)))
+    }
+
+    /// [`Self::pair`] with each side's inverse norms ([`inverse_norms`]) already known.
+    pub(crate) fn pair_with_norms(x: Normed<'_>, y: Normed<'_>) -> (Self, Self) {
+        debug_assert!(x.1.len() == x.0.n() && y.1.len() == y.0.n());
         let direction = Direction::of(&[x, y]);
         let [query] = Self::sides(x, [Side::Query], &direction);
         let [candidate] = Self::sides(y, [Side::Candidate], &direction);
         (query, candidate)
     }
 
-    fn sides<const S: usize>(x: MatView<'_>, sides: [Side; S], direction: &Direction) -> [Self; S] {
+    fn sides<const S: usize>(
+        (x, inv): Normed<'_>,
+        sides: [Side; S],
+        direction: &Direction,
+    ) -> [Self; S] {
         let (n, d) = (x.n(), x.d());
         debug_assert_eq!(d, direction.rotation_len);
         let depth = d.next_multiple_of(QUAD);
-        let inv = inverse_norms(x);
         let mut out = sides.map(|side| Self {
             side,
             depth,
@@ -304,12 +322,12 @@ struct Direction {
 
 impl Direction {
     /// The mean of the unit rows of `spaces` (same D), rotated and normalised. O(N·D).
-    fn of(spaces: &[MatView<'_>]) -> Self {
-        let d = spaces.first().map_or(0, |x| x.d());
+    fn of(spaces: &[Normed<'_>]) -> Self {
+        let d = spaces.first().map_or(0, |(x, _)| x.d());
         let rotation = Rotation::new(d);
         let mut sum = vec![0.0f64; d];
-        for x in spaces {
-            for (i, inv) in inverse_norms(*x).into_iter().enumerate() {
+        for &(x, inv) in spaces {
+            for (i, &inv) in inv.iter().enumerate() {
                 for (s, &v) in sum.iter_mut().zip(x.row(i)) {
                     *s += f64::from(v) * inv;
                 }

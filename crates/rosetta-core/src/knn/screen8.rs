@@ -63,7 +63,8 @@ impl<'s> Screen8<'s> {
         {
             return None;
         }
-        let (query, candidate) = UnitRowsI8::both(x);
+        // Cosine: the scorer's norms are the rows' inverse norms.
+        let (query, candidate) = UnitRowsI8::both_with_norms(x, &scorer.norm);
         let margin = query.bound_with(&candidate).widened(i16.eps_with(i16));
         Some(Self {
             margin,

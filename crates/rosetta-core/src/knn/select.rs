@@ -107,8 +107,9 @@ impl<'a> Scorer<'a> {
         let mut quant = None;
         let (rows, norm) = match metric {
             Metric::Cosine if screen != Screen::F32 => {
-                quant = Some(UnitRowsI16::new(x));
-                (Vec::new(), inverse_norms(x))
+                let inv = inverse_norms(x);
+                quant = Some(UnitRowsI16::with_norms(x, &inv));
+                (Vec::new(), inv)
             }
             Metric::Cosine => {
                 let unit = normalized_rows(x);

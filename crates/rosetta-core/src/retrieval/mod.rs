@@ -5,7 +5,7 @@ use crate::error::CoreError;
 use crate::linalg::{dot64, dot_tile, inverse_norms, norm64, normalized_rows};
 use crate::matrix::MatView;
 use crate::quant::{Screen, UnitRowsI16};
-use crate::quant_i8::{f32_at_least, PairBound, UnitRowsI8};
+use crate::quant_i8::{f32_at_least, Normed, PairBound, UnitRowsI8};
 
 mod scan;
 use scan::{Bounds, Counts, Scan};
@@ -145,8 +145,9 @@ fn screened(
         screen
     };
     let share = x.rows(rows.start, rows.end);
-    let tiles = Tiles::new(share, y, screen);
     let (ix, iy) = (inverse_norms(x), inverse_norms(y));
+    let normed_share = (share, &ix[rows.clone()]);
+    let tiles = Tiles::new(normed_share, (y, &iy), screen);
     let exact = |i: usize, j: usize| dot64(x.row(i), y.row(j)) * ix[i] * iy[j];
     let diag: Vec<f64> = (0..n).map(|i| exact(i, i)).collect();
     let bounds = Bounds::new(&diag, tiles.bound(x.d()), rows.start);
@@ -158,7 +159,7 @@ fn screened(
     // I8 only: the i16 rows and their bounds, made once the unsure scores settled in f64 alone
     // would have cost about as much as making them (see `FINE_AFTER`), or a tile is crowded.
     let mut fine: Option<Fine> = None;
-    let make_fine = || Fine::new(share, y, &diag, rows.start);
+    let make_fine = || Fine::new(normed_share, (y, &iy), &diag, rows.start);
     let f64_alone_up_to = (share.n() + n) * fine_after;
     let is_i8 = matches!(tiles, Tiles::I8 { .. });
     let (mut tried, mut crowded, mut unsure) = (0usize, 0usize, 0usize);
@@ -256,8 +257,11 @@ struct Fine {
 }
 
 impl Fine {
-    fn new(share: MatView<'_>, y: MatView<'_>, diag: &[f64], first_row: usize) -> Self {
-        let (x, y) = (UnitRowsI16::new(share), UnitRowsI16::new(y));
+    fn new(share: Normed<'_>, y: Normed<'_>, diag: &[f64], first_row: usize) -> Self {
+        let (x, y) = (
+            UnitRowsI16::with_norms(share.0, share.1),
+            UnitRowsI16::with_norms(y.0, y.1),
+        );
         let eps16 = x.eps_with(&y);
         Self {
             x_rows: x.row_major(),
@@ -285,18 +289,18 @@ enum Tiles {
 }
 
 impl Tiles {
-    fn new(x: MatView<'_>, y: MatView<'_>, screen: Screen) -> Self {
+    fn new(x: Normed<'_>, y: Normed<'_>, screen: Screen) -> Self {
         match screen {
             Screen::F32 => Tiles::F32 {
-                x: normalized_rows(x),
-                y: normalized_rows(y),
+                x: normalized_rows(x.0),
+                y: normalized_rows(y.0),
             },
             Screen::I16 => Tiles::I16 {
-                x: UnitRowsI16::new(x),
-                y: UnitRowsI16::new(y),
+                x: UnitRowsI16::with_norms(x.0, x.1),
+                y: UnitRowsI16::with_norms(y.0, y.1),
             },
             Screen::I8 => {
-                let (x, y) = UnitRowsI8::pair(x, y);
+                let (x, y) = UnitRowsI8::pair_with_norms(x, y);
                 Tiles::I8 { x, y }
             }
         }

@@ -120,6 +120,26 @@ mod tests {
     }
 
     #[test]
+    fn centred_block_is_the_rows_minus_the_f32_means() {
+        let (n, d) = (10, 5);
+        let x: Vec<f32> = (0..n * d).map(|i| (i as f32).sin() * 3.0).collect();
+        let v = MatView::new(&x, n, d).unwrap();
+        let mean: Vec<f64> = (0..d).map(|j| 0.1 * j as f64 + 1.0 / 3.0).collect();
+        let mut out = vec![7.0f32; 3];
+        centred_block(v, &mean, 3, 7, &mut out);
+        let want: Vec<f32> = (3..7)
+            .flat_map(|i| (0..d).map(move |j| (i, j)))
+            .map(|(i, j)| x[i * d + j] - mean[j] as f32)
+            .collect();
+        assert_eq!(out, want);
+        centred_block(v, &mean, 4, 4, &mut out);
+        assert!(out.is_empty());
+        let empty = MatView::new(&[], 3, 0).unwrap();
+        centred_block(empty, &[], 0, 3, &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
     fn gram_matches_f64_reference() {
         let (n, d) = (1000, 7);
         let x: Vec<f32> = (0..n * d)

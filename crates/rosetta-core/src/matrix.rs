@@ -63,11 +63,25 @@ impl<'a> MatView<'a> {
 
     /// Column means, accumulated in f64. O(N·D).
     pub fn column_means(&self) -> Vec<f64> {
-        let mut sums = vec![0.0f64; self.d];
-        if self.d == 0 {
+        let d = self.d;
+        let mut sums = vec![0.0f64; d];
+        if d == 0 {
             return sums;
         }
-        for row in self.data.chunks_exact(self.d) {
+        // Four rows at a time, each sum held in a register across them: the same additions in
+        // the same order as one row at a time (row after row), with a quarter of the loads and
+        // stores of the sums (in wasm those, not the memory, set this loop's pace).
+        let quads = self.data.chunks_exact(4 * d);
+        let rest = quads.remainder();
+        for quad in quads {
+            let (r0, r) = quad.split_at(d);
+            let (r1, r) = r.split_at(d);
+            let (r2, r3) = r.split_at(d);
+            for ((((s, &a), &b), &c), &e) in sums.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
+                *s = *s + f64::from(a) + f64::from(b) + f64::from(c) + f64::from(e);
+            }
+        }
+        for row in rest.chunks_exact(d) {
             for (s, &v) in sums.iter_mut().zip(row) {
                 *s += f64::from(v);
             }
@@ -97,5 +111,32 @@ impl Matrix {
 
     pub fn row(&self, i: usize) -> &[f32] {
         &self.data[i * self.d..(i + 1) * self.d]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    #[test]
+    fn column_means_add_row_after_row_to_the_bit() {
+        let mut r = Rng::new(3);
+        for d in [1, 3, 8] {
+            for n in 0..=9 {
+                let data: Vec<f32> = (0..n * d).map(|_| (r.normal() * 1e3) as f32).collect();
+                let v = MatView::new(&data, n, d).unwrap();
+                let mut want = vec![0.0f64; d];
+                for i in 0..n {
+                    for (s, &x) in want.iter_mut().zip(v.row(i)) {
+                        *s += f64::from(x);
+                    }
+                }
+                want.iter_mut().for_each(|s| *s /= n.max(1) as f64);
+                let got = v.column_means();
+                let bits = |m: &[f64]| m.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "n = {n}, d = {d}");
+            }
+        }
     }
 }

@@ -74,12 +74,7 @@ impl<'a> MatView<'a> {
         let quads = self.data.chunks_exact(4 * d);
         let rest = quads.remainder();
         for quad in quads {
-            let (r0, r) = quad.split_at(d);
-            let (r1, r) = r.split_at(d);
-            let (r2, r3) = r.split_at(d);
-            for ((((s, &a), &b), &c), &e) in sums.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
-                *s = *s + f64::from(a) + f64::from(b) + f64::from(c) + f64::from(e);
-            }
+            add_four_rows(&mut sums, quad);
         }
         for row in rest.chunks_exact(d) {
             for (s, &v) in sums.iter_mut().zip(row) {
@@ -89,6 +84,20 @@ impl<'a> MatView<'a> {
         let n = self.n.max(1) as f64;
         sums.iter_mut().for_each(|s| *s /= n);
         sums
+    }
+}
+
+/// `sums[j] += q0[j] + q1[j] + q2[j] + q3[j]` in that order, for the four rows of `quad`. Not
+/// inlined: V8 optimises a wasm function only from its next call on, and the page takes the means
+/// once (one long call would run unoptimised throughout).
+#[inline(never)]
+fn add_four_rows(sums: &mut [f64], quad: &[f32]) {
+    let d = sums.len();
+    let (r0, r) = quad.split_at(d);
+    let (r1, r) = r.split_at(d);
+    let (r2, r3) = r.split_at(d);
+    for ((((s, &a), &b), &c), &e) in sums.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
+        *s = *s + f64::from(a) + f64::from(b) + f64::from(c) + f64::from(e);
     }
 }
 

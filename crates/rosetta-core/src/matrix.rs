@@ -87,9 +87,9 @@ impl<'a> MatView<'a> {
     }
 }
 
-/// `sums[j] += q0[j] + q1[j] + q2[j] + q3[j]` in that order, for the four rows of `quad`. Not
-/// inlined: V8 optimises a wasm function only from its next call on, and the page takes the means
-/// once (one long call would run unoptimised throughout).
+/// `sums[j] = (((sums[j] + q0[j]) + q1[j]) + q2[j]) + q3[j]` for the four rows of `quad`: row
+/// after row, as one row at a time adds them. Not inlined: V8 optimises a wasm function only from
+/// its next call on, and the page takes the means once (one long call would run unoptimised).
 #[inline(never)]
 fn add_four_rows(sums: &mut [f64], quad: &[f32]) {
     let d = sums.len();

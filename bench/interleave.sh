@@ -3,7 +3,7 @@
 # totals and mean: these VMs' speed drifts by a third within minutes, so bundles measured in
 # blocks one after the other compare different machines.
 # Usage: bench/interleave.sh WORKLOAD ROUNDS DIST... (e.g. compare-pooled 5 /tmp/dist-old
-# /tmp/dist-new; DISTs from bench/bench_bundle.sh; WORKERS=N passes through)
+# /tmp/dist-new: copies of dist/ from scripts/build.sh; WORKERS=N passes through)
 set -euo pipefail
 workload=${1:?usage: bench/interleave.sh WORKLOAD ROUNDS DIST...}
 rounds=${2:?usage: bench/interleave.sh WORKLOAD ROUNDS DIST...}

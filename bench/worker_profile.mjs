@@ -4,7 +4,7 @@
 // keeps its name section (wasm-bindgen keeps it; `wasm-opt` without `-g` drops it), e.g.:
 //   wasm-bindgen --target web --no-typescript --out-dir /tmp/w \
 //     target/wasm32-unknown-unknown/release/rosetta-app.wasm
-//   cp /tmp/w/rosetta-app_bg.wasm DIST/rosetta-app_relaxed_bg.wasm   (a copy of dist/)
+//   cp /tmp/w/rosetta-app_bg.wasm DIST/rosetta-app_bg.wasm   (a copy of dist/)
 // Prints each worker's functions by self time, a timeline of how busy each worker was (100 ms
 // per character: ' ' idle … '@' busy), and every stretch in which the pool's helpers idled with
 // what the coordinating worker did meanwhile (the comparison's serial parts; `compare-pooled`

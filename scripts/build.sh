@@ -14,26 +14,8 @@ node_modules/.bin/wasm-opt "${WASM_OPT_LEVEL:--Oz}" \
   --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   dist.tmp/rosetta-app_bg.wasm -o dist.tmp/rosetta-app_bg.wasm
-# The same app again with relaxed-simd (the GEMM kernel's fused multiply-add, rosetta-core gemm.rs):
-# public/worker.js loads it where the browser validates relaxed-simd (Chromium since 114), the plain
-# bundle elsewhere (Safari). A cargo feature, so only rosetta-core and the app compile again.
-cargo build --release --target wasm32-unknown-unknown --bin rosetta-app --features relaxed-simd
-wasm-bindgen --target web --no-typescript --out-dir dist.tmp/relaxed \
-  target/wasm32-unknown-unknown/release/rosetta-app.wasm
-# One JS glue serves both bundles: they must import and export the same things.
-if ! cmp -s dist.tmp/relaxed/rosetta-app.js dist.tmp/rosetta-app.js; then
-  echo "build: the relaxed-simd bundle's wasm-bindgen glue differs from the plain one's" >&2
-  exit 1
-fi
-node_modules/.bin/wasm-opt "${WASM_OPT_LEVEL:--Oz}" \
-  --enable-simd --enable-relaxed-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  dist.tmp/relaxed/rosetta-app_bg.wasm -o dist.tmp/rosetta-app_relaxed_bg.wasm
-rm -rf dist.tmp/relaxed
 cp index.html dist.tmp/
 # Static assets and the demo, without the script that generated it.
 (cd public && find . -type f ! -name '*.py' -print0 | xargs -0 -I{} cp --parents {} ../dist.tmp/)
 rm -rf dist && mv dist.tmp dist
-printf 'build: dist/ ready (%s KB of wasm, %s KB relaxed-simd)\n' \
-  "$(( $(stat -c %s dist/rosetta-app_bg.wasm) / 1024 ))" \
-  "$(( $(stat -c %s dist/rosetta-app_relaxed_bg.wasm) / 1024 ))"
+printf 'build: dist/ ready (%s KB of wasm)\n' "$(( $(stat -c %s dist/rosetta-app_bg.wasm) / 1024 ))"

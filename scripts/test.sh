@@ -67,12 +67,7 @@ clippy_wasm() {
   CLIPPY_CONF_DIR=.clippy-wasm cargo clippy --target wasm32-unknown-unknown \
     -p rosetta-app --lib --bins --tests -- -D warnings &&
   CLIPPY_CONF_DIR=.clippy-wasm cargo clippy --target wasm32-unknown-unknown \
-    -p rosetta-io -p rosetta-core -p rosetta-bench --lib -- -D warnings &&
-  # The kernels of the worker's relaxed-simd bundle (scripts/build.sh) and their browser tests.
-  CLIPPY_CONF_DIR=.clippy-wasm cargo clippy --target wasm32-unknown-unknown \
-    -p rosetta-core --features relaxed-simd --lib -- -D warnings &&
-  CLIPPY_CONF_DIR=.clippy-wasm cargo clippy --target wasm32-unknown-unknown \
-    -p rosetta-app --features relaxed-simd --tests -- -D warnings
+    -p rosetta-io -p rosetta-core -p rosetta-bench --lib -- -D warnings
 }
 check "clippy (wasm32)" clippy_wasm
 check "layering (cargo tree)" layering
@@ -81,10 +76,6 @@ run_counted "native tests" cargo test --workspace
 check "release build" scripts/build.sh
 run_counted "in-browser tests (wasm-bindgen-test, headless Chromium)" \
   cargo test --release --target wasm32-unknown-unknown --test browser
-# The relaxed-simd bundle's own kernels (the i8 kNN and retrieval screens), in the build that has them.
-run_counted "in-browser tests, relaxed-simd build (wasm-bindgen-test, headless Chromium)" \
-  cargo test --release --target wasm32-unknown-unknown --test browser --features relaxed-simd \
-  -- relaxed_simd
 run_counted "end-to-end tests (Playwright, headless Chromium)" \
   node --test --test-reporter=tap tests/e2e/
 

@@ -161,96 +161,10 @@ fn packed_products_in_wasm_match_f64_sums() {
     }
 }
 
-/// The relaxed-simd i8 kernels behind the screens (rosetta_core::gemm_i8): only in the
-/// relaxed-simd build of these tests (scripts/test.sh runs it with `--features relaxed-simd`).
-/// Both kernels, whichever this browser would choose, must give exact sums, scaled to f32 by the
-/// formula bit for bit, at sizes that leave partial tiles and an odd number of quads, and with
-/// first-factor rows at the pair kernel's limit against second-factor values of 127 (the largest
-/// i16 sums it forms).
-#[cfg(feature = "relaxed-simd")]
+/// Retrieval in the tab screens with i16 tiles (SIMD128 products): its ranks equal an f64 brute
+/// force's, in both directions, across several tiles.
 #[wasm_bindgen_test]
-fn relaxed_simd_i8_products_are_exact() {
-    use rosetta_core::gemm_i8::{
-        kernel, pack, pairs_fit, scaled_dot_tile_into, set_kernel, widest_pair_group, Factor,
-        Kernel, PAIR_LIMIT,
-    };
-    let chosen = kernel();
-    web_sys::console::log_1(&format!("gemm_i8 kernel chosen here: {chosen:?}").into());
-    for which in [Kernel::DotAdd, Kernel::Pairs] {
-        set_kernel(which);
-        for &(m, n, depth) in &[
-            (1, 1, 4),
-            (5, 9, 12),
-            (8, 8, 128),
-            (13, 517, 404),
-            (9, 16, 64),
-        ] {
-            // Each pair group's values add up to at most PAIR_LIMIT: a spread of values in
-            // most rows, the limit itself (127, 127, 1, 0 and signs) in every third.
-            let a: Vec<i8> = (0..m * depth)
-                .map(|e| {
-                    let (i, k) = (e / depth, e % depth);
-                    let v = if i % 3 == 2 {
-                        [127, -127, 1, 0][k % 8 / 4 * 2 + k % 2] * if k % 3 == 0 { -1 } else { 1 }
-                    } else {
-                        ((e * 7919) % 127) as i32 - 63
-                    };
-                    v as i8
-                })
-                .collect();
-            for row in a.chunks_exact(depth) {
-                assert!(pairs_fit(row), "a test row exceeds PAIR_LIMIT");
-            }
-            let at_limit = a
-                .chunks_exact(depth)
-                .any(|row| widest_pair_group(row) == PAIR_LIMIT);
-            assert!(at_limit || m < 3, "no row at the limit for {m} rows");
-            // The second factor's bytes stay in 0..=127, as the kernels require; column 0 is
-            // all 127.
-            let b: Vec<i8> = (0..n * depth)
-                .map(|e| {
-                    if e < depth {
-                        127
-                    } else {
-                        ((e * 104_729) % 128) as i8
-                    }
-                })
-                .collect();
-            let shift: Vec<i32> = (0..m).map(|i| i as i32 - 3).collect();
-            // Steps and parts along a shared direction: full register tiles are scaled in
-            // registers, partial ones by a scalar loop; both must give the formula's f32 values
-            // from the exact sums, bit for bit.
-            let f = |i: usize, salt: usize| ((i * 7 + salt) % 13) as f32 * 0.173 - 1.01;
-            let (sa, la): (Vec<f32>, Vec<f32>) = (0..m).map(|i| (f(i, 1), f(i, 5))).unzip();
-            let (sb, lb): (Vec<f32>, Vec<f32>) = (0..n).map(|j| (f(j, 3), f(j, 8))).unzip();
-            let mut out = vec![f32::NAN; m * n];
-            let (pa, pb) = (pack(&a, m, depth), pack(&b, n, depth));
-            let fa = Factor::new(&pa, &sa, &la);
-            let fb = Factor::new(&pb, &sb, &lb);
-            scaled_dot_tile_into(fa, &shift, fb, depth, &mut out);
-            for i in 0..m {
-                for j in 0..n {
-                    let sum: i32 = (0..depth)
-                        .map(|k| i32::from(a[i * depth + k]) * i32::from(b[j * depth + k]))
-                        .sum();
-                    let want = (sum - shift[i]) as f32 * sa[i] * sb[j] + la[i] * lb[j];
-                    assert_eq!(
-                        out[i * n + j].to_bits(),
-                        want.to_bits(),
-                        "{which:?} {m}×{n}×{depth} at ({i},{j})"
-                    );
-                }
-            }
-        }
-    }
-    set_kernel(chosen);
-}
-
-/// Retrieval in the relaxed-simd build screens with i8 tiles (crowded ones again in i16): its
-/// ranks equal an f64 brute force's, in both directions, across several tiles.
-#[cfg(feature = "relaxed-simd")]
-#[wasm_bindgen_test]
-fn relaxed_simd_retrieval_equals_the_brute_force() {
+fn retrieval_in_wasm_equals_the_brute_force() {
     use rosetta_core::linalg::{dot64, norm64};
     let (n, d) = (1030, 24);
     let x: Vec<f32> = values(n * d, 5)
@@ -284,11 +198,10 @@ fn relaxed_simd_retrieval_equals_the_brute_force() {
     assert!(xb.iter().any(|&b| b > 0) && xb.contains(&0));
 }
 
-/// kNN in the relaxed-simd build screens with i8 tiles and computes single i16 scores where a
-/// list might change (the SIMD128 pair product): its neighbours equal an f64 brute force's.
-#[cfg(feature = "relaxed-simd")]
+/// kNN in the tab screens with i16 tiles (SIMD128 products): its neighbours equal an f64 brute
+/// force's.
 #[wasm_bindgen_test]
-fn relaxed_simd_knn_equals_the_brute_force() {
+fn knn_in_wasm_equals_the_brute_force() {
     use rosetta_core::linalg::{dot64, norm64};
     let (n, d, k) = (2000, 24, 5);
     let x: Vec<f32> = values(n * d, 7)
@@ -311,24 +224,12 @@ fn relaxed_simd_knn_equals_the_brute_force() {
 }
 
 /// The row preparations' lane passes in SIMD128 (`rosetta_core::prep::lanes`) give the portable
-/// loops' values bit for bit: the Walsh–Hadamard transform of every block size; the levels,
-/// stored integers and lanes' sums for rows of several scales (values on rounding ties, beyond
-/// the clamp, zero, −0 and infinities) and both i8 sides.
+/// loops' values bit for bit: the levels, stored integers and lanes' sums for rows of several
+/// scales (values on rounding ties, beyond the clamp, zero, −0 and infinities).
 #[wasm_bindgen_test]
 fn prep_passes_match_the_portable_loops() {
     use rosetta_core::prep::{lanes, portable};
     let bits = |v: [f64; 4]| v.map(f64::to_bits);
-    for (seed, n) in (1..).zip([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]) {
-        let v: Vec<f64> = values(n, seed).into_iter().map(f64::from).collect();
-        let (mut a, mut b) = (v.clone(), v);
-        lanes::hadamard(&mut a);
-        portable::hadamard(&mut b);
-        let (a, b): (Vec<u64>, Vec<u64>) = (
-            a.iter().map(|x| x.to_bits()).collect(),
-            b.iter().map(|x| x.to_bits()).collect(),
-        );
-        assert_eq!(a, b, "hadamard of {n}");
-    }
     for (seed, len) in [(1, 4), (2, 8), (3, 384), (4, 385), (5, 1000)] {
         let raw = values(len, seed);
         for scale in [1e-3f64, 0.05, 1.0, 40.0] {
@@ -353,39 +254,13 @@ fn prep_passes_match_the_portable_loops() {
                 same.clone().all(|(x, y)| x.to_bits() == y.to_bits()),
                 "unit rows"
             );
-            // No NaN: the quantisers turn a row with one into a zero row before these passes
-            // (a relaxed-simd build may lower the selects and clamps to `f64x2.relaxed_min` and
-            // `relaxed_max`, whose NaN rule is the machine's).
+            // No NaN: the quantisers turn a row with one into a zero row before these passes.
             for per_step in [1.0, 3.7, 1e4] {
                 let (mut q1, mut q2) = (vec![7i16; len], vec![7i16; len]);
                 let a = lanes::levels_i16(&u1, per_step, 1.0 / per_step, &mut q1);
                 let b = portable::levels_i16(&u1, per_step, 1.0 / per_step, &mut q2);
                 assert_eq!((bits(a.0), bits(a.1)), (bits(b.0), bits(b.1)), "levels_i16");
                 assert_eq!(q1, q2, "i16 levels at {per_step}");
-            }
-            // The i8 passes take finite rows.
-            let finite: Vec<f64> = u1
-                .iter()
-                .map(|&u| if u.is_finite() { u } else { 0.25 })
-                .collect();
-            assert_eq!(
-                bits(lanes::max_abs(&finite)),
-                bits(portable::max_abs(&finite))
-            );
-            let (w1, w2) = (
-                lanes::widest_eights(&finite),
-                portable::widest_eights(&finite),
-            );
-            assert_eq!(w1.to_bits(), w2.to_bits(), "widest_eights");
-            for (levels, offset) in [(127.0, 0), (63.0, 64)] {
-                for per_step in [0.5, 13.0, 900.0] {
-                    let factors = (per_step, 1.0 / per_step, levels);
-                    let (mut q1, mut q2) = (vec![9i8; len], vec![9i8; len]);
-                    let a = lanes::levels_i8(&finite, factors, offset, &mut q1);
-                    let b = portable::levels_i8(&finite, factors, offset, &mut q2);
-                    assert_eq!(bits(a), bits(b), "levels_i8");
-                    assert_eq!(q1, q2, "i8 levels at {per_step}, offset {offset}");
-                }
             }
         }
     }

@@ -1,6 +1,6 @@
 // Time the pure crates' kernels in headless Chromium without building the app.
 // Build: (cd bench/wasm-kernels && RUSTFLAGS="-C target-feature=+simd128" \
-//          cargo build --release --target wasm32-unknown-unknown [--features relaxed])
+//          cargo build --release --target wasm32-unknown-unknown)
 // Run:   node bench/wasm-kernels/run.mjs [workloads 0-3, e.g. 0,2] [scale]
 //        (no workloads: only the GEMM rates; 0 pca-steps, 1 pca, 2 relative, 3 compare, 4 knn)
 //        node bench/wasm-kernels/run.mjs '' -1: only the screens' row preparations
@@ -21,7 +21,7 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage();
-  const out = await page.evaluate(async ([b64, which, scale, R8]) => {
+  const out = await page.evaluate(async ([b64, which, scale]) => {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const lines = [];
     let memory;
@@ -40,17 +40,9 @@ try {
       'faer A·Bᵀ 512 × 512 × 384': [() => e.product_nt(512, 512, 384, 10), 2 * 512 * 512 * 384 * 10],
       'packed A·Bᵀ 512 × 512 × 384': [() => e.packed_product_nt(512, 512, 384, 10), 2 * 512 * 512 * 384 * 10],
     };
-    if (e.i8_tiles) {
-      // Built with --features relaxed: the screens' i8 tiles with each kernel (GMAC/s, not
-      // GFLOP/s); I8_REPS tiles per run (10).
-      gemms['i8 tile 512 × 512 × 384, DotAdd (GMAC/s)'] = [() => e.i8_tiles(512, 512, 384, 1, R8), 512 * 512 * 384 * R8];
-      gemms['i8 tile 512 × 512 × 384, Pairs (GMAC/s)'] = [() => e.i8_tiles(512, 512, 384, 2, R8), 512 * 512 * 384 * R8];
-      // The same kernel over a whole 8,192-row kNN-like scan (each tile's rows read from memory).
-      gemms['i8 scan 8192 × 8192 × 384, Pairs (GMAC/s)'] = [() => e.i8_scan(8192, 384, 2), 136 * 512 * 512 * 384];
-    }
     if (scale < 0) {
-      // Only the row preparations (the screens' quantisers), best of 7 interleaved rounds.
-      const preps = { 'i16 rows': (...a) => e.prep(0, ...a), 'i8 rows, both sides': (...a) => e.prep(1, ...a) };
+      // Only the row preparations (the i16 screen's quantiser), best of 7 interleaved rounds.
+      const preps = { 'i16 rows': (...a) => e.prep(...a) };
       const best = {};
       for (let round = 0; round < 7; round++) {
         for (const [name, f] of Object.entries(preps)) best[name] = Math.min(best[name] ?? Infinity, f(20000, 384, 1));
@@ -66,7 +58,7 @@ try {
     }
     for (const w of which) e.run_bench(w, scale);
     return lines.join('\n');
-  }, [b64, which, scale, Number(process.env.I8_REPS ?? 10)]);
+  }, [b64, which, scale]);
   console.log(out);
 } finally {
   await browser.close();

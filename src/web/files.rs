@@ -133,7 +133,10 @@ pub async fn fetch_bytes(
                 }
             }
         }
-        progress(out.len() as f64, total);
+        // A gzip-encoded answer's Content-Length counts the compressed bytes: past it, the
+        // total is unknown.
+        let done = out.len() as f64;
+        progress(done, if done > total { 0.0 } else { total });
     }
     Ok(out)
 }

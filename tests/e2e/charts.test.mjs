@@ -43,11 +43,10 @@ test('the demo gets a scree plot, a CKA heatmap, and agreement charts against a 
       assert.ok(Math.abs(v - want) < 1e-6, `${r.join(',')} against numpy's ${want}`);
     }
   }
-  // The page runs the plain SIMD128 bundle; the worker (and any helper of its pool: the anchor
-  // curve's retrieval is big enough to share), in a browser with relaxed-simd, the other.
-  assert.deepEqual(wasm.filter((w) => w === 'rosetta-app_bg.wasm'), ['rosetta-app_bg.wasm']);
-  assert.ok(wasm.includes('rosetta-app_relaxed_bg.wasm'), wasm.join(', '));
-  assert.ok(wasm.every((w) => ['rosetta-app_bg.wasm', 'rosetta-app_relaxed_bg.wasm'].includes(w)), wasm.join(', '));
+  // One bundle: the page, the worker and any helper of its pool (the anchor curve's retrieval is
+  // big enough to share) load the same wasm file.
+  assert.ok(wasm.length >= 2, wasm.join(', '));
+  assert.ok(wasm.every((w) => w === 'rosetta-app_bg.wasm'), wasm.join(', '));
   assert.ok(rows.some((r) => r[0].startsWith('relative_mrr@')));
   const [json] = await Promise.all([page.waitForEvent('download'), chart('export-metrics-json').click()]);
   const table = JSON.parse(readFileSync(await json.path(), 'utf8'));

@@ -21,7 +21,9 @@ export const CHROMIUM_ARGS = [
 export async function start() {
   // ROSETTA_DIST: serve another build (benchmarks compare bundles without copying them over dist/).
   const dist = process.env.ROSETTA_DIST ?? join(root, 'dist');
-  const server = await serve(dist, 0, { mounts: { '/tests/': join(root, 'tests') } });
+  // Every answer's body as sent (path, status, bytes, encoding), for the transfer test.
+  const sent = [];
+  const server = await serve(dist, 0, { mounts: { '/tests/': join(root, 'tests') }, onSent: (s) => sent.push(s) });
   const base = `http://127.0.0.1:${server.address().port}/`;
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -30,6 +32,7 @@ export async function start() {
   return {
     base,
     browser,
+    sent,
     async close() {
       await browser.close();
       await new Promise((ok) => server.close(ok));
@@ -126,12 +129,12 @@ export async function spaces(page) {
 // Linear CKA of the demo's spaces computed with numpy in float64:
 //   x, y = (np.load(f).astype(np.float64) for f in pair); x -= x.mean(0); y -= y.mean(0)
 //   cka = np.linalg.norm(x.T @ y)**2 / (np.linalg.norm(x.T @ x) * np.linalg.norm(y.T @ y))
-// The tab computes them in the worker with the packed SIMD GEMM (the relaxed-simd build in
-// Chromium, f32 blocks summed in f64): they must agree to 1e-6.
+// The tab computes them in the worker with the packed SIMD GEMM (f32 blocks summed in f64):
+// they must agree to 1e-6.
 export const NUMPY_CKA = {
-  'digits-mlp-relu-seed0.npy|digits-mlp-relu-seed1.npy': 0.9888263846190589,
-  'digits-mlp-relu-seed0.npy|digits-mlp-tanh-64.npy': 0.9492422269441915,
-  'digits-mlp-relu-seed1.npy|digits-mlp-tanh-64.npy': 0.9486334715191912,
+  'digits-mlp-relu-seed0.npy|digits-mlp-relu-seed1.npy': 0.9888268646272567,
+  'digits-mlp-relu-seed0.npy|digits-mlp-tanh-64.npy': 0.9492430881947277,
+  'digits-mlp-relu-seed1.npy|digits-mlp-tanh-64.npy': 0.94863428346391,
 };
 
 /** The rows of the *Metrics CSV* download (header first), split on commas. */

@@ -17,7 +17,7 @@ after(async () => { await env?.close(); });
 const NUMPY_MEAN_AGREEMENT = 0.6144685587089592;
 
 /** Open the demo with `?workers=N`, compare with the tanh space, return the agreement mean and the
- *  fetches of the workers' (relaxed-simd) bundle: one per worker that started. */
+ *  fetches of the app's bundle: the page's, then one per worker that started. */
 async function agreementWith(workers, { failHelpers = false } = {}) {
   const scripts = [];
   const warnings = [];
@@ -26,11 +26,12 @@ async function agreementWith(workers, { failHelpers = false } = {}) {
     allowConsoleErrors: failHelpers,
     beforeLoad: async (p) => {
       p.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
-      p.on('request', (r) => { if (r.url().endsWith('/rosetta-app_relaxed_bg.wasm')) scripts.push(r.url()); });
+      p.on('request', (r) => { if (r.url().endsWith('/rosetta-app_bg.wasm')) scripts.push(r.url()); });
       if (failHelpers) {
-        // The first fetch of the bundle is the worker's; every later one a helper's: refuse those.
+        // The first fetches of the bundle are the page's and the worker's; every later one a
+        // helper's: refuse those.
         let served = 0;
-        await p.route(/rosetta-app_relaxed_bg\.wasm$/, (route) => (served++ === 0 ? route.continue() : route.abort()));
+        await p.route(/rosetta-app_bg\.wasm$/, (route) => (served++ < 2 ? route.continue() : route.abort()));
       }
     },
   });
@@ -48,21 +49,21 @@ async function agreementWith(workers, { failHelpers = false } = {}) {
 test('the kNN of the agreement chart is shared with a helper worker and equals numpy', async () => {
   const one = await agreementWith(1);
   const two = await agreementWith(2);
-  assert.equal(one.scripts.length, 1, 'one worker, no helper');
-  assert.equal(two.scripts.length, 2, 'the worker and one helper');
+  assert.equal(one.scripts.length, 2, 'the page and one worker, no helper');
+  assert.equal(two.scripts.length, 3, 'the page, the worker and one helper');
   assert.ok(Math.abs(two.value - NUMPY_MEAN_AGREEMENT) < 1e-12, `${two.value} against numpy's ${NUMPY_MEAN_AGREEMENT}`);
   assert.equal(one.value, two.value);
   assert.deepEqual([...one.problems, ...two.problems], []);
 });
 
 // scikit-learn's PCA(10) of the demo's first space (float64), items 0 and 1 on PC1, PC2.
-const SKLEARN_COORDS = [[1.9885317868679313, 4.221047572379067], [0.708770418699157, -4.412550769451543]];
+const SKLEARN_COORDS = [[1.9882521613597035, 4.221135642676967], [0.708783588752659, -4.412709958009481]];
 
 /** The main plot's coordinates (item, x, y per row) from its CSV export, with `?workers=N`. */
 async function pcaWith(workers) {
   let bundles = 0;
   const { page, problems } = await openPage(env.browser, `${env.base}?workers=${workers}`, {
-    beforeLoad: (p) => p.on('request', (r) => { if (r.url().endsWith('/rosetta-app_relaxed_bg.wasm')) bundles += 1; }),
+    beforeLoad: (p) => p.on('request', (r) => { if (r.url().endsWith('/rosetta-app_bg.wasm')) bundles += 1; }),
   });
   await waitForScatter(page, 1797);
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export-csv]').click()]);
@@ -77,7 +78,7 @@ test('the PCA and the CKA matrix are summed by two workers and equal scikit-lear
   const one = await pcaWith(1);
   const two = await pcaWith(2);
   assert.equal(two.rows.length, 1797);
-  assert.deepEqual([one.bundles, two.bundles], [1, 2], 'the worker, and with ?workers=2 one helper');
+  assert.deepEqual([one.bundles, two.bundles], [2, 3], 'the page, the worker, and with ?workers=2 one helper');
   SKLEARN_COORDS.forEach(([x, y], i) => {
     assert.ok(Math.abs(two.rows[i][0] - x) < 1e-4 && Math.abs(two.rows[i][1] - y) < 1e-4, `${two.rows[i]} against ${x},${y}`);
   });
@@ -94,7 +95,7 @@ test('the PCA and the CKA matrix are summed by two workers and equal scikit-lear
 test('a helper that cannot start leaves the work to the worker: same numbers', async () => {
   const r = await agreementWith(3, { failHelpers: true });
   // The first refusal stops the pool, so the second helper may be gone before it fetches.
-  assert.ok(r.scripts.length >= 2, `the worker and at least one refused helper: ${r.scripts.length}`);
+  assert.ok(r.scripts.length >= 3, `the page, the worker and at least one refused helper: ${r.scripts.length}`);
   assert.ok(r.warnings.some((w) => w.includes('working on one thread')), r.warnings.join('\n'));
   assert.ok(Math.abs(r.value - NUMPY_MEAN_AGREEMENT) < 1e-12, `${r.value}`);
   assert.deepEqual(r.problems, []);
@@ -103,7 +104,11 @@ test('a helper that cannot start leaves the work to the worker: same numbers', a
 test('a worker whose bundle cannot load says so instead of waiting forever', async () => {
   const { page, problems } = await openPage(env.browser, env.base, {
     allowConsoleErrors: true,
-    beforeLoad: (p) => p.route(/rosetta-app_relaxed_bg\.wasm$/, (route) => route.abort()),
+    // The page's fetch of the bundle goes through; the worker's is refused.
+    beforeLoad: async (p) => {
+      let served = 0;
+      await p.route(/rosetta-app_bg\.wasm$/, (route) => (served++ < 1 ? route.continue() : route.abort()));
+    },
   });
   await page.waitForFunction(() => document.querySelectorAll('[role=alert]').length > 0, null, { timeout: 30000 });
   const texts = await alerts(page);

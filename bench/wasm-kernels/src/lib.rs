@@ -99,91 +99,15 @@ pub extern "C" fn packed_product_nt(m: usize, n: usize, k: usize, reps: usize) -
     clock() - t + 0.0 * f64::from(c[1])
 }
 
-/// `reps` preparations of n × d rows of the bench's data for a screen, ms: `which` 0 the i16
-/// rows (`UnitRowsI16::new`), 1 the i8 rows of both sides (`UnitRowsI8::both`).
+/// `reps` preparations of n × d rows of the bench's data for the i16 screen
+/// (`UnitRowsI16::new`), ms.
 #[no_mangle]
-pub extern "C" fn prep(which: u32, n: usize, d: usize, reps: usize) -> f64 {
+pub extern "C" fn prep(n: usize, d: usize, reps: usize) -> f64 {
     let x = rosetta_bench::embeddings(n, d, 6);
     let v = rosetta_core::MatView::new(&x, n, d).expect("shape");
     let t = clock();
     for _ in 0..reps {
-        if which == 0 {
-            std::hint::black_box(rosetta_core::quant::UnitRowsI16::new(v));
-        } else {
-            std::hint::black_box(rosetta_core::quant_i8::UnitRowsI8::both(v));
-        }
+        std::hint::black_box(rosetta_core::quant::UnitRowsI16::new(v));
     }
     clock() - t
-}
-
-/// `reps` i8 score tiles of m × n × depth as the screens compute them
-/// (`rosetta_core::gemm_i8::scaled_dot_tile_into`: the products and their scaling to f32), ms.
-/// Build with `--features relaxed` for the relaxed-simd kernels; `kernel` 0 lets the browser
-/// choose, 1 forces `DotAdd`, 2 `Pairs`.
-#[no_mangle]
-pub extern "C" fn i8_tiles(m: usize, n: usize, depth: usize, kernel: u32, reps: usize) -> f64 {
-    use rosetta_core::gemm_i8::{scaled_dot_tile_into, Factor};
-    let (pa, pb) = i8_factors((m, n), depth, kernel);
-    let (sa, la) = (data(m), data(m));
-    let (sb, lb) = (data(n), data(n));
-    let shift: Vec<i32> = (0..m as i32).collect();
-    let mut out = vec![0.0f32; m * n];
-    let t = clock();
-    for _ in 0..reps {
-        let fa = Factor::new(&pa, &sa, &la);
-        let fb = Factor::new(&pb, &sb, &lb);
-        scaled_dot_tile_into(fa, &shift, fb, depth, &mut out);
-    }
-    clock() - t + 0.0 * f64::from(out[1])
-}
-
-/// The i8 tiles of a kNN-like scan (every 512 × 512 tile on or above the diagonal of an
-/// n × n product, depth `depth`, each tile from its own packed rows, one reused output), ms:
-/// `i8_tiles` on cache-resident blocks against the same products over a whole matrix.
-#[no_mangle]
-pub extern "C" fn i8_scan(n: usize, depth: usize, kernel: u32) -> f64 {
-    use rosetta_core::gemm_i8::{packed_len, scaled_dot_tile_into, Factor};
-    let (pa, pb) = i8_factors((n, n), depth, kernel);
-    let (s, l) = (data(n), data(n));
-    let shift: Vec<i32> = (0..n as i32).collect();
-    let mut out = vec![0.0f32; 512 * 512];
-    let t = clock();
-    for r in (0..n).step_by(512) {
-        let re = (r + 512).min(n);
-        for c in (r..n).step_by(512) {
-            let ce = (c + 512).min(n);
-            let fa = Factor {
-                packed: &pa[r * depth..packed_len(re, depth)],
-                steps: &s[r..re],
-                along: &l[r..re],
-            };
-            let fb = Factor {
-                packed: &pb[c * depth..packed_len(ce, depth)],
-                steps: &s[c..ce],
-                along: &l[c..ce],
-            };
-            scaled_dot_tile_into(fa, &shift[r..re], fb, depth, &mut out);
-        }
-    }
-    clock() - t + 0.0 * f64::from(out[1])
-}
-
-/// Packed i8 factors of m and n rows (values inside the pair kernel's limit, |a| ≤ 63: four add
-/// up to ≤ 252; and 0..=127), with `kernel` chosen: 0 the browser's choice, 1 `DotAdd`, 2 `Pairs`.
-fn i8_factors((m, n): (usize, usize), depth: usize, kernel: u32) -> (Vec<i8>, Vec<i8>) {
-    use rosetta_core::gemm_i8::{pack, set_kernel, Kernel};
-    match kernel {
-        1 => set_kernel(Kernel::DotAdd),
-        2 => set_kernel(Kernel::Pairs),
-        _ => {}
-    }
-    let a: Vec<i8> = data(m * depth)
-        .iter()
-        .map(|v| (v * 20.0).clamp(-63.0, 63.0) as i8)
-        .collect();
-    let b: Vec<i8> = data(n * depth)
-        .iter()
-        .map(|v| (v * 30.0 + 64.0).clamp(0.0, 127.0) as i8)
-        .collect();
-    (pack(&a, m, depth), pack(&b, n, depth))
 }

@@ -5,10 +5,7 @@
 use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
 use rosetta_core::cka::{rbf_cka, RbfParams};
 use rosetta_core::compare::{compare, CompareParams, CompareReport};
-use rosetta_core::knn::knn_with;
-use rosetta_core::quant::Screen;
 use rosetta_core::relative::{relative, RelativeParams};
-use rosetta_core::retrieval::retrieval_counts_with;
 use rosetta_core::rsa::rsa;
 use rosetta_core::{knn, MatView, Metric, PcaParams, Rng};
 
@@ -351,65 +348,6 @@ pub fn knn_kernel(clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
     .collect()
 }
 
-/// The i8 screens of kNN and retrieval (what the relaxed-simd bundle uses) against the i16 ones
-/// (the plain bundle's) on the `compare` workload's uncentred relative representations and its
-/// absolute pair, run alternately, fastest of [`REPEATS`] each: a ratio measured in the same
-/// run. The results are the same (the check values say so); only speed differs. Natively both
-/// screens use the portable kernels, so only the tab's figures mean anything.
-pub fn screens(clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
-    let inp = compare_inputs(scale);
-    let (n, d) = (inp.n, inp.d);
-    let (Ok(vx), Ok(vy)) = (MatView::new(&inp.x, n, d), MatView::new(&inp.y, n, d)) else {
-        return Vec::new();
-    };
-    let params = RelativeParams::default();
-    let (Ok(rx), Ok(ry)) = (
-        relative(vx, &inp.anchors, params),
-        relative(vy, &inp.anchors, params),
-    ) else {
-        return Vec::new();
-    };
-    let ranks = |x, y, screen| {
-        retrieval_counts_with(x, y, 0..n, screen).map_or(f64::NAN, |(a, b)| {
-            a.iter().chain(&b).map(|&v| f64::from(v)).sum()
-        })
-    };
-    let lists = |x, screen| {
-        knn_with(x, 10, Metric::Cosine, screen).map_or(f64::NAN, |nb| nb.scores.iter().sum())
-    };
-    let k = inp.anchors.len();
-    let kernels: [(String, &dyn Fn(Screen) -> f64); 3] = [
-        (format!("retrieval relative {n}x{k}"), &|s| {
-            ranks(rx.view(), ry.view(), s)
-        }),
-        (format!("retrieval {n}x{d}"), &|s| ranks(vx, vy, s)),
-        (format!("knn relative {n}x{k} k=10"), &|s| {
-            lists(rx.view(), s)
-        }),
-    ];
-    let mut out = Vec::new();
-    for (name, kernel) in kernels {
-        let mut best = [(f64::INFINITY, f64::NAN); 2];
-        for _ in 0..REPEATS {
-            for (b, screen) in best.iter_mut().zip([Screen::I16, Screen::I8]) {
-                let run = time(clock, || kernel(screen));
-                if run.0 < b.0 {
-                    *b = run;
-                }
-            }
-        }
-        for ((ms, check), screen) in best.into_iter().zip(["i16", "i8"]) {
-            out.push(Timing {
-                name: format!("{name} screen {screen}"),
-                ms,
-                bytes: None,
-                check,
-            });
-        }
-    }
-    out
-}
-
 /// The page's subsampled comparison metrics on the `compare` workload's data, fastest of
 /// [`REPEATS`] each: RBF CKA (2,000 items, its default) and RSA (1,000, as the page asks). They
 /// run after the pooled comparison, in one thread.
@@ -472,7 +410,6 @@ pub fn run(which: &str, clock: &dyn Fn() -> f64, scale: f64) -> Vec<Timing> {
         "compare" => full_compare(clock, scale, false),
         "compare-steps" => full_compare(clock, scale, true),
         "knn" => knn_kernel(clock, scale),
-        "screens" => screens(clock, scale),
         "subsamples" => subsample_metrics(clock, scale),
         _ => Vec::new(),
     }

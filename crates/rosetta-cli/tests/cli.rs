@@ -66,7 +66,7 @@ fn info_lists_spaces_as_json() {
     assert_eq!(first["file"], "digits-mlp-relu-seed0.npy");
     assert_eq!(first["n"], 1797);
     assert_eq!(first["dim"], 128);
-    assert_eq!(first["dtype"], "float32");
+    assert_eq!(first["dtype"], "float16");
     assert!(first["metadata"].is_array());
     assert_eq!(v[1]["metadata"][1], "label");
 }

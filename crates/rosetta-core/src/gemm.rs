@@ -9,8 +9,7 @@
 //!
 //! Layout (BLIS): the left factor is packed in panels of `MR` rows × `KC` depth, the right one in
 //! panels of `NR` columns; each panel is one contiguous stream for the kernel. Sums run over the
-//! depth in order, one multiply and one add per term — fused (one rounding) in the relaxed-simd
-//! build of the worker (the `relaxed-simd` feature), where the browser has it.
+//! depth in order, one multiply and one add per term.
 
 /// Rows of the register tile: four broadcast scalars.
 const MR: usize = 4;
@@ -255,25 +254,12 @@ mod simd {
     use super::{MR, NR};
     use core::arch::wasm32::{f32x4_splat, v128, v128_load, v128_load32_splat, v128_store};
 
-    /// `c + a·b` as one fused `f32x4.relaxed_madd`: the relaxed-simd build (the `relaxed-simd`
-    /// feature), which the worker loads where the browser validates relaxed-simd
-    /// (public/worker.js). Only this kernel carries the target feature, so the rest of that
-    /// build — and every dependency — compiles exactly as in the plain one.
-    #[cfg(feature = "relaxed-simd")]
-    #[target_feature(enable = "relaxed-simd")]
-    #[inline]
-    fn madd(a: v128, b: v128, c: v128) -> v128 {
-        core::arch::wasm32::f32x4_relaxed_madd(a, b, c)
-    }
-
     /// `c + a·b` as a multiply and an add (SIMD128 has no fused multiply-add).
-    #[cfg(not(feature = "relaxed-simd"))]
     #[inline(always)]
     fn madd(a: v128, b: v128, c: v128) -> v128 {
         core::arch::wasm32::f32x4_add(c, core::arch::wasm32::f32x4_mul(a, b))
     }
 
-    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
     pub(super) fn kernel(a: &[f32], b: &[f32], tile: &mut [f32; MR * NR]) {
         let depth = (a.len() / MR).min(b.len() / NR);
         // SAFETY: `pa` walks a[..depth·MR] and `pb` b[..depth·NR] in steps of MR and NR, so

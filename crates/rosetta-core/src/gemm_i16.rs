@@ -79,25 +79,6 @@ pub fn scaled_dot_tile_into(
     }
 }
 
-/// `a · b` of two unpacked rows of the same even length, exact in i32 under the same condition as
-/// the tiles (the value the tile product gives for that pair): single scores, where a screen needs
-/// only a few of a tile's. O(depth).
-#[inline]
-pub fn dot(a: &[i16], b: &[i16]) -> i32 {
-    debug_assert!(a.len() == b.len() && a.len().is_multiple_of(2));
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    {
-        simd::dot(a, b)
-    }
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    {
-        a.iter()
-            .zip(b)
-            .map(|(&p, &q)| i32::from(p) * i32::from(q))
-            .sum()
-    }
-}
-
 /// `tile[i·NR + j] = Σ_s Σ_t a[s·2·GROUP + 2i + t]·b[s·2·GROUP + 2j + t]` over `steps` pairs.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn kernel(a: &[i16], b: &[i16], steps: usize, tile: &mut [i32; MR * NR]) {
@@ -129,33 +110,8 @@ fn kernel(a: &[i16], b: &[i16], steps: usize, tile: &mut [i32; MR * NR]) {
 mod simd {
     use super::{GROUP, MR, NR};
     use core::arch::wasm32::{
-        i32x4_add, i32x4_dot_i16x8, i32x4_extract_lane, i32x4_splat, v128, v128_load,
-        v128_load32_splat, v128_store,
+        i32x4_add, i32x4_dot_i16x8, i32x4_splat, v128, v128_load, v128_load32_splat, v128_store,
     };
-
-    pub(super) fn dot(a: &[i16], b: &[i16]) -> i32 {
-        let len = a.len().min(b.len());
-        let whole = len / 8 * 8;
-        let mut acc = i32x4_splat(0);
-        // SAFETY: each load reads a[k..k + 8] and b[k..k + 8] with k + 8 ≤ whole ≤ both lengths.
-        unsafe {
-            for k in (0..whole).step_by(8) {
-                let va = v128_load(a.as_ptr().add(k).cast::<v128>());
-                let vb = v128_load(b.as_ptr().add(k).cast::<v128>());
-                acc = i32x4_add(acc, i32x4_dot_i16x8(va, vb));
-            }
-        }
-        let tail: i32 = a[whole..len]
-            .iter()
-            .zip(&b[whole..len])
-            .map(|(&p, &q)| i32::from(p) * i32::from(q))
-            .sum();
-        i32x4_extract_lane::<0>(acc)
-            + i32x4_extract_lane::<1>(acc)
-            + i32x4_extract_lane::<2>(acc)
-            + i32x4_extract_lane::<3>(acc)
-            + tail
-    }
 
     pub(super) fn kernel(a: &[i16], b: &[i16], steps: usize, tile: &mut [i32; MR * NR]) {
         // a's last step reads 2·MR values, b's 2·NR, each step 2·GROUP further on.
@@ -237,12 +193,6 @@ mod tests {
             scaled_dot_tile_into(&pack(&a, m), &sa, m, &pack(&b, n), &sb, n, depth, &mut out);
             for i in 0..m {
                 for j in 0..n {
-                    let (ra, rb) = (
-                        &a[i * depth..(i + 1) * depth],
-                        &b[j * depth..(j + 1) * depth],
-                    );
-                    let pair = super::dot(ra, rb) as f32 * sa[i] * sb[j];
-                    assert_eq!(pair.to_bits(), out[i * n + j].to_bits(), "pair ({i},{j})");
                     let dot: i64 = (0..depth)
                         .map(|k| i64::from(a[i * depth + k]) * i64::from(b[j * depth + k]))
                         .sum();

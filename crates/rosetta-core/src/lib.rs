@@ -7,7 +7,6 @@
 mod error;
 pub mod gemm;
 pub mod gemm_i16;
-pub mod gemm_i8;
 pub mod knn;
 pub mod linalg;
 mod matrix;
@@ -27,9 +26,7 @@ pub mod compare;
 pub mod lstsq;
 pub mod procrustes;
 pub mod quant;
-pub mod quant_i8;
 pub mod relative;
 pub mod retrieval;
-pub mod rotation;
 pub mod rsa;
 pub mod stitching;

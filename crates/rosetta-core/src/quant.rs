@@ -17,17 +17,12 @@ use crate::linalg::inverse_norms;
 use crate::matrix::MatView;
 use crate::prep;
 
-/// Which products the cosine screens use: f32 (faer natively), the i16 GEMM, or for retrieval the
-/// i8 GEMM ([`crate::quant_i8`]). All give the same exact results; only speed differs.
+/// Which products the cosine screens use: f32 (faer natively) or the i16 GEMM. Both give the
+/// same exact results; only speed differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     F32,
     I16,
-    /// i8 tiles of rotated rows ([`crate::quant_i8`]) in front of the i16 scores. Retrieval: a
-    /// tile with too many scores inside their wide bound is computed again from i16 rows. kNN:
-    /// only the scores that might enter a list are computed again in i16, one by one (the lists
-    /// end as [`Screen::I16`]'s, see `knn::screen8`).
-    I8,
 }
 
 impl Screen {
@@ -38,17 +33,6 @@ impl Screen {
     } else {
         Screen::F32
     };
-
-    /// Retrieval's screen: I8 in the relaxed-simd bundle (its dot product is 3× the i16 one's
-    /// rate there), else [`Screen::DEFAULT`].
-    pub const RETRIEVAL: Screen = if cfg!(all(target_arch = "wasm32", feature = "relaxed-simd")) {
-        Screen::I8
-    } else {
-        Screen::DEFAULT
-    };
-
-    /// kNN's screen: as [`Screen::RETRIEVAL`].
-    pub const KNN: Screen = Screen::RETRIEVAL;
 }
 
 /// Largest |q|: i16's range.
@@ -116,45 +100,6 @@ impl UnitRowsI16 {
         screen_eps(self.radius, other.radius)
     }
 
-    /// The rows unpacked, row-major (N × depth): for single scores ([`Self::cos_pair`]).
-    pub(crate) fn row_major(&self) -> Vec<i16> {
-        let dp = self.depth;
-        let mut out = vec![0i16; self.n * dp];
-        for (i, row) in out.chunks_exact_mut(dp).enumerate() {
-            for (p, pair) in row.chunks_exact_mut(2).enumerate() {
-                let at = packed_at(i, p, dp);
-                pair.copy_from_slice(&self.data[at..at + 2]);
-            }
-        }
-        out
-    }
-
-    /// The score [`Self::cos_tile`] gives for rows i and j of these rows (bit for bit: the i32
-    /// sum is exact either way), from [`Self::row_major`]'s `rows`. O(D).
-    #[inline]
-    pub(crate) fn cos_pair(&self, rows: &[i16], i: usize, j: usize) -> f32 {
-        self.cos_pair_across(rows, i, self, rows, j)
-    }
-
-    /// As [`Self::cos_pair`] for row i of these rows and row j of `other`'s (`other_rows`, its
-    /// [`Self::row_major`]): the score [`Self::cos_tile`] gives them. O(D).
-    #[inline]
-    pub(crate) fn cos_pair_across(
-        &self,
-        rows: &[i16],
-        i: usize,
-        other: &Self,
-        other_rows: &[i16],
-        j: usize,
-    ) -> f32 {
-        let dp = self.depth;
-        let (a, b) = (
-            &rows[i * dp..(i + 1) * dp],
-            &other_rows[j * dp..(j + 1) * dp],
-        );
-        crate::gemm_i16::dot(a, b) as f32 * self.steps[i] * other.steps[j]
-    }
-
     /// Approximate cosines of rows `rows` of `self` against rows `cols` of `other` (same D) into
     /// `out` (rows × cols, row-major), each within [`Self::eps_with`] of the exact cosine. Both
     /// ranges start at a multiple of 8 (the packed groups; the screens' tiles are 512 wide).
@@ -220,7 +165,7 @@ fn quantise_row(row: &[f32], inv: f64, unit: &mut [f64], q: &mut [i16]) -> Optio
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::linalg::dot64;
 
@@ -231,12 +176,9 @@ pub(crate) mod tests {
         let inv = inverse_norms(v);
         let mut tile = Vec::new();
         q.cos_tile(0..n, &q, 0..n, &mut tile);
-        let rows = q.row_major();
         let mut worst = 0.0f64;
         for i in 0..n {
             for j in 0..n {
-                let pair = q.cos_pair(&rows, i, j);
-                assert_eq!(pair.to_bits(), tile[i * n + j].to_bits(), "({i},{j})");
                 let exact = dot64(v.row(i), v.row(j)) * inv[i] * inv[j];
                 let err = (f64::from(tile[i * n + j]) - exact).abs();
                 assert!(
@@ -261,7 +203,7 @@ pub(crate) mod tests {
     }
 
     /// Six rows of 64 that stress a quantiser: one-hot, huge, zero, tiny, constant, spiky.
-    pub(crate) fn spiky_rows() -> (Vec<f32>, usize, usize) {
+    fn spiky_rows() -> (Vec<f32>, usize, usize) {
         let d = 64;
         let mut x = vec![0.0f32; 6 * d];
         x[0] = 1.0; // one-hot: max |u| = 1
@@ -292,8 +234,13 @@ pub(crate) mod tests {
         let q = UnitRowsI16::new(MatView::new(&x, 4, d).unwrap());
         assert_eq!(q.steps[..3], [0.0; 3]);
         assert!(q.steps[3] > 0.0);
-        let rows = q.row_major();
-        assert!(rows[..3 * q.depth].iter().all(|&v| v == 0));
+        // Their packed values are zero (rows 0..3 of the first group, every depth pair).
+        for s in 0..q.depth / 2 {
+            for i in 0..3 {
+                let at = packed_at(i, s, q.depth);
+                assert_eq!(q.data[at..at + 2], [0, 0], "row {i}, pair {s}");
+            }
+        }
         assert!(q.radius.is_finite());
     }
 }

@@ -11,7 +11,6 @@ use crate::linalg::dot_tile;
 use crate::matrix::MatView;
 use crate::quant::Screen;
 
-mod screen8;
 mod select;
 mod shares;
 #[cfg(test)]
@@ -59,7 +58,7 @@ const CHUNK: usize = 32;
 /// The k nearest neighbours of every row of `x` among the other rows (the item itself excluded).
 /// `k` is clamped to N − 1. O(N²·D) time (half of it, by symmetry), O(N·k + TILE²) memory.
 pub fn knn(x: MatView<'_>, k: usize, metric: Metric) -> Result<Neighbors, CoreError> {
-    knn_with(x, k, metric, Screen::KNN)
+    knn_with(x, k, metric, Screen::DEFAULT)
 }
 
 /// [`knn`] with the tiles of `screen` (the same result; for tests and benchmarks: only speed
@@ -110,17 +109,6 @@ pub(super) fn checked_k(n: usize, k: usize) -> Result<(usize, usize), CoreError>
 /// Each tile row is screened in chunks, branch-free (it vectorises), against the lists' floors:
 /// once the lists are full, few scores beat them, and only chunks with such a score are walked.
 fn scan(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) -> Vec<Best> {
-    scan_counted(scorer, cap, tiles).best
-}
-
-/// A scan's lists, and how many tiles it screened in i8 and computed again as i16 tiles.
-struct Scanned {
-    best: Vec<Best>,
-    #[cfg_attr(not(test), allow(dead_code))] // reason: the tests check which tiles took i8
-    i8_tiles: (usize, usize),
-}
-
-fn scan_counted(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) -> Scanned {
     let n = scorer.x.n();
     let mut lists = Lists {
         best: vec![Best::new(cap); n],
@@ -131,12 +119,6 @@ fn scan_counted(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) 
         } else {
             Vec::new()
         },
-    };
-    // Built only if this share has tiles: the i8 rows cost a pass over the data.
-    let mut screen8 = if tiles.is_empty() {
-        None
-    } else {
-        screen8::Screen8::new(scorer)
     };
     let mut tile = Vec::new();
     let mut t = 0;
@@ -149,19 +131,11 @@ fn scan_counted(scorer: &Scorer<'_>, cap: usize, tiles: std::ops::Range<usize>) 
                 continue;
             }
             let c1 = (c0 + TILE).min(n);
-            if let Some(s8) = &mut screen8 {
-                if s8.offer_tile(&mut lists, r0..r1, c0..c1) {
-                    continue;
-                }
-            }
             scorer.tile(r0..r1, c0..c1, &mut tile);
             lists.offer_tile(scorer, &tile, r0..r1, c0..c1);
         }
     }
-    Scanned {
-        best: lists.best,
-        i8_tiles: screen8.map_or((0, 0), |s| (s.tried, s.crowded)),
-    }
+    lists.best
 }
 
 /// Every row's candidate list during a scan.

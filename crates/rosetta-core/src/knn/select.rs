@@ -11,11 +11,8 @@ use super::{Metric, Neighbors};
 pub(super) struct Best {
     pub(super) items: Vec<(f32, u32)>,
     pub(super) cap: usize,
-    /// Candidates must beat it: the smallest score held once full, never below `bar`.
+    /// Candidates must beat it once the list is full: the smallest score held.
     pub(super) floor: f32,
-    /// A lower bound on the row's cap-th best score over all its pairs ([`Best::raise`]):
-    /// nothing at or below it is kept, even while the list fills.
-    bar: f32,
     /// Once full: where the smallest score sits (the slot a better candidate replaces).
     min_at: usize,
 }
@@ -26,7 +23,6 @@ impl Best {
             items: Vec::with_capacity(cap),
             cap,
             floor: f32::NEG_INFINITY,
-            bar: f32::NEG_INFINITY,
             min_at: 0,
         }
     }
@@ -34,9 +30,6 @@ impl Best {
     #[inline]
     pub(super) fn offer(&mut self, score: f32, index: u32) {
         if self.items.len() < self.cap {
-            if score <= self.bar {
-                return;
-            }
             self.items.push((score, index));
             if self.items.len() == self.cap {
                 self.find_min();
@@ -51,23 +44,7 @@ impl Best {
     fn find_min(&mut self) {
         let (pos, min) = self.min();
         self.min_at = pos;
-        self.floor = min.max(self.bar);
-    }
-
-    pub(super) fn is_full(&self) -> bool {
-        self.items.len() == self.cap
-    }
-
-    /// Ignore scores at or below `bar` from now on. Sound only when `bar` is at most the row's
-    /// cap-th best score (in the scan's scores) over all its pairs, not only a share's: then a
-    /// list offered every score above its floor still ends with the row's best `cap` of its
-    /// share, the merged lists with the best `cap` overall, and whatever a list was not offered
-    /// scores at most its final floor — what the exact pass ([`exact_row`]) relies on.
-    pub(super) fn raise(&mut self, bar: f32) {
-        if bar > self.bar {
-            self.bar = bar;
-            self.floor = self.floor.max(bar);
-        }
+        self.floor = min;
     }
 
     fn min(&self) -> (usize, f32) {
@@ -95,8 +72,6 @@ pub(super) struct Scorer<'a> {
     quant_eps: Option<f64>,
     /// Per row: 1/‖x‖ (cosine) or ‖x‖² (Euclidean), in f64.
     pub(super) norm: Vec<f64>,
-    /// The screen asked for (the scan builds i8 rows itself for [`Screen::I8`]).
-    pub(super) screen: Screen,
     /// Bound on |f32 tile score − exact score| per row pair, as a factor of per-row magnitudes.
     eps_unit: f64,
 }
@@ -131,7 +106,6 @@ impl<'a> Scorer<'a> {
             quant_eps: quant.as_ref().map(|q| q.eps_with(q)),
             quant,
             norm,
-            screen,
             eps_unit,
         }
     }
@@ -154,7 +128,6 @@ impl<'a> Scorer<'a> {
             quant: None,
             quant_eps: Some(quant_eps),
             norm: inverse_norms(x),
-            screen,
             eps_unit: (x.d() as f64 + 8.0) * f64::from(f32::EPSILON),
         }
     }
@@ -162,11 +135,6 @@ impl<'a> Scorer<'a> {
     /// The i16 tiles' bound, when the tiles come from i16 rows.
     pub(super) fn quant_eps(&self) -> Option<f64> {
         self.quant_eps
-    }
-
-    /// The cosine tiles' i16 rows, if the tiles come from them.
-    pub(super) fn quant(&self) -> Option<&UnitRowsI16> {
-        self.quant.as_ref()
     }
 
     /// Tile values (see `tile_score`) of rows `r` against rows `c`, into `out` (|r| × |c|).

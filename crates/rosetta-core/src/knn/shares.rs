@@ -98,7 +98,7 @@ pub fn knn_candidates(
     metric: Metric,
     tiles: Range<usize>,
 ) -> Result<Candidates, CoreError> {
-    candidates_with(x, k, metric, tiles, Screen::KNN)
+    candidates_with(x, k, metric, tiles, Screen::DEFAULT)
 }
 
 /// [`knn_candidates`] with the tiles of `screen` ([`knn_merge_with`] must use the same).
@@ -129,7 +129,7 @@ pub fn knn_merge(
     metric: Metric,
     parts: &[Candidates],
 ) -> Result<Neighbors, CoreError> {
-    knn_merge_with(x, k, metric, parts, Screen::KNN)
+    knn_merge_with(x, k, metric, parts, Screen::DEFAULT)
 }
 
 /// [`knn_merge`] of candidates from tiles of `screen` (its error bound decides the exact pass).
@@ -196,7 +196,7 @@ pub fn knn_settle(
     lists: &Candidates,
     rows: Range<usize>,
 ) -> Result<Neighbors, CoreError> {
-    settle_with(x, k, metric, lists, rows, Screen::KNN)
+    settle_with(x, k, metric, lists, rows, Screen::DEFAULT)
 }
 
 pub(super) fn settle_with(

@@ -2,10 +2,9 @@ use super::*;
 use crate::rng::Rng;
 
 /// Every metric with every tile kind it can use (integer tiles are for cosine only).
-const SCREENS: [(Metric, Screen); 4] = [
+const SCREENS: [(Metric, Screen); 3] = [
     (Metric::Cosine, Screen::F32),
     (Metric::Cosine, Screen::I16),
-    (Metric::Cosine, Screen::I8),
     (Metric::Euclidean, Screen::F32),
 ];
 
@@ -141,102 +140,15 @@ fn near_ties_within_the_i16_bound_are_ranked_exactly() {
     let (n, d, k) = (1200, 64, 5);
     let x = clusters((n, d), 8, 0.3, 1e-3, 31);
     let v = MatView::new(&x, n, d).unwrap();
-    for screen in [Screen::I16, Screen::I8] {
-        let got = knn_with(v, k, Metric::Cosine, screen).unwrap();
-        assert_eq!(
-            got.indices,
-            brute(&x, n, d, k, Metric::Cosine),
-            "{screen:?}"
-        );
-    }
-}
-
-#[test]
-fn the_i8_screen_leaves_the_lists_of_the_i16_scan() {
-    // 2,000 rows with a decaying spectrum and an offset: past the first tile row, most tiles
-    // are screened in i8 and only the scores near a floor are computed in i16.
-    let (n, d, k) = (2000, 24, 5);
-    let mut r = Rng::new(40);
-    let x: Vec<f32> = (0..n * d)
-        .map(|i| (r.normal() / (1.0 + (i % d) as f64 / 4.0)) as f32 + 0.1)
-        .collect();
-    let v = MatView::new(&x, n, d).unwrap();
-    let (_, cap) = checked_k(n, k).unwrap();
-    let lists = |screen| {
-        let scanned = scan_counted(&Scorer::new(v, Metric::Cosine, screen), cap, 0..10);
-        (scanned.best, scanned.i8_tiles)
-    };
-    let (want, none) = lists(Screen::I16);
-    let (got, (tried, crowded)) = lists(Screen::I8);
-    assert_eq!(none, (0, 0));
-    assert!(same_lists(got, want), "the i8 screen's lists differ");
-    // Only the first diagonal tile is crowded (every list empty); the first tile row's
-    // other tiles raise their columns' bars from their own i8 scores and stay in i8.
-    assert_eq!(tried, knn_tiles(n));
-    assert_eq!(crowded, 1, "{crowded} of {tried} tiles crowded");
-    // A share that starts inside a tile row: its rows' lists are empty too.
-    let want = scan_counted(&Scorer::new(v, Metric::Cosine, Screen::I16), cap, 2..10);
-    let got = scan_counted(&Scorer::new(v, Metric::Cosine, Screen::I8), cap, 2..10);
-    assert!(
-        got.i8_tiles.1 <= 2,
-        "{:?} tiles tried, crowded",
-        got.i8_tiles
-    );
-    assert!(same_lists(got.best, want.best), "a share's i8 lists differ");
-}
-
-/// The same candidates in every row, up to ties at its floor: the same scores, and the same
-/// items above the lowest. (Which of several pairs tied at the floor a list keeps depends
-/// on what it was offered before, and the i8 screen's bars change that; the exact pass
-/// treats a tie at the floor as a score outside the list.)
-fn same_lists(a: Vec<Best>, b: Vec<Best>) -> bool {
-    let sorted = |best: Vec<Best>| -> Vec<Vec<(f32, u32)>> {
-        best.into_iter()
-            .map(|b| {
-                let mut items = b.items;
-                items.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-                items
-            })
-            .collect()
-    };
-    let above = |items: &[(f32, u32)]| -> Vec<(f32, u32)> {
-        let floor = items.last().map_or(f32::NEG_INFINITY, |it| it.0);
-        items.iter().copied().filter(|it| it.0 > floor).collect()
-    };
-    let scores = |items: &[(f32, u32)]| -> Vec<f32> { items.iter().map(|it| it.0).collect() };
-    a.len() == b.len()
-        && sorted(a)
-            .iter()
-            .zip(&sorted(b))
-            .all(|(x, y)| scores(x) == scores(y) && above(x) == above(y))
-}
-
-#[test]
-fn rows_sharing_a_direction_are_screened_in_i8() {
-    // Every row near one direction (like uncentred relative representations): with one
-    // i8 bound for every pair all 10 tiles were crowded; with the shared direction split
-    // off and bounds per pair, only the first tile row's (lists still filling) are.
-    let (n, d, k) = (2000, 48, 5);
-    let mut r = Rng::new(41);
-    let shared: Vec<f64> = (0..d).map(|_| r.normal()).collect();
-    let x: Vec<f32> = (0..n * d)
-        .map(|e| (shared[e % d] + 0.2 * r.normal()) as f32)
-        .collect();
-    let v = MatView::new(&x, n, d).unwrap();
-    let (_, cap) = checked_k(n, k).unwrap();
-    let scan = |screen| scan_counted(&Scorer::new(v, Metric::Cosine, screen), cap, 0..10);
-    let (want, got) = (scan(Screen::I16), scan(Screen::I8));
-    let (tried, crowded) = got.i8_tiles;
-    assert!(same_lists(got.best, want.best), "lists differ");
-    assert_eq!(tried, 10);
-    assert!(crowded <= 1, "{crowded} of {tried} tiles crowded");
+    let got = knn_with(v, k, Metric::Cosine, Screen::I16).unwrap();
+    assert_eq!(got.indices, brute(&x, n, d, k, Metric::Cosine));
 }
 
 #[test]
 fn ties_break_by_lower_index() {
     // Rows 1, 2, 3 are identical: the neighbours of row 0 among them come in index order.
     let x = vec![1.0f32, 0.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, -1.0, 0.0];
-    for screen in [Screen::F32, Screen::I16, Screen::I8] {
+    for screen in [Screen::F32, Screen::I16] {
         let got = knn_with(MatView::new(&x, 5, 2).unwrap(), 3, Metric::Cosine, screen).unwrap();
         assert_eq!(got.row(0), &[1, 2, 3], "{screen:?}");
         assert_eq!(got.row(1), &[2, 3, 0], "{screen:?}");
@@ -266,7 +178,7 @@ fn knn_of_matches_knn() {
 #[test]
 fn zero_vectors_do_not_panic() {
     let x = vec![0.0f32; 12];
-    for screen in [Screen::F32, Screen::I16, Screen::I8] {
+    for screen in [Screen::F32, Screen::I16] {
         let got = knn_with(MatView::new(&x, 4, 3).unwrap(), 2, Metric::Cosine, screen).unwrap();
         assert_eq!(got.row(0), &[1, 2], "{screen:?}");
     }

@@ -1,13 +1,10 @@
-//! The screens' row preparations: the passes over one row that the i16 and i8 quantisers
-//! ([`crate::quant`], [`crate::quant_i8`]) and the rotation ([`crate::rotation`]) run for every
-//! row of every kNN and retrieval. Each pass over a row's body (its first ⌊D/4⌋·4 values) runs
+//! The i16 screen's row preparations: the passes over one row that the quantiser
+//! ([`crate::quant`]) runs for every row of every kNN and retrieval. Each pass over a row's body (its first ⌊D/4⌋·4 values) runs
 //! in four lanes, lane l taking the values 4k + l ([`lanes`]); the functions here add the rest
 //! of the row and combine the lanes, so that the results are the same in every build. On wasm32
 //! with SIMD128 two f64x2 registers hold the four lanes and every value comes out bit for bit
 //! as the [`portable`] loops' (the browser tests check it) for rows without a NaN, which the
 //! quantisers turn into zero rows first. Each pass is O(D).
-
-use crate::gemm_i8::pair_group;
 
 pub mod portable;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -17,18 +14,16 @@ mod simd;
 /// The lane passes this build runs: SIMD128 on wasm32, else the [`portable`] loops.
 pub mod lanes {
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    pub use super::portable::{hadamard, levels_i16, levels_i8, max_abs, unit_scan, widest_eights};
+    pub use super::portable::{levels_i16, unit_scan};
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    pub use super::simd::{hadamard, levels_i16, levels_i8, max_abs, unit_scan, widest_eights};
+    pub use super::simd::{levels_i16, unit_scan};
 }
 
-pub use lanes::hadamard;
 use portable::level;
 
 /// Row `row` scaled by `inv` into `unit` (as long as `row`): (max |u|, ‖u‖²), ‖u‖² summed as
 /// [`crate::linalg::dot64`] sums it (the same lanes, the same order). A NaN or an infinity
-/// makes ‖u‖² NaN or infinite, whatever the max made of it (a relaxed-simd build may lower its
-/// select to `f64x2.relaxed_max`): the caller checks ‖u‖².
+/// makes ‖u‖² NaN or infinite, whatever the max made of it: the caller checks ‖u‖².
 pub fn unit_row(row: &[f32], inv: f64, unit: &mut [f64]) -> (f64, f64) {
     let (mut m4, s4) = lanes::unit_scan(row, inv, unit);
     let body = unit.len() / 4 * 4;
@@ -61,45 +56,6 @@ pub fn levels_i16(unit: &[f64], per_step: f64, s: f64, q: &mut [i16]) -> (f64, f
         n4[0] + n4[1] + n4[2] + n4[3],
         e4[0] + e4[1] + e4[2] + e4[3] + err_tail,
     )
-}
-
-/// The largest |u| of the row. For finite rows.
-pub fn max_abs(unit: &[f64]) -> f64 {
-    let mut m4 = lanes::max_abs(unit);
-    for u in &unit[unit.len() / 4 * 4..] {
-        m4[0] = m4[0].max(u.abs());
-    }
-    m4[0].max(m4[1]).max(m4[2]).max(m4[3])
-}
-
-/// The largest sum of |u| over the row's pair groups ([`pair_group`]), each summed in depth
-/// order; 0 for an empty row. For finite rows.
-pub fn widest_pair_group(unit: &[f64]) -> f64 {
-    let widest = lanes::widest_eights(unit);
-    let mut sums = [0.0f64; 2];
-    for (k, u) in unit[unit.len() / 8 * 8..].iter().enumerate() {
-        sums[pair_group(k)] += u.abs();
-    }
-    widest.max(sums[0]).max(sums[1])
-}
-
-/// The i8 levels v = clamp(round(u·per_step), ±levels) of the unit row `unit`, stored as
-/// v + offset in `q`: ‖u − s·v‖². For finite rows and levels + |offset| ≤ 127.
-pub fn levels_i8(
-    unit: &[f64],
-    (per_step, s, levels): (f64, f64, f64),
-    offset: i32,
-    q: &mut [i8],
-) -> f64 {
-    let e4 = lanes::levels_i8(unit, (per_step, s, levels), offset, q);
-    let body = unit.len() / 4 * 4;
-    let mut tail = 0.0f64;
-    for (qk, &u) in q[body..unit.len()].iter_mut().zip(&unit[body..]) {
-        let v = level(u * per_step, levels);
-        tail += (u - s * v).powi(2);
-        *qk = (v as i32 + offset) as i8;
-    }
-    e4[0] + e4[1] + e4[2] + e4[3] + tail
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ fn equals_brute_force(x: &[f32], y: &[f32], n: usize, d: usize) -> Retrieval {
     let (xb, yb) = brute(x, y, n, d);
     assert_eq!(got.x_better, xb);
     assert_eq!(got.y_better, yb);
-    for screen in [Screen::F32, Screen::I16, Screen::I8] {
+    for screen in [Screen::F32, Screen::I16] {
         let (vx, vy) = (
             MatView::new(x, n, d).unwrap(),
             MatView::new(y, n, d).unwrap(),
@@ -36,17 +36,11 @@ fn equals_brute_force(x: &[f32], y: &[f32], n: usize, d: usize) -> Retrieval {
         let (sxb, syb) = retrieval_counts_with(vx, vy, 0..n, screen).unwrap();
         assert_eq!((sxb, syb), (xb.clone(), yb.clone()), "{screen:?}");
         // One way (X → Y): the same counts of X's rows, in two shares too.
-        let one_way = screened(vx, vy, 0..n, screen, false, FINE_AFTER).unwrap();
+        let one_way = screened(vx, vy, 0..n, screen, false).unwrap();
         assert_eq!(one_way.x_better, xb, "{screen:?}, one way");
         assert!(one_way.y_better.is_empty());
-        let mut halves = screened(vx, vy, 0..n / 3, screen, false, FINE_AFTER)
-            .unwrap()
-            .x_better;
-        halves.extend(
-            screened(vx, vy, n / 3..n, screen, false, FINE_AFTER)
-                .unwrap()
-                .x_better,
-        );
+        let mut halves = screened(vx, vy, 0..n / 3, screen, false).unwrap().x_better;
+        halves.extend(screened(vx, vy, n / 3..n, screen, false).unwrap().x_better);
         assert_eq!(halves, xb, "{screen:?}, one way in shares");
     }
     let scores = retrieval_x_to_y(
@@ -128,87 +122,6 @@ fn groups_of_four(
         .map(|&v| v + spread.1 * r.normal() as f32)
         .collect();
     (x, y)
-}
-
-/// Retrieval with the i8 screen, asserted equal to the brute force, the unsure scores settled in
-/// f64 alone until i16 rows pay (as in use) and with i16 rows from the first one; how the first
-/// went (i8 tiles, crowded, unsure scores, whether i16 rows were made).
-fn i8_equals_brute_force(x: &[f32], y: &[f32], n: usize, d: usize) -> (usize, usize, usize, bool) {
-    let (vx, vy) = (
-        MatView::new(x, n, d).unwrap(),
-        MatView::new(y, n, d).unwrap(),
-    );
-    let (xb, yb) = brute(x, y, n, d);
-    let s = screened(vx, vy, 0..n, Screen::I8, true, FINE_AFTER).unwrap();
-    assert_eq!((s.x_better, s.y_better), (xb.clone(), yb.clone()));
-    let fine = screened(vx, vy, 0..n, Screen::I8, true, 0).unwrap();
-    assert_eq!((fine.x_better, fine.y_better), (xb.clone(), yb));
-    assert_eq!(fine.fine, fine.unsure + fine.crowded > 0);
-    for fine_after in [0, FINE_AFTER] {
-        let one_way = screened(vx, vy, 0..n, Screen::I8, false, fine_after).unwrap();
-        assert_eq!(one_way.x_better, xb);
-    }
-    (s.i8_tiles, s.crowded, s.unsure, s.fine)
-}
-
-#[test]
-fn the_i8_screen_counts_exactly_and_recomputes_only_crowded_tiles() {
-    let mut r = Rng::new(31);
-    let (n, d) = (1030, 24);
-    // The bench's kind of pair (a decaying spectrum, Y = X + noise): some scores of each
-    // tile fall inside their i8 bound and are settled one by one, few enough that every
-    // i8 tile is used as it is.
-    let x: Vec<f32> = (0..n * d)
-        .map(|e| (r.normal() / (1.0 + (e % d) as f64 / 8.0)) as f32 + 0.1)
-        .collect();
-    let y: Vec<f32> = x.iter().map(|&v| v + 0.5 * r.normal() as f32).collect();
-    // 2,363 unsure scores (0.2 %) of 2,060 rows quantised: too few to make i16 rows for.
-    assert_eq!(i8_equals_brute_force(&x, &y, n, d), (9, 0, 2363, false));
-    // Three times the noise: 4 % of the scores unsure (none of the tiles crowded), more than
-    // 16 per row quantised: the i16 rows are made part of the way.
-    let y: Vec<f32> = x.iter().map(|&v| v + 1.5 * r.normal() as f32).collect();
-    assert_eq!(i8_equals_brute_force(&x, &y, n, d), (9, 0, 46068, true));
-    // Unrelated spaces of 256 dims: scores spread by ~1/16, about the i8 bound, and
-    // matches no closer than the rest, so a large share of every tile's scores sit inside
-    // the bound of their match: the first tiles are crowded, recomputed from i16 rows, and
-    // the screen stops trying i8 after four.
-    let d = 256;
-    let x: Vec<f32> = (0..n * d).map(|_| r.normal() as f32).collect();
-    let y: Vec<f32> = (0..n * d).map(|_| r.normal() as f32).collect();
-    assert_eq!(i8_equals_brute_force(&x, &y, n, d), (4, 4, 0, true));
-}
-
-#[test]
-fn rows_sharing_a_direction_keep_their_i8_tiles() {
-    // Every row near one direction (like uncentred relative representations), matches a
-    // little closer than the rest. With one bound for every pair, 3 of the first 4 tiles
-    // were crowded and the screen gave up on i8; with the shared direction split off and
-    // bounds per pair, none is.
-    let mut r = Rng::new(32);
-    let (n, d) = (1030, 48);
-    let shared: Vec<f64> = (0..d).map(|_| r.normal()).collect();
-    let x: Vec<f32> = (0..n * d)
-        .map(|e| (shared[e % d] + 0.2 * r.normal()) as f32)
-        .collect();
-    let y: Vec<f32> = x.iter().map(|&v| v + 0.15 * r.normal() as f32).collect();
-    assert_eq!(i8_equals_brute_force(&x, &y, n, d), (9, 0, 2, false));
-}
-
-#[test]
-fn rows_too_deep_for_i8_sums_use_the_i16_screen() {
-    // Constant rows quantise to the largest levels: at this depth i8 sums would pass 2³¹
-    // (the portable kernel's checked adds would panic in a debug build).
-    let (n, d) = (9, 140_000);
-    let mut x = vec![1.0f32; n * d];
-    x[0] = -1.0;
-    let y: Vec<f32> = x.iter().rev().copied().collect();
-    let (vx, vy) = (
-        MatView::new(&x, n, d).unwrap(),
-        MatView::new(&y, n, d).unwrap(),
-    );
-    let s = screened(vx, vy, 0..n, Screen::I8, true, FINE_AFTER).unwrap();
-    assert_eq!(s.i8_tiles, 0);
-    assert_eq!((s.x_better, s.y_better), brute(&x, &y, n, d));
 }
 
 #[test]

@@ -1,8 +1,11 @@
 // Run rosetta-bench workloads in headless Chromium (the real bundle: wasm + SIMD128, in the worker)
 // and print one JSON line per timing. Usage: node bench/browser_bench.mjs [workloads] [scale]
 // WORKERS=N sets the page's `?workers=N` (default: the machine's cores, as the app decides).
-import { start } from '../tests/e2e/helpers.mjs';
+// Serves the bench build (`FEATURES=bench OUT=target/dist-bench scripts/build.sh`), or ROSETTA_DIST.
+import { join } from 'node:path';
+import { start, root } from '../tests/e2e/helpers.mjs';
 
+process.env.ROSETTA_DIST ??= join(root, 'target', 'dist-bench');
 const workloads = process.argv[2] ?? 'parse,pca,relative,compare';
 const scale = process.argv[3] ?? '1';
 const env = await start();

@@ -1,9 +1,11 @@
 // What the page's main thread does while a workload runs in the worker: a 10 s CPU profile of the
 // page (Chrome DevTools Protocol), taken 15 s after the start, its functions by self time.
-// Usage: node bench/page_profile.mjs [workload]   (needs dist/; default: compare)
-// (Measured in the thirteenth session: the page is idle during a comparison. `top -H` shows the
-// renderer process's total on its main thread's row; read /proc/PID/task/TID/stat instead.)
-import { start } from '../tests/e2e/helpers.mjs';
+// Usage: node bench/page_profile.mjs [workload]   (default: compare; serves the bench build,
+// target/dist-bench, or ROSETTA_DIST). `top -H` shows the renderer process's total on its main
+// thread's row; read /proc/PID/task/TID/stat instead.
+import { join } from 'node:path';
+import { start, root } from '../tests/e2e/helpers.mjs';
+process.env.ROSETTA_DIST ??= join(root, 'target', 'dist-bench');
 const env = await start();
 try {
   const page = await env.browser.newPage();

@@ -4,7 +4,7 @@
 // keeps its name section (wasm-bindgen keeps it; `wasm-opt` without `-g` drops it), e.g.:
 //   wasm-bindgen --target web --no-typescript --out-dir /tmp/w \
 //     target/wasm32-unknown-unknown/release/rosetta-app.wasm
-//   cp /tmp/w/rosetta-app_bg.wasm DIST/rosetta-app_bg.wasm   (a copy of dist/)
+//   cp /tmp/w/rosetta-app_bg.wasm DIST/rosetta-app_bg.wasm   (a copy of target/dist-bench)
 // Prints each worker's functions by self time, a timeline of how busy each worker was (100 ms
 // per character: ' ' idle … '@' busy), and every stretch in which the pool's helpers idled with
 // what the coordinating worker did meanwhile (the comparison's serial parts; `compare-pooled`
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { CHROMIUM_ARGS, root } from '../tests/e2e/helpers.mjs';
 import { serve } from '../scripts/serve.mjs';
 
-const [workload = 'knn', scale = '1', dist = join(root, 'dist')] = process.argv.slice(2);
+const [workload = 'knn', scale = '1', dist = join(root, 'target', 'dist-bench')] = process.argv.slice(2);
 const server = await serve(dist, 0, {});
 const workers = process.env.WORKERS ? `&workers=${process.env.WORKERS}` : '';
 const url = `http://127.0.0.1:${server.address().port}/?bench=${workload}&scale=${scale}${workers}`;

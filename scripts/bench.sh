@@ -20,8 +20,8 @@ OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
   python3 bench/numpy_bench.py ${workloads//,/ } --scale "$scale" | tee "$out/numpy.jsonl" >&2
 
 echo "bench: in headless Chromium (wasm, SIMD128, worker)" >&2
-scripts/build.sh >&2
-node bench/browser_bench.mjs "$workloads" "$scale" | tee "$out/wasm.jsonl" >&2
+FEATURES=bench OUT=target/dist-bench scripts/build.sh >&2
+ROSETTA_DIST=target/dist-bench node bench/browser_bench.mjs "$workloads" "$scale" | tee "$out/wasm.jsonl" >&2
 
 echo
 node bench/report.mjs "$out/native.jsonl" "$out/wasm.jsonl" "$out/numpy.jsonl" | tee "$out/report.md"

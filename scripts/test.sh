@@ -67,7 +67,10 @@ clippy_wasm() {
   CLIPPY_CONF_DIR=.clippy-wasm cargo clippy --target wasm32-unknown-unknown \
     -p rosetta-app --lib --bins --tests -- -D warnings &&
   CLIPPY_CONF_DIR=.clippy-wasm cargo clippy --target wasm32-unknown-unknown \
-    -p rosetta-io -p rosetta-core -p rosetta-bench --lib -- -D warnings
+    -p rosetta-io -p rosetta-core -p rosetta-engine -p rosetta-bench --lib -- -D warnings &&
+  # The bench build's page and worker (scripts/bench.sh).
+  CLIPPY_CONF_DIR=.clippy-wasm cargo clippy --target wasm32-unknown-unknown \
+    -p rosetta-app --features bench --lib --bins -- -D warnings
 }
 check "clippy (wasm32)" clippy_wasm
 check "layering (cargo tree)" layering

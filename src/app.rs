@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::client::WorkerClient;
 use crate::components::alerts::Alerts;
-use crate::components::bench_panel::BenchPanel;
 use crate::components::charts_panel::ChartsPanel;
 use crate::components::column_chooser::ColumnChooser;
 use crate::components::drop_zone::DropZone;
@@ -14,7 +14,6 @@ use crate::components::scatter_view::ScatterView;
 use crate::components::space_list::SpaceList;
 use crate::state::actions::Actions;
 use crate::state::{AlertLevel, AppState};
-use crate::worker::client::WorkerClient;
 
 /// The demo collection in `public/demo/` (see its `make_demo.py`).
 pub const DEMO_FILES: [&str; 4] = [
@@ -118,8 +117,7 @@ pub fn App() -> impl IntoView {
     if use_context::<Actions>().is_none() {
         return view! { <Alerts /> }.into_any();
     }
-    let bench = (!params.bench.is_empty())
-        .then(|| view! { <BenchPanel workloads=params.bench.clone() scale=params.bench_scale /> });
+    let bench = (!params.bench.is_empty()).then(|| bench_panel(&params));
     view! {
         <DropZone>
             <header class="top">
@@ -144,6 +142,24 @@ pub fn App() -> impl IntoView {
                 </main>
             </div>
         </DropZone>
+    }
+    .into_any()
+}
+
+/// `?bench=`: the benchmarks of a bench build (`FEATURES=bench scripts/build.sh`).
+#[cfg(feature = "bench")]
+fn bench_panel(params: &UrlParams) -> AnyView {
+    use crate::components::bench_panel::BenchPanel;
+    view! { <BenchPanel workloads=params.bench.clone() scale=params.bench_scale /> }.into_any()
+}
+
+/// `?bench=` in a build without benchmarks: says so where the harness reads the results.
+#[cfg(not(feature = "bench"))]
+fn bench_panel(_: &UrlParams) -> AnyView {
+    view! {
+        <pre data-testid="bench-results" data-done="true">
+            "{\"error\":\"this build has no benchmarks (build it with FEATURES=bench)\"}"
+        </pre>
     }
     .into_any()
 }

@@ -2,6 +2,7 @@
 //! numerics) built from one wasm bundle. See ARCHITECTURE.md for the map.
 
 pub mod app;
+pub mod client;
 pub mod components;
 pub mod render;
 pub mod state;

@@ -3,9 +3,11 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use rosetta_core::anchors::AnchorStrategy;
+use rosetta_engine::protocol::{Reply, Request};
+
+use crate::client::WorkerClient;
 use crate::state::{AlertLevel, AppState};
-use crate::worker::client::WorkerClient;
-use crate::worker::protocol::{Reply, Request};
 
 /// Choose anchor items (count and strategy, seeded) and mark them in every pane.
 #[component]
@@ -13,13 +15,13 @@ pub fn AnchorPicker() -> impl IntoView {
     let state = expect_context::<AppState>();
     let client = expect_context::<WorkerClient>();
     let k = RwSignal::new(32usize);
-    let strategy = RwSignal::new("fps".to_owned());
+    let strategy = RwSignal::new(AnchorStrategy::Fps);
     let choose = move |_| {
         let Some(space) = state.selected.get_untracked().map(|s| s.space) else {
             return;
         };
         let strategy = strategy.get_untracked();
-        let labels = (strategy == "per-class").then(|| {
+        let labels = (strategy == AnchorStrategy::PerClass).then(|| {
             let column = state.color_by.get_untracked()?;
             state
                 .current_collection()?
@@ -41,11 +43,7 @@ pub fn AnchorPicker() -> impl IntoView {
                 .await
                 .map(|a| a.reply)
             {
-                Ok(Reply::Values { values }) => {
-                    state
-                        .anchors
-                        .set(Arc::new(values.into_iter().map(|v| v as u32).collect()));
-                }
+                Ok(Reply::Rows { rows }) => state.anchors.set(Arc::new(rows)),
                 Ok(Reply::Failed { message }) | Err(message) => {
                     state.alert(AlertLevel::Error, message)
                 }
@@ -62,7 +60,11 @@ pub fn AnchorPicker() -> impl IntoView {
                     on:change=move |ev| k.set(event_target_value(&ev).parse().unwrap_or(32).clamp(1, 4096))
                 />
             </label>
-            <select data-testid="anchor-strategy" on:change=move |ev| strategy.set(event_target_value(&ev))>
+            <select data-testid="anchor-strategy" on:change=move |ev| {
+                if let Some(s) = AnchorStrategy::parse(&event_target_value(&ev)) {
+                    strategy.set(s);
+                }
+            }>
                 <option value="fps">"farthest point"</option>
                 <option value="random">"random"</option>
                 <option value="kmeans">"k-means"</option>

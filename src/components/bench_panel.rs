@@ -1,9 +1,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::client::WorkerClient;
 use crate::state::AppState;
-use crate::worker::client::WorkerClient;
-use crate::worker::protocol::{Reply, Request};
+use rosetta_engine::protocol::{Reply, Request};
 
 /// `?bench=pca,relative&scale=1`: run benchmark workloads in the worker and show one JSON line per
 /// timing (read by `bench/browser_bench.mjs`). The page stays responsive while they run.

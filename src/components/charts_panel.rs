@@ -3,14 +3,14 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::client::WorkerClient;
 use crate::components::anchor_picker::AnchorPicker;
 use crate::components::pair_report::PairReport;
 use crate::render::charts;
 use crate::state::export::csv_field;
 use crate::state::{AlertLevel, AppState, ProjectionState};
 use crate::web::download::download_text;
-use crate::worker::client::WorkerClient;
-use crate::worker::protocol::{Reply, Request, SpaceId};
+use rosetta_engine::protocol::{Reply, Request, SpaceId};
 
 /// Neighbours per item for the agreement histogram and colouring.
 const AGREEMENT_K: usize = 10;

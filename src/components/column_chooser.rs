@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::state::AppState;
-use crate::worker::protocol::ColumnOverride;
+use rosetta_engine::protocol::ColumnOverride;
 
 /// The user's override of how CSV/TSV tables with a header split into vector and metadata
 /// columns. Empty fields mean automatic (numeric columns form the vector, `id` is the id).

@@ -2,17 +2,20 @@
 
 pub mod alerts;
 pub mod anchor_picker;
+#[cfg(feature = "bench")]
 pub mod bench_panel;
 pub mod charts_panel;
 pub mod column_chooser;
 pub mod drop_zone;
 pub mod file_picker;
+pub mod gestures;
 pub mod legend;
 pub mod neighbor_list;
 pub mod pair_report;
 pub mod pane_view;
 pub mod panes;
 pub mod progress_bar;
+#[cfg(feature = "bench")]
 pub mod scatter_bench;
 pub mod scatter_canvas;
 pub mod scatter_toolbar;

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
 use crate::state::actions::Actions;
-use crate::state::selection::NeighborMetric;
 use crate::state::AppState;
+use rosetta_core::Metric;
 
 /// The clicked item's k nearest neighbours in the original space (exact), with their labels.
 #[component]
@@ -32,8 +32,8 @@ pub fn NeighborList() -> impl IntoView {
                     let actions = actions.clone();
                     let space = focus.space;
                     let score = match metric {
-                        NeighborMetric::Cosine => format!("cos {score:.3}"),
-                        NeighborMetric::Euclidean => format!("dist {score:.3}"),
+                        Metric::Cosine => format!("cos {score:.3}"),
+                        Metric::Euclidean => format!("dist {score:.3}"),
                     };
                     view! {
                         <li data-testid="neighbor" on:click=move |_| actions.focus(space, item)>
@@ -63,7 +63,7 @@ pub fn NeighborList() -> impl IntoView {
                 <select
                     data-testid="neighbor-metric"
                     on:change=move |ev| {
-                        state.neighbor_metric.set(NeighborMetric::parse(&event_target_value(&ev)));
+                        state.neighbor_metric.set(Metric::parse(&event_target_value(&ev)).unwrap_or(Metric::Cosine));
                         refocus2();
                     }
                 >

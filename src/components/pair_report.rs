@@ -3,12 +3,12 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::client::WorkerClient;
 use crate::state::colors::distinct;
 use crate::state::export::{compare_json, file_stem, CompareContext};
 use crate::state::{AlertLevel, AppState};
 use crate::web::download::download_text;
-use crate::worker::client::WorkerClient;
-use crate::worker::protocol::{Reply, Request, SpaceId};
+use rosetta_engine::protocol::{Reply, Request, SpaceId};
 
 /// Neighbours per item of the full comparison (`rosetta compare`'s default).
 const COMPARE_K: usize = 10;

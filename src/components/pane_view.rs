@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::components::scatter_canvas::ScatterCanvas;
 use crate::state::actions::Actions;
 use crate::state::{AppState, ProjectionData, ProjectionState};
-use crate::worker::protocol::SpaceId;
+use rosetta_engine::protocol::SpaceId;
 
 /// A linked pane: another space of the collection beside the main plot, sharing hover, selection,
 /// focus and hidden categories by item. In aligned mode it is drawn in the main space's PCA frame

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use web_sys::{KeyboardEvent, PointerEvent, WheelEvent};
 
+use crate::components::gestures::{self, Gestures, Key, Move, Release};
 use crate::components::tooltip::Tooltip;
 use crate::render::overlay::{Overlay, OverlayCanvas};
 use crate::render::pick::PointGrid;
@@ -12,30 +13,8 @@ use crate::state::colors::NEUTRAL;
 use crate::state::selection::{combine, point_flags, Marks, Tool};
 use crate::state::{AppState, ProjectionData, ProjectionState};
 
-/// Pixels a pointer may move between down and up and still count as a click.
-const CLICK_SLOP_PX: f64 = 4.0;
 /// How close (CSS px) the pointer must be to a point to hover it.
 const HOVER_RADIUS_PX: f64 = 8.0;
-
-/// A drag in progress.
-#[derive(Debug, Clone, Default)]
-enum Gesture {
-    #[default]
-    Idle,
-    Pan {
-        last: (f64, f64),
-    },
-    Box {
-        start: (f64, f64),
-        now: (f64, f64),
-    },
-    Lasso {
-        path: Vec<(f64, f64)>,
-    },
-    Pinch {
-        distance: f64,
-    },
-}
 
 /// What the renderers need kept between events (not reactive: pointer moves must not re-render).
 #[derive(Default)]
@@ -48,11 +27,7 @@ struct Live {
     points: Option<Arc<ProjectionData>>,
     rgba: Vec<[u8; 4]>,
     flags: Vec<u8>,
-    gesture: Gesture,
-    down_at: Option<(f64, f64)>,
-    /// The pointer went further than a click allows since it went down.
-    dragged: bool,
-    pointers: Vec<(i32, f64, f64)>,
+    gestures: Gestures,
     hover: Option<u32>,
     /// The item hovered in another pane.
     linked: Option<u32>,
@@ -92,11 +67,7 @@ impl Live {
             let p = self.points.as_ref()?;
             Some((*p.xs.get(i as usize)?, *p.ys.get(i as usize)?))
         };
-        let (lasso, rubber_box): (&[(f64, f64)], _) = match &self.gesture {
-            Gesture::Lasso { path } => (path, None),
-            Gesture::Box { start, now } => (&[], Some((*start, *now))),
-            _ => (&[], None),
-        };
+        let (lasso, rubber_box) = self.gestures.overlay();
         o.draw(
             &vp,
             &Overlay {
@@ -399,118 +370,70 @@ pub fn ScatterCanvas(
         zoom_at(factor, f64::from(ev.offset_x()), f64::from(ev.offset_y()));
     };
     let on_down = move |ev: PointerEvent| {
-        let (x, y) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
+        let at = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
         if let Some(c) = canvas_ref.get_untracked() {
             let _ = c.set_pointer_capture(ev.pointer_id());
             let _ = c.focus();
         }
         let tool = state.tool.get_untracked();
-        live.update_value(|l| {
-            l.pointers.retain(|p| p.0 != ev.pointer_id());
-            l.pointers.push((ev.pointer_id(), x, y));
-            l.down_at = Some((x, y));
-            l.dragged = false;
-            l.gesture = if l.pointers.len() == 2 {
-                let (a, b) = (l.pointers[0], l.pointers[1]);
-                Gesture::Pinch {
-                    distance: (a.1 - b.1).hypot(a.2 - b.2).max(1.0),
-                }
-            } else {
-                match tool {
-                    Tool::Pan => Gesture::Pan { last: (x, y) },
-                    Tool::Box => Gesture::Box {
-                        start: (x, y),
-                        now: (x, y),
-                    },
-                    Tool::Lasso => Gesture::Lasso { path: vec![(x, y)] },
-                }
-            };
-        });
+        live.update_value(|l| l.gestures.down(ev.pointer_id(), at, tool));
     };
     let on_move = move |ev: PointerEvent| {
-        let (x, y) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
-        if ev.buttons() == 0 {
-            live.update_value(|l| {
-                l.gesture = Gesture::Idle;
-                l.pointers.clear();
-            });
-            hover_at(x, y);
-            return;
+        let at = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
+        let held = ev.buttons() != 0;
+        let step = live
+            .try_update_value(|l| l.gestures.moved(ev.pointer_id(), at, held))
+            .unwrap_or(Move::Nothing);
+        if let Move::Hover((x, y)) = step {
+            return hover_at(x, y);
         }
         tooltip_at.set(None);
         live.update_value(|l| {
-            if let Some(p) = l.pointers.iter_mut().find(|p| p.0 == ev.pointer_id()) {
-                (p.1, p.2) = (x, y);
-            }
-            if let Some((x0, y0)) = l.down_at {
-                l.dragged |= (x - x0).hypot(y - y0) > CLICK_SLOP_PX;
-            }
-            let pinch = (l.pointers.len() == 2).then(|| (l.pointers[0], l.pointers[1]));
-            match (&mut l.gesture, l.viewport.as_mut()) {
-                (Gesture::Pinch { distance }, Some(v)) => {
-                    if let Some((a, b)) = pinch {
-                        let d = (a.1 - b.1).hypot(a.2 - b.2).max(1.0);
-                        v.zoom_at(d / *distance, (a.1 + b.1) / 2.0, (a.2 + b.2) / 2.0);
-                        *distance = d;
-                    }
+            if let Some(v) = &mut l.viewport {
+                match step {
+                    Move::Pan(dx, dy) => v.pan(dx, dy),
+                    Move::Zoom { factor, at } => v.zoom_at(factor, at.0, at.1),
+                    _ => {}
                 }
-                (Gesture::Pan { last }, Some(v)) => {
-                    v.pan(x - last.0, y - last.1);
-                    *last = (x, y);
-                }
-                (Gesture::Box { now, .. }, _) => *now = (x, y),
-                (Gesture::Lasso { path }, _) => path.push((x, y)),
-                _ => {}
             }
             l.draw();
         });
     };
+    // A click focuses the nearest item (or clears the focus); a box or lasso selects.
     let on_up = move |ev: PointerEvent| {
-        let (x, y) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
-        let add = ev.shift_key();
-        let (gesture, down_at, dragged) = live
-            .try_update_value(|l| {
-                l.pointers.retain(|p| p.0 != ev.pointer_id());
-                (std::mem::take(&mut l.gesture), l.down_at.take(), l.dragged)
-            })
-            .unwrap_or_default();
-        let is_click =
-            !dragged && down_at.is_some_and(|(x0, y0)| (x - x0).hypot(y - y0) <= CLICK_SLOP_PX);
-        if is_click {
-            live.with_value(Live::draw_overlay);
-            let hit = live.with_value(|l| {
-                let vp = l.viewport?;
-                let (dx, dy) = vp.to_data(x, y);
-                l.grid
-                    .nearest(dx, dy, HOVER_RADIUS_PX / vp.scale, |i| l.visible(i))
-            });
-            match (hit, space_id()) {
-                (Some(i), Some(space)) => actions.focus(space, i as u32),
-                _ => state.focus.set(None),
-            }
-            return;
-        }
+        let at = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
+        let release = live
+            .try_update_value(|l| l.gestures.up(ev.pointer_id(), at))
+            .unwrap_or(Release::Nothing);
         let picked = live.with_value(|l| {
             let vp = l.viewport?;
-            match &gesture {
-                Gesture::Box { start, now } => Some(l.grid.in_box(
-                    vp.to_data(start.0, start.1),
-                    vp.to_data(now.0, now.1),
-                    |i| l.visible(i),
-                )),
-                Gesture::Lasso { path } => {
-                    let poly: Vec<(f64, f64)> =
-                        path.iter().map(|&(a, b)| vp.to_data(a, b)).collect();
-                    Some(l.grid.in_polygon(&poly, |i| l.visible(i)))
+            let visible = |i: usize| l.visible(i);
+            let near = |(x, y): (f64, f64)| vp.to_data(x, y);
+            match &release {
+                Release::Click(p) => {
+                    let (dx, dy) = near(*p);
+                    let hit = l.grid.nearest(dx, dy, HOVER_RADIUS_PX / vp.scale, visible);
+                    Some(Err(hit))
                 }
-                _ => None,
+                Release::Box(a, b) => Some(Ok(l.grid.in_box(near(*a), near(*b), visible))),
+                Release::Lasso(path) => {
+                    let poly: Vec<(f64, f64)> = path.iter().map(|&p| near(p)).collect();
+                    Some(Ok(l.grid.in_polygon(&poly, visible)))
+                }
+                Release::Nothing => None,
             }
         });
-        if let Some(picked) = picked {
-            let current = state.selection.get_untracked();
-            state
-                .selection
-                .set(Arc::new(combine(&current, picked, add)));
+        match picked {
+            Some(Err(hit)) => match (hit, space_id()) {
+                (Some(i), Some(space)) => actions.focus(space, i as u32),
+                _ => state.focus.set(None),
+            },
+            Some(Ok(items)) => {
+                let current = state.selection.get_untracked();
+                let add = ev.shift_key();
+                state.selection.set(Arc::new(combine(&current, items, add)));
+            }
+            None => {}
         }
         live.with_value(Live::draw_overlay);
     };
@@ -523,36 +446,29 @@ pub fn ScatterCanvas(
         });
     };
     let on_key = move |ev: KeyboardEvent| {
+        let Some(key) = gestures::key(&ev.key()) else {
+            return;
+        };
+        ev.prevent_default();
         let (w, h) = live.with_value(|l| {
             l.viewport
                 .map_or((0.0, 0.0), |v| (v.width_css, v.height_css))
         });
-        let pan = |dx: f64, dy: f64| {
-            live.update_value(|l| {
+        match key {
+            Key::Pan(dx, dy) => live.update_value(|l| {
                 if let Some(v) = &mut l.viewport {
                     v.pan(dx, dy);
                 }
                 l.draw();
-            });
-        };
-        match ev.key().as_str() {
-            "ArrowLeft" => pan(40.0, 0.0),
-            "ArrowRight" => pan(-40.0, 0.0),
-            "ArrowUp" => pan(0.0, 40.0),
-            "ArrowDown" => pan(0.0, -40.0),
-            "+" | "=" => zoom_at(1.25, w / 2.0, h / 2.0),
-            "-" | "_" => zoom_at(0.8, w / 2.0, h / 2.0),
-            "0" | "r" => reset(),
-            "Escape" => {
+            }),
+            Key::Zoom(factor) => zoom_at(factor, w / 2.0, h / 2.0),
+            Key::Reset => reset(),
+            Key::ClearSelection => {
                 state.selection.set(Arc::new(Vec::new()));
                 state.focus.set(None);
             }
-            "p" => state.tool.set(Tool::Pan),
-            "b" => state.tool.set(Tool::Box),
-            "l" => state.tool.set(Tool::Lasso),
-            _ => return,
+            Key::Tool(tool) => state.tool.set(tool),
         }
-        ev.prevent_default();
     };
 
     // webglcontextlost: keep the page alive and say so; webglcontextrestored: rebuild and re-upload.

@@ -9,8 +9,8 @@ use leptos::task::spawn_local;
 use super::colors::default_color_column;
 use super::selection::Focus;
 use super::{AlertLevel, AppState, Progress, ProjectionData, ProjectionState, Selection};
-use crate::worker::client::WorkerClient;
-use crate::worker::protocol::{LoadOutcome, Reply, Request, SpaceId};
+use crate::client::WorkerClient;
+use rosetta_engine::protocol::{LoadOutcome, Reply, Request, SpaceId};
 
 #[derive(Clone)]
 pub struct Actions {
@@ -148,7 +148,7 @@ impl Actions {
                 space,
                 item,
                 k,
-                metric: metric.name().to_owned(),
+                metric,
             };
             match client
                 .request(&request, None, |_, _, _| {})
@@ -242,10 +242,10 @@ impl Actions {
 
 /// The coordinates of a `Project`/`ProjectAligned` answer, or the message to show.
 fn projection_from(
-    answer: Result<crate::worker::client::Answer, String>,
+    answer: Result<crate::client::Answer, String>,
 ) -> Result<Arc<ProjectionData>, String> {
     match answer? {
-        crate::worker::client::Answer {
+        crate::client::Answer {
             reply:
                 Reply::Projection {
                     space,
@@ -262,7 +262,7 @@ fn projection_from(
                 explained_variance_ratio,
             }))
         }
-        crate::worker::client::Answer {
+        crate::client::Answer {
             reply: Reply::Failed { message },
             ..
         } => Err(message),

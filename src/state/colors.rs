@@ -1,6 +1,6 @@
 //! Colouring points by a metadata column. Pure logic (tested natively).
 
-use crate::worker::protocol::MetaColumn;
+use rosetta_engine::protocol::MetaColumn;
 
 /// Colour-blind-safe categorical palette: Okabe–Ito (without black), then Paul Tol's "muted".
 pub const PALETTE: [[u8; 3]; 12] = [

@@ -1,7 +1,7 @@
 //! What the export buttons write: CSV text of coordinates with metadata, the pair report as
 //! `rosetta compare --json` prints it. Pure, tested natively.
 
-use crate::worker::protocol::MetaColumn;
+use rosetta_engine::protocol::MetaColumn;
 
 /// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. A leading `=`,
 /// `+`, `-` or `@` is kept as is: the file is data, and numbers like `-1.5` must stay numbers.
@@ -103,7 +103,7 @@ pub fn compare_json(context: &CompareContext, metrics: &[(String, f64)]) -> serd
     }
     if let Some((column, classes)) = &context.label {
         put("label", json!(column));
-        // The probe's seeded half split (`rosetta_core::compare::half_split`).
+        // The probe's seeded half split (`rosetta_engine::compare::half_split`).
         put("stitching.train", json!(context.n.div_ceil(2)));
         put("stitching.test", json!(context.n / 2));
         put("stitching.classes", json!(classes));

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::worker::protocol::{CollectionId, CollectionInfo, ColumnOverride, SpaceId, SpaceInfo};
+use rosetta_engine::protocol::{CollectionId, CollectionInfo, ColumnOverride, SpaceId, SpaceInfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlertLevel {
@@ -84,7 +84,7 @@ pub struct AppState {
     pub focus: RwSignal<Option<selection::Focus>>,
     pub tool: RwSignal<selection::Tool>,
     pub k_neighbors: RwSignal<usize>,
-    pub neighbor_metric: RwSignal<selection::NeighborMetric>,
+    pub neighbor_metric: RwSignal<rosetta_core::Metric>,
     /// Per-item metrics computed on request (name, one value per item), offered as colourings.
     pub extra_columns: RwSignal<Vec<(String, Arc<Vec<f64>>)>>,
     /// Anchor items (rows), drawn as large rimmed markers in every pane.
@@ -136,7 +136,7 @@ impl AppState {
             focus: RwSignal::new(None),
             tool: RwSignal::new(selection::Tool::Pan),
             k_neighbors: RwSignal::new(10),
-            neighbor_metric: RwSignal::new(selection::NeighborMetric::Cosine),
+            neighbor_metric: RwSignal::new(rosetta_core::Metric::Cosine),
             extra_columns,
             anchors: RwSignal::new(Arc::new(Vec::new())),
             panes: RwSignal::new(Vec::new()),

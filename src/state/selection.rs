@@ -4,6 +4,8 @@
 
 use std::collections::HashSet;
 
+use rosetta_core::Metric;
+
 use crate::render::flags;
 
 /// What a drag on the plot does.
@@ -30,33 +32,9 @@ impl Tool {
 pub struct Focus {
     pub item: u32,
     pub space: u32,
-    pub metric: NeighborMetric,
+    pub metric: Metric,
     /// Best first: (item, cosine similarity or Euclidean distance).
     pub neighbors: Vec<(u32, f64)>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum NeighborMetric {
-    #[default]
-    Cosine,
-    Euclidean,
-}
-
-impl NeighborMetric {
-    pub fn name(self) -> &'static str {
-        match self {
-            NeighborMetric::Cosine => "cosine",
-            NeighborMetric::Euclidean => "euclidean",
-        }
-    }
-
-    pub fn parse(s: &str) -> Self {
-        if s == "euclidean" {
-            NeighborMetric::Euclidean
-        } else {
-            NeighborMetric::Cosine
-        }
-    }
 }
 
 /// Combine a new box/lasso result with the current selection: replace, or add with Shift.
@@ -127,7 +105,7 @@ mod tests {
         let focus = Focus {
             item: 0,
             space: 1,
-            metric: NeighborMetric::Cosine,
+            metric: Metric::Cosine,
             neighbors: vec![(2, 0.9)],
         };
         let f = point_flags(&Marks {

@@ -1,7 +1,8 @@
-//! A helper worker of the pool (`pool.rs`): it runs each job it is sent (`jobs::execute`) on the
-//! arrays that came with it or that it keeps from an earlier job (`kept.rs`: until told to
-//! forget them), and transfers the answer back — with the buffers that brought the arrays, for
-//! the coordinator to copy the next jobs' into.
+//! A helper worker of the pool (`pool.rs`): it runs each job it is sent
+//! (`rosetta_engine::pool::execute`) on the arrays that came with it or that it keeps from an
+//! earlier job (`rosetta_engine::pool::kept`: until told to forget them), and transfers the answer
+//! back — with the buffers that brought the arrays, for the coordinator to copy the next jobs'
+//! into.
 
 use std::cell::RefCell;
 
@@ -10,8 +11,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use super::jobs::{Job, Key};
-use super::kept::Keeper;
+use rosetta_engine::pool::kept::Keeper;
+use rosetta_engine::pool::{Job, Key};
+use rosetta_engine::EngineError;
+
 use super::pool::{sent_bufs_of, typed_array, typed_arrays};
 
 /// Install the job handler and tell the coordinator this helper is ready.
@@ -51,7 +54,7 @@ fn answer(scope: &DedicatedWorkerGlobalScope, data: &JsValue, keeper: &mut Keepe
     let result = serde_wasm_bindgen::from_value::<Job>(
         Reflect::get(data, &"body".into()).unwrap_or(JsValue::NULL),
     )
-    .map_err(|e| format!("bad job: {e}"))
+    .map_err(|e| EngineError::Job(format!("bad job: {e}")))
     .and_then(|job| keeper.run(&job, sent_bufs_of(&sent)?, &keys));
     let msg = Object::new();
     let _ = Reflect::set(&msg, &"job".into(), &id);
@@ -73,8 +76,8 @@ fn answer(scope: &DedicatedWorkerGlobalScope, data: &JsValue, keeper: &mut Keepe
             let _ = Reflect::set(&msg, &"arrays".into(), &list);
             transfer
         }
-        Err(message) => {
-            let _ = Reflect::set(&msg, &"error".into(), &message.into());
+        Err(e) => {
+            let _ = Reflect::set(&msg, &"error".into(), &e.to_string().into());
             js_sys::Array::new()
         }
     };

@@ -1,17 +1,9 @@
-//! The Web Worker: it owns the loaded spaces and runs every parse and computation, so the page
-//! never freezes. `client` is the page's only door to it (request ids, progress, transfers).
-//! Heavy kernels are shared with helper workers (`shares`, `jobs`, `pool`, `helper`).
+//! The Web Worker's browser transport: the entry that answers the page's requests (one function
+//! per request), the pool of helper workers and a helper's loop. What they compute is
+//! `rosetta-engine`'s.
 
-pub mod analysis;
-pub mod client;
-pub mod compare;
 pub mod entry;
 pub mod helper;
-pub mod jobs;
-pub mod kept;
+mod load;
 pub mod pool;
-pub mod pool_bench;
-pub mod protocol;
-pub mod shares;
-pub mod store;
-pub mod width;
+mod requests;

@@ -16,9 +16,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use super::jobs::{Answer, Buf, BufRef, Helpers, Job, Key};
-use super::kept::Holding;
-use super::width::{helpers_for, memory_budget, pool_width};
+use rosetta_engine::pool::kept::Holding;
+use rosetta_engine::pool::width::{helpers_for, memory_budget, pool_width};
+use rosetta_engine::pool::{Answer, Buf, BufRef, Helpers, Job, Key};
+use rosetta_engine::EngineError;
+
 use crate::web::js_error_text;
 
 /// The `name` a helper worker is started with.
@@ -124,9 +126,9 @@ pub struct Pool(Rc<Inner>);
 
 impl Pool {
     /// A pool as wide as `?workers=N` in this worker's URL, else the machine's cores (at most
-    /// [`super::width::DEFAULT_MAX_WIDTH`]); unless the width was asked for, each kernel uses only the
+    /// [`rosetta_engine::pool::width::DEFAULT_MAX_WIDTH`]); unless the width was asked for, each kernel uses only the
     /// helpers whose copies fit in half the memory the browser reports
-    /// ([`super::width::helpers_for`]). Nothing starts until the first kernel asks.
+    /// ([`rosetta_engine::pool::width::helpers_for`]). Nothing starts until the first kernel asks.
     pub fn from_scope(scope: &DedicatedWorkerGlobalScope) -> Self {
         let location = scope.location();
         let asked = web_sys::UrlSearchParams::new_with_str(&location.search())
@@ -236,7 +238,7 @@ impl Inner {
             .ok()
             .and_then(|e| e.as_string())
         {
-            Some(message) => Err(message),
+            Some(message) => Err(EngineError::Job(message)),
             None => bufs_of(&Reflect::get(&data, &"arrays".into()).unwrap_or(JsValue::NULL)),
         };
         if let Some(tx) = self.pending.borrow_mut().remove(&id) {
@@ -263,7 +265,7 @@ impl Inner {
             h.worker.terminate();
         }
         for (_, tx) in self.pending.borrow_mut().drain() {
-            let _ = tx.send(Err(why.to_owned()));
+            let _ = tx.send(Err(EngineError::Job(why.to_owned())));
         }
     }
 }
@@ -302,7 +304,7 @@ impl Helpers for Pool {
         let inner = &self.0;
         let (tx, rx) = oneshot::channel();
         let Some(helper) = inner.helpers.borrow().get(h).cloned() else {
-            let _ = tx.send(Err(format!("no helper {h}")));
+            let _ = tx.send(Err(EngineError::Job(format!("no helper {h}"))));
             return rx;
         };
         let id = inner.next_job.get();
@@ -312,7 +314,7 @@ impl Helpers for Pool {
         let body = match serde_wasm_bindgen::to_value(job) {
             Ok(b) => b,
             Err(e) => {
-                let _ = tx.send(Err(e.to_string()));
+                let _ = tx.send(Err(EngineError::Job(e.to_string())));
                 return rx;
             }
         };
@@ -403,18 +405,18 @@ pub fn typed_arrays(arrays: impl Iterator<Item = JsValue>) -> (Array, Array) {
 }
 
 /// Typed arrays (Float32Array, Float64Array, Uint32Array) copied into wasm memory.
-pub fn bufs_of(arrays: &JsValue) -> Result<Vec<Buf>, String> {
+pub fn bufs_of(arrays: &JsValue) -> Result<Vec<Buf>, EngineError> {
     sent_bufs_of(arrays)?
         .into_iter()
-        .map(|b| b.ok_or_else(|| "an array is missing".to_owned()))
+        .map(|b| b.ok_or_else(|| EngineError::Job("an array is missing".to_owned())))
         .collect()
 }
 
 /// [`bufs_of`] where `null` stands for an array not sent (a kept one: `kept.rs`).
-pub fn sent_bufs_of(arrays: &JsValue) -> Result<Vec<Option<Buf>>, String> {
+pub fn sent_bufs_of(arrays: &JsValue) -> Result<Vec<Option<Buf>>, EngineError> {
     let list: &Array = arrays
         .dyn_ref()
-        .ok_or_else(|| "the arrays are missing".to_owned())?;
+        .ok_or_else(|| EngineError::Job("the arrays are missing".to_owned()))?;
     list.iter()
         .map(|a| {
             if a.is_null() {
@@ -426,7 +428,9 @@ pub fn sent_bufs_of(arrays: &JsValue) -> Result<Vec<Option<Buf>>, String> {
             } else if let Some(v) = a.dyn_ref::<Uint32Array>() {
                 Ok(Some(Buf::U32(v.to_vec())))
             } else {
-                Err("an array of an unexpected type".to_owned())
+                Err(EngineError::Job(
+                    "an array of an unexpected type".to_owned(),
+                ))
             }
         })
         .collect()

@@ -2,12 +2,16 @@
 //! wall time in milliseconds, measured with a clock the caller supplies (`Instant` natively,
 //! `performance.now()` in a tab), next to a baseline measured in the same run.
 
+use std::cell::RefCell;
+
 use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
 use rosetta_core::cka::{rbf_cka, RbfParams};
-use rosetta_core::compare::{compare, CompareParams, CompareReport};
 use rosetta_core::relative::{relative, RelativeParams};
 use rosetta_core::rsa::rsa;
 use rosetta_core::{knn, MatView, Metric, PcaParams, Rng};
+use rosetta_engine::compare::{compare, CompareParams, CompareReport, Observer, OneThread, Step};
+
+pub mod pooled;
 
 /// One measured workload.
 #[derive(Debug, Clone, PartialEq)]
@@ -279,26 +283,40 @@ pub fn compare_check(rep: &CompareReport) -> f64 {
     rep.mutual_knn + rep.cka_linear + rep.relative.retrieval.x_to_y.mrr + rep.procrustes.mrr
 }
 
-/// The full comparison of two n × d spaces (k = 10, d random anchors); with `steps`, also the time
-/// of each of its steps (as `compare` reports them).
+/// When each step of a comparison began (by its name).
+pub struct StepMarks<'c> {
+    pub clock: &'c dyn Fn() -> f64,
+    pub marks: RefCell<Vec<(&'static str, f64)>>,
+}
+
+impl Observer for StepMarks<'_> {
+    fn step(&self, step: Step, _fraction: f64) {
+        self.marks.borrow_mut().push((step.name(), (self.clock)()));
+    }
+}
+
+/// The full comparison of two n × d spaces (k = 10, d random anchors) in one thread; with
+/// `steps`, also the time of each of its steps.
 pub fn full_compare(clock: &dyn Fn() -> f64, scale: f64, steps: bool) -> Vec<Timing> {
     let inp = compare_inputs(scale);
     let (n, d) = (inp.n, inp.d);
-    let mut marks: Vec<(String, f64)> = Vec::new();
+    let marks = StepMarks {
+        clock,
+        marks: RefCell::new(Vec::new()),
+    };
     let (ms, check) = time(clock, || {
         let (Ok(vx), Ok(vy)) = (MatView::new(&inp.x, n, d), MatView::new(&inp.y, n, d)) else {
             return f64::NAN;
         };
-        compare(
-            vx,
-            vy,
-            &inp.anchors,
-            CompareParams::default(),
-            Some(&inp.labels),
-            &mut |step, _| marks.push((step.to_owned(), clock())),
-        )
-        .map_or(f64::NAN, |rep| compare_check(&rep))
+        let params = CompareParams::default();
+        let labels = Some(&inp.labels[..]);
+        let run = compare(&OneThread, (vx, vy), &inp.anchors, params, labels, &marks);
+        rosetta_engine::ready(run)
+            .and_then(Result::ok)
+            .map_or(f64::NAN, |rep| compare_check(&rep))
     });
+    let mut marks = marks.marks.into_inner();
+    marks.push(("done", clock()));
     let mut out = vec![Timing {
         name: format!("compare {n}x{d} k=10"),
         ms,

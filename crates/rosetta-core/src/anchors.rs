@@ -9,6 +9,7 @@ use crate::rng::Rng;
 
 /// How anchors are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum AnchorStrategy {
     /// Uniformly at random, without replacement.
     Random,

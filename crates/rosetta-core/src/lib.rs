@@ -22,7 +22,6 @@ pub use rng::Rng;
 pub mod agreement;
 pub mod anchors;
 pub mod cka;
-pub mod compare;
 pub mod lstsq;
 pub mod procrustes;
 pub mod quant;

@@ -8,6 +8,7 @@ use crate::matrix::{MatView, Matrix};
 
 /// How an item is compared with an anchor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Similarity {
     /// Cosine similarity (the paper's choice).
     Cosine,

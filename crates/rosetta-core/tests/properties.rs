@@ -5,7 +5,6 @@
 use proptest::prelude::*;
 use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
 use rosetta_core::cka::linear_cka;
-use rosetta_core::compare::{compare, CompareParams};
 use rosetta_core::relative::{relative, RelativeParams, Similarity};
 use rosetta_core::{knn, MatView, Metric, PcaParams, Rng};
 
@@ -117,40 +116,22 @@ proptest! {
     }
 }
 
+/// (The comparison of such spaces is tested in rosetta-engine.)
 #[test]
-fn zero_vectors_and_constant_columns_do_not_break_anything() {
+fn zero_vectors_and_constant_columns_do_not_break_pca() {
     let n = 12;
     let mut x = gaussian(n, 4, 1);
     for i in 0..n {
         x[i * 4 + 2] = 0.0; // a constant column (and row 0 below is a zero vector)
     }
     x[..4].fill(0.0); // a zero vector
-    let y = gaussian(n, 3, 2);
-    let (vx, vy) = (
-        MatView::new(&x, n, 4).unwrap(),
-        MatView::new(&y, n, 3).unwrap(),
-    );
+    let vx = MatView::new(&x, n, 4).unwrap();
     let p = PcaParams::new(4).fit(vx).unwrap();
     assert!(p.explained_variance_ratio.iter().all(|r| r.is_finite()));
     assert!(
         p.explained_variance_ratio[3] < 1e-9,
         "the constant column has no variance"
     );
-    let anchors = [0, 1, 2];
-    let rep = compare(
-        vx,
-        vy,
-        &anchors,
-        CompareParams {
-            k: 3,
-            ..Default::default()
-        },
-        None,
-        &mut |_, _| {},
-    )
-    .unwrap();
-    assert!(rep.cka_linear.is_finite() && rep.relative.mean_cosine.is_finite());
-    assert!(rep.procrustes.residual.is_finite());
 }
 
 #[test]

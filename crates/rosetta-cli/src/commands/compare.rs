@@ -4,11 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use rosetta_core::anchors::{check_indices, select_anchors, AnchorParams, AnchorStrategy};
-use rosetta_core::cka::{rbf_cka, RbfParams};
-use rosetta_core::compare::{compare, CompareParams, CompareReport};
 use rosetta_core::retrieval::RetrievalScores;
-use rosetta_core::rsa::rsa;
 use rosetta_core::MatView;
+use rosetta_engine::compare::{compare, CompareParams, CompareReport, OneThread};
 use rosetta_io::group_files;
 use serde_json::{json, Value};
 
@@ -27,8 +25,8 @@ pub struct CompareArgs {
     #[arg(long)]
     anchors: Option<usize>,
     /// How anchors are chosen: random, fps, kmeans or per-class (needs --meta and --label).
-    #[arg(long, default_value = "random")]
-    strategy: String,
+    #[arg(long, default_value = "random", value_parser = strategy)]
+    strategy: AnchorStrategy,
     /// Neighbours per item for mutual-kNN and Jaccard.
     #[arg(long, default_value_t = 10)]
     k: usize,
@@ -87,15 +85,9 @@ pub fn run(args: &CompareArgs) -> Result<String, String> {
     let anchors = match &args.anchors_file {
         Some(path) => read_anchor_file(path, group.n)?,
         None => {
-            let strategy = AnchorStrategy::parse(&args.strategy).ok_or_else(|| {
-                format!(
-                    "unknown --strategy '{}': use random, fps, kmeans or per-class",
-                    args.strategy
-                )
-            })?;
             let k = args.anchors.unwrap_or_else(|| x.d().max(y.d()));
             let params = AnchorParams {
-                strategy,
+                strategy: args.strategy,
                 k,
                 seed: args.seed,
             };
@@ -108,22 +100,18 @@ pub fn run(args: &CompareArgs) -> Result<String, String> {
         seed: args.seed,
         ridge_alpha: 1.0,
     };
-    let report = compare(x, y, &anchors, params, labels.as_deref(), &mut |_, _| {})
+    let run = compare(&OneThread, (x, y), &anchors, params, labels.as_deref(), &());
+    // One thread: every kernel is ready when polled.
+    let report = rosetta_engine::ready(run)
+        .ok_or("the comparison did not finish")?
         .map_err(|e| e.to_string())?;
-    let mut out = to_json(&report);
-    let rbf = rbf_cka(
-        x,
-        y,
-        RbfParams {
-            seed: args.seed,
-            ..RbfParams::default()
-        },
-    )
-    .map_err(|e| e.to_string())?;
-    let rsa = rsa(x, y, 1000, args.seed).map_err(|e| e.to_string())?;
-    out["cka_rbf"] = json!(rbf);
-    out["rsa"] = json!(rsa);
-    serde_json::to_string_pretty(&out).map_err(|e| e.to_string())
+    serde_json::to_string_pretty(&to_json(&report)).map_err(|e| e.to_string())
+}
+
+/// `--strategy`'s value.
+fn strategy(name: &str) -> Result<AnchorStrategy, String> {
+    AnchorStrategy::parse(name)
+        .ok_or_else(|| format!("unknown strategy '{name}': use random, fps, kmeans or per-class"))
 }
 
 fn read_anchor_file(path: &std::path::Path, n: usize) -> Result<Vec<usize>, String> {
@@ -159,6 +147,8 @@ pub fn to_json(r: &CompareReport) -> Value {
         "cka_debiased": r.cka_debiased,
         "mutual_knn": r.mutual_knn,
         "jaccard_abs": r.jaccard_abs,
+        "cka_rbf": r.cka_rbf,
+        "rsa": r.rsa,
         "relative": {
             "anchors": r.relative.anchors,
             "centered": r.relative.centered,
@@ -215,15 +205,9 @@ mod tests {
             MatView::new(&x, n, d).unwrap(),
             MatView::new(&y, n, d).unwrap(),
         );
-        let rep = compare(
-            vx,
-            vy,
-            &[0, 5, 9],
-            CompareParams::default(),
-            Some(&labels),
-            &mut |_, _| {},
-        )
-        .unwrap();
+        let params = CompareParams::default();
+        let run = compare(&OneThread, (vx, vy), &[0, 5, 9], params, Some(&labels), &());
+        let rep = rosetta_engine::ready(run).unwrap().unwrap();
         let json = to_json(&rep);
         let metrics = rep.metrics();
         assert!(metrics.len() >= 30, "{}", metrics.len());

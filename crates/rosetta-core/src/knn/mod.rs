@@ -22,11 +22,30 @@ pub use shares::{knn_candidates, knn_join, knn_merge, knn_settle, Candidates};
 
 /// How neighbours are ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Metric {
     /// Largest cosine similarity first.
     Cosine,
     /// Smallest Euclidean distance first.
     Euclidean,
+}
+
+impl Metric {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "cosine" | "cos" => Some(Self::Cosine),
+            "euclidean" | "l2" => Some(Self::Euclidean),
+            _ => None,
+        }
+    }
+
+    /// The name `parse` reads back.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Cosine => "cosine",
+            Self::Euclidean => "euclidean",
+        }
+    }
 }
 
 /// The k nearest neighbours of each query row.

@@ -10,9 +10,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::jobs::{execute, Answer, Buf, Job};
+use crate::pool::{execute, Answer, Buf, Job};
+use crate::EngineError;
 
-/// The name of an array kept by helpers (from [`super::jobs::Helpers::key`]: unique per pool).
+/// The name of an array kept by helpers (from [`super::Helpers::key`]: unique per pool).
 pub type Key = u32;
 
 /// A helper's kept arrays.
@@ -34,8 +35,10 @@ impl Keeper {
                 }
                 (Some(b), None) => loose.push(Some(b)),
                 (None, Some(key)) if self.kept.contains_key(&key) => loose.push(None),
-                (None, Some(key)) => return Err(format!("array {key} is not kept here")),
-                (None, None) => return Err(format!("array {i} is missing")),
+                (None, Some(key)) => {
+                    return Err(EngineError::Job(format!("array {key} is not kept here")))
+                }
+                (None, None) => return Err(EngineError::Job(format!("array {i} is missing"))),
             }
         }
         let arrays: Vec<&Buf> = loose
@@ -111,7 +114,7 @@ mod tests {
             n,
             d: 2,
             k: 1,
-            cosine: true,
+            metric: rosetta_core::Metric::Cosine,
             tiles: (0, 1),
         }
     }
@@ -132,7 +135,10 @@ mod tests {
         keeper.forget(&[7]);
         assert_eq!(keeper.count(), 0);
         let gone = keeper.run(&job, vec![None], &[Some(7)]);
-        assert_eq!(gone, Err("array 7 is not kept here".to_owned()));
+        assert_eq!(
+            gone,
+            Err(EngineError::Job("array 7 is not kept here".to_owned()))
+        );
         assert!(keeper.run(&job, vec![None], &[None]).is_err());
     }
 

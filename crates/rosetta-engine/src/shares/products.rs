@@ -13,7 +13,8 @@ use rosetta_core::stitching::{StitchingReport, StitchingSplit};
 use rosetta_core::{CoreError, MatView, Matrix, Pca, PcaParams};
 
 use super::{bytes_of, in_shares, project_rows, split_aligned};
-use crate::worker::jobs::{cross_precision, Buf, BufRef, Helpers, Job};
+use crate::pool::{cross_precision, Buf, BufRef, Helpers, Job};
+use crate::EngineError;
 
 /// `X̄ᵀX̄` of `x` centred by `mean` (D×D f64), summed over row shares that end on the Gram's
 /// 256-row blocks: the f32 block products are those of one pass, only the order of their f64 sum
@@ -23,7 +24,7 @@ pub async fn gram(
     x: MatView<'_>,
     mean: &[f64],
     on_share: impl Fn(usize, usize),
-) -> Result<Vec<f64>, String> {
+) -> Result<Vec<f64>, EngineError> {
     let (n, d) = (x.n(), x.d());
     let work = n as f64 * (d * d) as f64 / 2.0;
     // Each helper gets at most half the rows (more helpers, fewer rows each).
@@ -58,7 +59,7 @@ pub async fn cross(
     (x, mean_x): (MatView<'_>, &[f64]),
     (y, mean_y): (MatView<'_>, &[f64]),
     f64_products: bool,
-) -> Result<Vec<f64>, String> {
+) -> Result<Vec<f64>, EngineError> {
     let (n, dx, dy) = (x.n(), x.d(), y.d());
     let work = n as f64 * dx as f64 * dy as f64;
     // A Gram (the stitching probes'): its rows are sent once.
@@ -123,10 +124,10 @@ pub async fn cka_matrix(
     helpers: &impl Helpers,
     spaces: &[MatView<'_>],
     on_step: impl Fn(usize, usize),
-) -> Result<Vec<f64>, String> {
+) -> Result<Vec<f64>, EngineError> {
     let k = spaces.len();
     if let Some(bad) = spaces.iter().find(|s| s.n() != spaces[0].n()) {
-        return Err(CoreError::ItemCountMismatch(spaces[0].n(), bad.n()).to_string());
+        return Err(CoreError::ItemCountMismatch(spaces[0].n(), bad.n()).into());
     }
     let steps = k + k * k.saturating_sub(1) / 2;
     let means: Vec<Vec<f64>> = spaces.iter().map(|s| s.column_means()).collect();
@@ -162,15 +163,15 @@ pub async fn linear_cka_pooled(
     helpers: &impl Helpers,
     x: MatView<'_>,
     y: MatView<'_>,
-) -> Result<LinearCka, String> {
-    check_pair(x, y).map_err(|e| e.to_string())?;
+) -> Result<LinearCka, EngineError> {
+    check_pair(x, y)?;
     let (mx, my) = (x.column_means(), y.column_means());
     let products = CentredProducts {
         gram_x: gram(helpers, x, &mx, |_, _| {}).await?,
         gram_y: gram(helpers, y, &my, |_, _| {}).await?,
         cross: cross(helpers, (x, &mx), (y, &my), false).await?,
     };
-    linear_cka_from_products((x, &mx), (y, &my), &products).map_err(|e| e.to_string())
+    linear_cka_from_products((x, &mx), (y, &my), &products).map_err(EngineError::from)
 }
 
 /// `fit_procrustes(x, y)` with its f64 cross product summed over row shares; the fit and that
@@ -179,11 +180,11 @@ async fn procrustes_fit(
     helpers: &impl Helpers,
     x: MatView<'_>,
     y: MatView<'_>,
-) -> Result<(ProcrustesFit, Vec<f64>), String> {
-    check_procrustes(x, y).map_err(|e| e.to_string())?;
+) -> Result<(ProcrustesFit, Vec<f64>), EngineError> {
+    check_procrustes(x, y)?;
     let (mx, my) = (x.column_means(), y.column_means());
     let c = cross(helpers, (x, &mx), (y, &my), true).await?;
-    let fit = ProcrustesFit::from_cross((x, mx), (y, my), &c).map_err(|e| e.to_string())?;
+    let fit = ProcrustesFit::from_cross((x, mx), (y, my), &c)?;
     Ok((fit, c))
 }
 
@@ -195,8 +196,8 @@ pub async fn procrustes_fits_pooled(
     x: MatView<'_>,
     y: MatView<'_>,
     split: Option<(&[usize], &[usize])>,
-) -> Result<ProcrustesFits, String> {
-    check_procrustes(x, y).map_err(|e| e.to_string())?;
+) -> Result<ProcrustesFits, EngineError> {
+    check_procrustes(x, y)?;
     let test_rows = split.map(|(_, test)| test.to_vec());
     let split = HeldOutSplit::new(x, y, split);
     let heldout = match &split {
@@ -217,7 +218,7 @@ pub async fn procrustes_fits_pooled(
         Some(c) => c,
         None => cross(helpers, (x, &mx), (y, &my), true).await?,
     };
-    let fit = ProcrustesFit::from_cross((x, mx), (y, my), &whole).map_err(|e| e.to_string())?;
+    let fit = ProcrustesFit::from_cross((x, mx), (y, my), &whole)?;
     let heldout = heldout
         .zip(test_rows)
         .map(|((f, residual, _, _), test)| (f, residual, test));
@@ -230,7 +231,7 @@ pub async fn procrustes_aligned_pooled(
     fits: ProcrustesFits,
     x: MatView<'_>,
     y: MatView<'_>,
-) -> Result<ProcrustesAlignments, String> {
+) -> Result<ProcrustesAlignments, EngineError> {
     let ax = aligned(helpers, &fits.fit, x).await?;
     let test = fits.test_rows(x, y);
     let heldout = match (&fits.heldout, &test) {
@@ -254,7 +255,7 @@ async fn aligned(
     helpers: &impl Helpers,
     fit: &ProcrustesFit,
     rows: MatView<'_>,
-) -> Result<Matrix, String> {
+) -> Result<Matrix, EngineError> {
     let basis = fit.align_basis(rows.d());
     project_rows(helpers, rows, &fit.mean_x, &basis, fit.d).await
 }
@@ -268,16 +269,15 @@ pub async fn stitching_pooled(
     split: (&[usize], &[usize]),
     alpha: f64,
     absolute: Option<(MatView<'_>, MatView<'_>)>,
-) -> Result<StitchingReport, String> {
-    let text = |e: CoreError| e.to_string();
-    let split = StitchingSplit::new(relative, labels, split, alpha, absolute).map_err(text)?;
+) -> Result<StitchingReport, EngineError> {
+    let split = StitchingSplit::new(relative, labels, split, alpha, absolute)?;
     let mut fitted = Vec::new();
-    for (x, targets) in split.probes().map_err(text)? {
+    for (x, targets) in split.probes()? {
         let mean = x.column_means();
         let g = cross(helpers, (x, &mean), (x, &mean), true).await?;
-        fitted.push(targets.fit(x, mean, &g).map_err(text)?);
+        fitted.push(targets.fit(x, mean, &g)?);
     }
-    split.report(fitted).map_err(text)
+    split.report(fitted).map_err(EngineError::from)
 }
 
 /// `params.fit(x)` with the covariance path's Gram summed over row shares by this worker and the
@@ -287,12 +287,12 @@ pub async fn pca_fit(
     x: MatView<'_>,
     params: PcaParams,
     on_share: impl Fn(usize, usize),
-) -> Result<Pca, String> {
-    let Some(plan) = params.covariance_plan(x).map_err(|e| e.to_string())? else {
-        return params.fit(x).map_err(|e| e.to_string());
+) -> Result<Pca, EngineError> {
+    let Some(plan) = params.covariance_plan(x)? else {
+        return params.fit(x).map_err(EngineError::from);
     };
     let g = gram(helpers, x, &plan.mean, on_share).await?;
-    params.fit_from_gram(x, plan, &g).map_err(|e| e.to_string())
+    params.fit_from_gram(x, plan, &g).map_err(EngineError::from)
 }
 
 #[cfg(test)]
@@ -300,7 +300,7 @@ mod tests {
     use rosetta_core::Rng;
 
     use super::*;
-    use crate::worker::jobs::testing::{data, now, Local};
+    use crate::testing::{data, now, Local};
 
     #[test]
     fn pooled_pca_equals_fit() {

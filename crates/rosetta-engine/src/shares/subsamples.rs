@@ -8,8 +8,9 @@ use rosetta_core::cka::{rbf_cka_from, rbf_rows, RbfParams};
 use rosetta_core::rsa::{pearson, rsa_rows};
 use rosetta_core::{MatView, Matrix};
 
-use super::super::jobs::{subsample_parts, Buf, BufRef, Helpers, Job};
 use super::{bytes_of, in_shares};
+use crate::pool::{subsample_parts, Buf, BufRef, Helpers, Job};
+use crate::EngineError;
 
 /// One space's centred RBF Gram and distance ranks.
 type Part = (Vec<f64>, Vec<f64>);
@@ -23,12 +24,12 @@ pub async fn subsample_metrics_pooled(
     rbf: RbfParams,
     rsa_items: usize,
     rsa_seed: u64,
-) -> Result<(f64, f64), String> {
+) -> Result<(f64, f64), EngineError> {
     if x.n() != y.n() {
-        return Err(format!("{} items against {}", x.n(), y.n()));
+        return Err(rosetta_core::CoreError::ItemCountMismatch(x.n(), y.n()).into());
     }
-    let rbf_items = rbf_rows(x.n(), rbf).map_err(|e| e.to_string())?;
-    let rsa_items = rsa_rows(x.n(), rsa_items, rsa_seed).map_err(|e| e.to_string())?;
+    let rbf_items = rbf_rows(x.n(), rbf)?;
+    let rsa_items = rsa_rows(x.n(), rsa_items, rsa_seed)?;
     let gathered = |v: MatView<'_>, rows: &[usize]| Matrix {
         data: rows.iter().flat_map(|&r| v.row(r)).copied().collect(),
         n: rows.len(),
@@ -82,7 +83,7 @@ pub async fn subsample_metrics_pooled(
         .collect();
     by_space.sort_by_key(|(s, _)| *s);
     let [(_, (kx, rx)), (_, (ky, ry))] = <[_; 2]>::try_from(by_space)
-        .map_err(|_| "subsamples: a space's part is missing".to_owned())?;
+        .map_err(|_| EngineError::Job("subsamples: a space's part is missing".to_owned()))?;
     Ok((rbf_cka_from(&kx, &ky), pearson(&rx, &ry)))
 }
 
@@ -92,7 +93,7 @@ mod tests {
     use rosetta_core::rsa::rsa;
 
     use super::*;
-    use crate::worker::jobs::testing::{data, now, Local};
+    use crate::testing::{data, now, Local};
 
     #[test]
     fn pooled_subsample_metrics_equal_the_one_thread_ones_to_the_bit() {

@@ -5,7 +5,7 @@ use rosetta_core::relative::RelativeParams;
 use rosetta_core::Rng;
 
 use super::*;
-use crate::worker::jobs::testing::{data, now, Local};
+use crate::testing::{data, now, Local};
 
 #[test]
 fn pooled_relative_rows_equal_one_pass() {

@@ -1,22 +1,22 @@
-//! Benchmarks of kernels split among the pool (`?bench=pca,relative` runs them after the
-//! one-worker timings, when the pool has helpers): the same data as `rosetta_bench::pca` and
-//! `rosetta_bench::relative_rep`, so the lines compare directly.
-
-use rosetta_bench::{
-    compare_check, compare_inputs, pca_inputs, relative_inputs, CompareInputs, Timing, REPEATS,
-};
-use rosetta_core::compare::CompareParams;
-use rosetta_core::relative::RelativeParams;
-use rosetta_core::{MatView, Matrix, Metric, PcaParams};
+//! Benchmarks of kernels split among a pool (`?bench=pca,relative` in a bench build runs them
+//! after the one-worker timings, when the pool has helpers): the same data as [`crate::pca`] and
+//! [`crate::relative_rep`], so the lines compare directly.
 
 use std::cell::RefCell;
 
-use super::compare::{compare_pooled, full_report};
-use super::jobs::Helpers;
-use super::shares::{bytes_of, knn_rows, knn_work, pca_fit, relative_rows};
-/// The pooled timings of workload `which` ("pca", "relative", "knn", "compare",
-/// "compare-steps"; "knn-pooled" and "compare-pooled" without the one-thread runs; "pair-report":
-/// the page's report, when each of its metrics is known), if it has any.
+use rosetta_core::relative::RelativeParams;
+use rosetta_core::{MatView, Metric, PcaParams};
+use rosetta_engine::compare::{compare, CompareParams, Observer, PartialReport, Pooled, Step};
+use rosetta_engine::pool::Helpers;
+use rosetta_engine::shares::{bytes_of, knn_rows, knn_work, pca_fit, relative_rows};
+
+use crate::{
+    compare_check, compare_inputs, pca_inputs, relative_inputs, CompareInputs, Timing, REPEATS,
+};
+
+/// The pooled timings of workload `which` ("pca", "relative", "knn", "compare"; "compare-steps"
+/// with each step's time and when each metric was known; "knn-pooled" and "compare-pooled"
+/// without the one-thread runs), if it has any.
 pub async fn pooled(
     which: &str,
     helpers: &impl Helpers,
@@ -41,9 +41,8 @@ pub async fn pooled(
             .into_iter()
             .take(1)
             .collect(),
-        // `compare-pooled`: the steps of the pooled run alone (no one-worker run before it).
+        // `compare-pooled`: the pooled run alone (no one-worker run before it).
         "compare-steps" | "compare-pooled" => compare_timed(helpers, clock, scale).await,
-        "pair-report" => report_timed(helpers, clock, scale).await,
         _ => Vec::new(),
     }
 }
@@ -143,8 +142,30 @@ pub async fn knn_pooled(
     })
 }
 
-/// One pooled run of the full comparison (like the one-thread line, a single run: it is long),
-/// then the time of each of its steps.
+/// When each step began and each partial report came (with the metrics it named).
+struct Timeline<'c> {
+    clock: &'c dyn Fn() -> f64,
+    t0: f64,
+    steps: RefCell<Vec<(&'static str, f64)>>,
+    found: RefCell<Vec<(f64, Vec<String>)>>,
+}
+
+impl Observer for Timeline<'_> {
+    fn step(&self, step: Step, _fraction: f64) {
+        let at = (self.clock)() - self.t0;
+        self.steps.borrow_mut().push((step.name(), at));
+    }
+
+    fn found(&self, partial: &PartialReport) {
+        let names = partial.metrics().into_iter().map(|(n, _)| n).collect();
+        let at = (self.clock)() - self.t0;
+        self.found.borrow_mut().push((at, names));
+    }
+}
+
+/// One pooled run of the page's pair report (like the one-thread line, a single run: it is
+/// long): its total, the time of each step, then when each partial report came, named by the
+/// metrics it added (the page shows each one then).
 pub async fn compare_timed(
     helpers: &impl Helpers,
     clock: &dyn Fn() -> f64,
@@ -155,21 +176,17 @@ pub async fn compare_timed(
     let (Ok(vx), Ok(vy)) = (MatView::new(&inp.x, n, d), MatView::new(&inp.y, n, d)) else {
         return Vec::new();
     };
-    let marks = RefCell::new(Vec::new());
-    let t0 = clock();
-    let report = compare_pooled(
-        helpers,
-        (vx, vy),
-        &inp.anchors,
-        CompareParams::default(),
-        Some(&inp.labels),
-        |step, _| marks.borrow_mut().push((step.to_owned(), clock())),
-        |_| {},
-        || false,
-        std::future::ready(Ok(())),
-    )
-    .await;
-    let ms = clock() - t0;
+    let timeline = Timeline {
+        clock,
+        t0: clock(),
+        steps: RefCell::new(Vec::new()),
+        found: RefCell::new(Vec::new()),
+    };
+    let params = CompareParams::default();
+    let labels = Some(&inp.labels[..]);
+    let pooled = Pooled(helpers);
+    let report = compare(&pooled, (vx, vy), &inp.anchors, params, labels, &timeline).await;
+    let ms = clock() - timeline.t0;
     let Ok(rep) = report else {
         return Vec::new();
     };
@@ -179,78 +196,25 @@ pub async fn compare_timed(
         bytes: None,
         check: compare_check(&rep),
     };
-    let mut out = vec![line(format!("compare {n}x{d} k=10, {workers} workers"), ms)];
-    out.extend(marks.borrow().windows(2).map(|w| {
-        line(
-            format!("compare {n}x{d}, {workers} workers, step: {}", w[0].0),
-            w[1].1 - w[0].1,
-        )
-    }));
-    out
-}
-
-/// One run of the page's pair report (`full_report`: the comparison with RBF CKA and RSA) on the
-/// comparison's data: its total, then the time at which each partial report came, named by the
-/// metrics it added (the page shows each one then).
-pub async fn report_timed(
-    helpers: &impl Helpers,
-    clock: &dyn Fn() -> f64,
-    scale: f64,
-) -> Vec<Timing> {
-    // The spaces move into the report's matrices (no copy of the two N × D spaces).
-    let (inp, workers) = compare_data(helpers, scale);
-    let CompareInputs {
-        x,
-        y,
-        n,
-        d,
-        labels,
-        anchors,
-    } = inp;
-    let (x, y) = (Matrix { data: x, n, d }, Matrix { data: y, n, d });
-    // (ms since the start, metric names) of each partial report.
-    let found = RefCell::new(Vec::<(f64, Vec<String>)>::new());
-    let t0 = clock();
-    let report = full_report(
-        helpers,
-        (&x, &y),
-        anchors,
-        CompareParams::default(),
-        Some(&labels),
-        |_, _| {},
-        |rows| {
-            let names = rows.iter().map(|(n, _)| n.clone()).collect();
-            found.borrow_mut().push((clock() - t0, names));
-        },
-        || false,
-    )
-    .await;
-    let ms = clock() - t0;
-    let Ok(rows) = report else {
-        return Vec::new();
-    };
-    let check = rows.iter().map(|(_, v)| v).sum();
-    let line = |name: String, ms: f64| Timing {
-        name,
-        ms,
-        bytes: None,
-        check,
-    };
-    let mut out = vec![line(format!("pair report {n}x{d}, {workers} workers"), ms)];
+    let what = format!("compare {n}x{d} k=10, {workers} workers");
+    let mut out = vec![line(what.clone(), ms)];
+    let mut steps = timeline.steps.into_inner();
+    steps.push(("done", ms));
+    out.extend(
+        steps
+            .windows(2)
+            .map(|w| line(format!("{what}, step: {}", w[0].0), w[1].1 - w[0].1)),
+    );
     let mut known: Vec<String> = Vec::new();
-    for (at, names) in found.into_inner() {
+    for (at, names) in timeline.found.into_inner() {
         let new: Vec<&str> = names
             .iter()
             .filter(|n| !known.contains(n))
             .map(String::as_str)
             .collect();
-        out.push(line(
-            format!(
-                "pair report {n}x{d}, {workers} workers, known: {}",
-                new.join(" ")
-            ),
-            at,
-        ));
+        if !new.is_empty() {
+            out.push(line(format!("{what}, known: {}", new.join(" ")), at));
+        }
         known = names;
     }
     out
@@ -258,29 +222,33 @@ pub async fn report_timed(
 
 #[cfg(test)]
 mod tests {
+    use rosetta_engine::testing::{now, Local};
+
     use super::*;
-    use crate::worker::jobs::testing::{now, Local};
 
     #[test]
     fn pooled_timing_checks_the_same_value_as_one_thread() {
         let clock = || 0.0;
-        let one = rosetta_bench::run("relative", &clock, 0.01);
+        let one = crate::run("relative", &clock, 0.01);
         // (The pooled PCA is checked in `jobs`: natively, in a debug build, its 7,680-row minimum
         // for the covariance path would take a minute here.)
         assert!(now(pooled("parse", &Local::new(2), &clock, 0.01)).is_empty());
         let pooled = now(pooled("relative", &Local::new(2), &clock, 0.01)).remove(0);
         assert_eq!(pooled.name, format!("{}, 3 workers", one[0].name));
         assert!((pooled.check - one[0].check).abs() < 1e-6);
-        let one = rosetta_bench::run("compare", &clock, 0.01);
+        let one = crate::run("compare", &clock, 0.01);
         let two = now(super::pooled("compare", &Local::new(1), &clock, 0.01));
         assert_eq!(two.len(), 1);
         assert_eq!(two[0].name, format!("{}, 2 workers", one[0].name));
         assert!((two[0].check - one[0].check).abs() < 1e-9);
         let steps = now(super::pooled("compare-steps", &Local::new(1), &clock, 0.01));
-        assert_eq!(steps.len(), 1 + rosetta_core::compare::COMPARE_STEPS.len());
-        let report = now(super::pooled("pair-report", &Local::new(1), &clock, 0.01));
-        assert!(report[0].name.starts_with("pair report"));
-        assert!(report[1].name.ends_with("known: cka_linear cka_debiased"));
-        assert!(report.len() > 8);
+        let step_lines = steps.iter().filter(|t| t.name.contains(", step: ")).count();
+        assert_eq!(step_lines, Step::ALL.len());
+        let known: Vec<&str> = steps
+            .iter()
+            .filter_map(|t| t.name.split(", known: ").nth(1))
+            .collect();
+        assert_eq!(known[0], "cka_linear cka_debiased");
+        assert_eq!(known.len(), 8, "{known:?}");
     }
 }

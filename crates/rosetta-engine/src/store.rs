@@ -1,12 +1,13 @@
 //! The worker's data: collections of spaces, owned here so the page never holds the vectors.
-//! Pure Rust (no browser API), so it is tested natively.
 
 use std::rc::Rc;
 
-use rosetta_core::{MatView, Matrix, Pca, PcaParams};
+use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
+use rosetta_core::{MatView, Matrix, Metric, Pca, PcaParams};
 use rosetta_io::{group_files, LoadError, Parsed, Table};
 
-use super::protocol::{CollectionId, CollectionInfo, LoadOutcome, MetaColumn, SpaceId, SpaceInfo};
+use crate::protocol::{CollectionId, CollectionInfo, LoadOutcome, MetaColumn, SpaceId, SpaceInfo};
+use crate::EngineError;
 
 /// Components kept by the projection (scree, later issues) — the plot uses the first two.
 pub const PCA_COMPONENTS: usize = 10;
@@ -168,10 +169,8 @@ impl Store {
     }
 
     /// The vectors of space `id` (shared, so a pooled kernel can hold them) and its name.
-    pub fn space_matrix(&self, id: SpaceId) -> Result<(Rc<Matrix>, String), String> {
-        let space = self
-            .space(id)
-            .ok_or_else(|| format!("no space with id {id}"))?;
+    pub fn space_matrix(&self, id: SpaceId) -> Result<(Rc<Matrix>, String), EngineError> {
+        let space = self.space(id).ok_or(EngineError::NoSpace(id))?;
         Ok((space.matrix.clone(), space.name.clone()))
     }
 }
@@ -180,16 +179,20 @@ impl Store {
     /// Space `id` drawn in the PCA frame of space `reference` (same items): B is aligned onto A by
     /// orthogonal Procrustes (centred, unit Frobenius norm, zero-padded), brought back to A's scale
     /// and mean, then projected on A's principal axes. O(N·Da·Db + N·Da·k).
-    pub fn project_aligned(&self, id: SpaceId, reference: SpaceId) -> Result<Projection, String> {
-        let (b, a) = match (self.space(id), self.space(reference)) {
-            (Some(b), Some(a)) => (b, a),
-            _ => return Err(format!("no space with id {id} or {reference}")),
-        };
+    pub fn project_aligned(
+        &self,
+        id: SpaceId,
+        reference: SpaceId,
+    ) -> Result<Projection, EngineError> {
+        let b = self.space(id).ok_or(EngineError::NoSpace(id))?;
+        let a = self
+            .space(reference)
+            .ok_or(EngineError::NoSpace(reference))?;
         let (ma, mb) = (&a.matrix, &b.matrix);
-        let va = MatView::new(&ma.data, ma.n, ma.d).map_err(|e| e.to_string())?;
-        let vb = MatView::new(&mb.data, mb.n, mb.d).map_err(|e| e.to_string())?;
-        let fit = rosetta_core::procrustes::fit_procrustes(vb, va)
-            .map_err(|e| format!("{} onto {}: Procrustes: {e}", b.name, a.name))?;
+        let (va, vb) = (ma.view(), mb.view());
+        let fit = rosetta_core::procrustes::fit_procrustes(vb, va).map_err(|e| {
+            EngineError::during(format!("{} onto {}: Procrustes", b.name, a.name), e)
+        })?;
         let aligned = fit.align_x(vb);
         let mut in_a = Vec::with_capacity(ma.n * ma.d);
         for row in aligned.data.chunks_exact(aligned.d.max(1)) {
@@ -200,11 +203,11 @@ impl Store {
                     .map(|(&v, &mean)| (f64::from(v) * fit.scale_y + mean) as f32),
             );
         }
-        let vz = MatView::new(&in_a, ma.n, ma.d).map_err(|e| e.to_string())?;
+        let vz = MatView::new(&in_a, ma.n, ma.d)?;
         let pca = PcaParams::new(PCA_COMPONENTS)
             .fit(va)
-            .map_err(|e| format!("{}: PCA: {e}", a.name))?;
-        let mut coords = pca.transform(vz, 2).map_err(|e| e.to_string())?;
+            .map_err(|e| EngineError::during(format!("{}: PCA", a.name), e))?;
+        let mut coords = pca.transform(vz, 2)?;
         if pca.n_components() < 2 {
             coords = coords.iter().flat_map(|&x| [x, 0.0]).collect();
         }
@@ -221,27 +224,73 @@ impl Store {
         id: SpaceId,
         item: u32,
         k: usize,
-        euclidean: bool,
-    ) -> Result<(Vec<u32>, Vec<f64>), String> {
-        let space = self
-            .space(id)
-            .ok_or_else(|| format!("no space with id {id}"))?;
-        let m = &space.matrix;
-        let view = MatView::new(&m.data, m.n, m.d).map_err(|e| e.to_string())?;
-        let metric = if euclidean {
-            rosetta_core::Metric::Euclidean
-        } else {
-            rosetta_core::Metric::Cosine
-        };
-        let nb = rosetta_core::knn_of(view, &[item as usize], k, metric)
-            .map_err(|e| format!("{}: neighbours: {e}", space.name))?;
+        metric: Metric,
+    ) -> Result<(Vec<u32>, Vec<f64>), EngineError> {
+        let space = self.space(id).ok_or(EngineError::NoSpace(id))?;
+        let nb = rosetta_core::knn_of(space.matrix.view(), &[item as usize], k, metric)
+            .map_err(|e| EngineError::during(format!("{}: neighbours", space.name), e))?;
         Ok((nb.row(0).to_vec(), nb.scores[..nb.k].to_vec()))
     }
 }
 
+impl Store {
+    fn pair(&self, a: SpaceId, b: SpaceId) -> Result<(&StoredSpace, &StoredSpace), EngineError> {
+        let x = self.space(a).ok_or(EngineError::NoSpace(a))?;
+        let y = self.space(b).ok_or(EngineError::NoSpace(b))?;
+        if x.matrix.n != y.matrix.n {
+            return Err(EngineError::NotSameItems {
+                a: x.name.clone(),
+                na: x.matrix.n,
+                b: y.name.clone(),
+                nb: y.matrix.n,
+            });
+        }
+        Ok((x, y))
+    }
+
+    /// Anchor items of space `id` (seed 0): the same rows serve every space of the collection.
+    pub fn anchors(
+        &self,
+        id: SpaceId,
+        k: usize,
+        strategy: AnchorStrategy,
+        labels: Option<&[String]>,
+    ) -> Result<Vec<u32>, EngineError> {
+        let s = self.space(id).ok_or(EngineError::NoSpace(id))?;
+        let params = AnchorParams {
+            strategy,
+            k,
+            seed: 0,
+        };
+        let rows = select_anchors(s.matrix.view(), params, labels)?;
+        Ok(rows.into_iter().map(|r| r as u32).collect())
+    }
+
+    /// Names and vectors of the spaces of a collection, held apart from the store (for
+    /// [`crate::shares::cka_matrix`]).
+    pub fn collection_matrices(
+        &self,
+        id: CollectionId,
+    ) -> Result<(Vec<String>, Vec<Rc<Matrix>>), EngineError> {
+        let c = self.collection(id).ok_or(EngineError::NoCollection(id))?;
+        let names = c.spaces.iter().map(|s| s.name.clone()).collect();
+        Ok((names, c.spaces.iter().map(|s| s.matrix.clone()).collect()))
+    }
+
+    /// The vectors of two spaces of the same items, held apart from the store (for [`crate::analysis::agreement`]).
+    pub fn pair_matrices(
+        &self,
+        a: SpaceId,
+        b: SpaceId,
+    ) -> Result<(Rc<Matrix>, Rc<Matrix>), EngineError> {
+        let (x, y) = self.pair(a, b)?;
+        Ok((x.matrix.clone(), y.matrix.clone()))
+    }
+}
+
 /// The first two PCA coordinates of `m` and the explained-variance ratios.
-pub fn projection_with(pca: &Pca, m: &Matrix) -> Result<Projection, String> {
-    let mut coords = pca.transform(m.view(), 2).map_err(|e| e.to_string())?;
+pub fn projection_with(pca: &Pca, m: &Matrix) -> Result<Projection, EngineError> {
+    let mut coords = pca.transform(m.view(), 2)?;
     if pca.n_components() < 2 {
         // A 1-D space: spread it along x, y = 0.
         coords = coords.iter().flat_map(|&x| [x, 0.0]).collect();
@@ -312,8 +361,8 @@ pub fn info(c: &StoredCollection) -> CollectionInfo {
 #[cfg(test)]
 mod aligned_tests {
     use super::*;
-    use crate::worker::jobs::testing::{now, Local};
-    use crate::worker::shares::pca_fit;
+    use crate::shares::pca_fit;
+    use crate::testing::{now, Local};
 
     /// The projection as the worker makes it (`shares::pca_fit`), here without helpers.
     pub(super) fn project(store: &Store, id: SpaceId) -> Projection {

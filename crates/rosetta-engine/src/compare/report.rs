@@ -1,16 +1,13 @@
-//! The full comparison of two spaces of the same items, in one call (what `rosetta compare` prints
-//! and what the page's comparison view shows).
+//! What a comparison of two spaces reports (what `rosetta compare` prints and the page's pair
+//! report shows), as it becomes known and whole.
 
-use crate::agreement::{jaccard, mutual_knn, overlap_per_item};
-use crate::cka::{linear_cka, LinearCka};
-use crate::error::CoreError;
-use crate::knn::{knn, Metric, Neighbors};
-use crate::matrix::{MatView, Matrix};
-use crate::procrustes::{procrustes_fits, ProcrustesReport};
-use crate::relative::{relative, RelativeParams, Similarity};
-use crate::retrieval::{mean_row_cosine, retrieval, Retrieval};
-use crate::rng::Rng;
-use crate::stitching::{stitching, StitchingReport};
+use rosetta_core::agreement::{jaccard, mutual_knn, overlap_per_item};
+use rosetta_core::cka::LinearCka;
+use rosetta_core::procrustes::ProcrustesReport;
+use rosetta_core::relative::{RelativeParams, Similarity};
+use rosetta_core::retrieval::{mean_row_cosine, Retrieval};
+use rosetta_core::stitching::StitchingReport;
+use rosetta_core::{CoreError, MatView, Matrix, Neighbors, Rng};
 
 /// Parameters of a comparison.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,6 +60,9 @@ pub struct CompareReport {
     pub relative: RelativeReport,
     pub procrustes: ProcrustesReport,
     pub stitching: Option<StitchingReport>,
+    /// RBF CKA and RSA on their seeded subsamples.
+    pub cka_rbf: f64,
+    pub rsa: f64,
 }
 
 impl CompareReport {
@@ -90,6 +90,8 @@ pub struct PartialReport {
     pub procrustes_residuals: Option<(f64, f64, Option<f64>)>,
     pub procrustes: Option<ProcrustesReport>,
     pub stitching: Option<StitchingReport>,
+    /// (RBF CKA, RSA).
+    pub subsamples: Option<(f64, f64)>,
 }
 
 impl From<&CompareReport> for PartialReport {
@@ -107,6 +109,7 @@ impl From<&CompareReport> for PartialReport {
             procrustes_residuals: None,
             procrustes: Some(r.procrustes.clone()),
             stitching: r.stitching.clone(),
+            subsamples: Some((r.cka_rbf, r.rsa)),
         }
     }
 }
@@ -171,6 +174,10 @@ impl PartialReport {
                 push("stitching.absolute_a_to_b", v);
             }
         }
+        if let Some((rbf, rsa)) = self.subsamples {
+            push("cka_rbf", rbf);
+            push("rsa", rsa);
+        }
         out
     }
 }
@@ -195,50 +202,6 @@ impl CompareParams {
             center: self.center,
         }
     }
-}
-
-/// The steps of a comparison as `progress` names them, in order.
-pub const COMPARE_STEPS: [&str; 8] = [
-    "linear CKA",
-    "relative representations",
-    "Procrustes and stitching",
-    "neighbours in the first space",
-    "neighbours in the second space",
-    "neighbours in the relative spaces",
-    "relative retrieval",
-    "retrieval after Procrustes",
-];
-
-/// The share of a comparison's work done when each of [`COMPARE_STEPS`] begins (0 for the
-/// first, rising, below 1), for a progress bar that moves with the time: the steps' multiply-adds
-/// (N items, dims `dx`, `dy`, `anchors` anchors), the O(N·D²) steps' f64 and f32 products weighted
-/// ×4 against the O(N²) steps' i8 ones (their rates in the tab: ~1–2·10¹⁰ against ~6–7·10¹⁰ per
-/// second, BENCHMARKS.md).
-pub fn compare_step_starts(n: usize, dx: usize, dy: usize, anchors: usize) -> [f64; 8] {
-    let (n, dx, dy, k) = (n as f64, dx as f64, dy as f64, anchors as f64);
-    let dense = 4.0;
-    let same_dims = if dx == dy { n * n * dx } else { 0.0 };
-    let work = [
-        // Two Grams and a cross product.
-        dense * n * (dx * dx + dy * dy + dx * dy),
-        dense * n * (dx + dy) * k,
-        // Procrustes' cross products (train, test) and the stitching probes' Grams.
-        dense * n * (2.0 * dx * dy + 2.0 * k * k),
-        n * n * dx / 2.0,
-        n * n * dy / 2.0 + same_dims,
-        n * n * k,
-        n * n * k,
-        // In-sample and held-out (a quarter) retrievals after alignment.
-        1.25 * n * n * dx.max(dy),
-    ];
-    let total: f64 = work.iter().sum();
-    let mut starts = [0.0; 8];
-    let mut done = 0.0;
-    for (start, w) in starts.iter_mut().zip(work) {
-        *start = if total > 0.0 { done / total } else { 0.0 };
-        done += w;
-    }
-    starts
 }
 
 /// Checks a comparison's inputs before any work: the same items, at least 4, one label per item.
@@ -266,8 +229,8 @@ pub fn check_compare_inputs(
     }
 }
 
-/// The O(N²) pieces of a comparison: computed in one thread by [`compare`], or split among
-/// workers by the page; [`CompareParts::finish`] makes the report of either.
+/// The pieces of a comparison once every step is done; [`CompareParts::finish`] makes the
+/// report.
 #[derive(Debug, Clone)]
 pub struct CompareParts {
     pub cka: LinearCka,
@@ -286,6 +249,8 @@ pub struct CompareParts {
     pub procrustes: ProcrustesReport,
     /// The stitching probes' accuracies (given labels), fitted on the split's training items.
     pub stitching: Option<StitchingReport>,
+    /// (RBF CKA, RSA).
+    pub subsamples: (f64, f64),
 }
 
 impl CompareParts {
@@ -317,131 +282,15 @@ impl CompareParts {
             },
             procrustes: self.procrustes,
             stitching: self.stitching,
+            cka_rbf: self.subsamples.0,
+            rsa: self.subsamples.1,
         })
     }
-}
-
-/// Compare `x` and `y` (rows = the same items) with the given anchor rows, in this thread.
-/// `progress(step, fraction)` is called before each of [`COMPARE_STEPS`] and with "done".
-/// O(N²·(Dx + Dy + K)) for the neighbour and retrieval steps; O(N·(Dx + Dy)²) for CKA and
-/// Procrustes.
-pub fn compare(
-    x: MatView<'_>,
-    y: MatView<'_>,
-    anchors: &[usize],
-    params: CompareParams,
-    labels: Option<&[String]>,
-    progress: &mut dyn FnMut(&str, f64),
-) -> Result<CompareReport, CoreError> {
-    check_compare_inputs(x, y, labels)?;
-    let starts = compare_step_starts(x.n(), x.d(), y.d(), anchors.len());
-    let mut step = 0;
-    let mut next = |progress: &mut dyn FnMut(&str, f64)| {
-        progress(COMPARE_STEPS[step], starts[step]);
-        step += 1;
-    };
-    // The O(N·D²) parts first, then the O(N²) ones (the page shows each metric when it is known).
-    next(progress);
-    let cka = linear_cka(x, y)?;
-    next(progress);
-    let rp = params.relative_params();
-    let rx = relative(x, anchors, rp)?;
-    let ry = relative(y, anchors, rp)?;
-    next(progress);
-    let (train, test) = half_split(x.n(), params.seed);
-    let fits = procrustes_fits(x, y, Some((&train, &test)))?;
-    let stitching = labels
-        .map(|l| {
-            let split = (&train[..], &test[..]);
-            stitching(
-                rx.view(),
-                ry.view(),
-                l,
-                split,
-                params.ridge_alpha,
-                Some((x, y)),
-            )
-        })
-        .transpose()?;
-    next(progress);
-    let nx = knn(x, params.k, Metric::Cosine)?;
-    next(progress);
-    let ny = knn(y, params.k, Metric::Cosine)?;
-    let absolute_retrieval = if x.d() == y.d() {
-        Some(retrieval(x, y)?)
-    } else {
-        None
-    };
-    next(progress);
-    let rnx = knn(rx.view(), params.k, Metric::Cosine)?;
-    let rny = knn(ry.view(), params.k, Metric::Cosine)?;
-    next(progress);
-    let relative_retrieval = retrieval(rx.view(), ry.view())?;
-    next(progress);
-    let procrustes = fits.report(x, y)?;
-    let parts = CompareParts {
-        cka,
-        nx,
-        ny,
-        absolute_retrieval,
-        rx,
-        ry,
-        rnx,
-        rny,
-        relative_retrieval,
-        procrustes,
-        stitching,
-    };
-    let report = parts.finish((x, y), anchors.len(), params)?;
-    progress("done", 1.0);
-    Ok(report)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_rotated_copy_agrees_everywhere() {
-        let mut r = Rng::new(21);
-        let n = 300;
-        let x: Vec<f32> = (0..n * 3).map(|_| r.normal() as f32).collect();
-        // Rotate about z by 90° and scale: relative representation and neighbours are unchanged.
-        let y: Vec<f32> = x
-            .chunks(3)
-            .flat_map(|p| [-2.0 * p[1], 2.0 * p[0], 2.0 * p[2]])
-            .collect();
-        let labels: Vec<String> = (0..n)
-            .map(|i| {
-                if x[3 * i] > 0.0 {
-                    "pos".into()
-                } else {
-                    "neg".into()
-                }
-            })
-            .collect();
-        let (vx, vy) = (
-            MatView::new(&x, n, 3).unwrap(),
-            MatView::new(&y, n, 3).unwrap(),
-        );
-        let anchors: Vec<usize> = (0..20).collect();
-        let rep = compare(
-            vx,
-            vy,
-            &anchors,
-            CompareParams::default(),
-            Some(&labels),
-            &mut |_, _| {},
-        )
-        .unwrap();
-        assert!((rep.cka_linear - 1.0).abs() < 1e-6);
-        assert!((rep.mutual_knn - 1.0).abs() < 1e-12);
-        assert!((rep.relative.mean_cosine - 1.0).abs() < 1e-6);
-        assert_eq!(rep.relative.retrieval.x_to_y.top1, 1.0);
-        assert!(rep.procrustes.residual < 1e-3);
-        let s = rep.stitching.unwrap();
-        assert!(s.a_to_b > 0.9 && (s.a_to_b - s.a_to_a).abs() < 1e-12);
-    }
 
     #[test]
     fn half_split_partitions() {
@@ -450,22 +299,5 @@ mod tests {
         let mut all: Vec<usize> = a.iter().chain(&b).copied().collect();
         all.sort_unstable();
         assert_eq!(all, (0..11).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn step_starts_rise_from_zero_below_one_with_the_work() {
-        let starts = compare_step_starts(20_000, 384, 384, 384);
-        assert_eq!(starts[0], 0.0);
-        assert!(starts.windows(2).all(|w| w[0] < w[1]) && starts[7] < 1.0);
-        // As the tab's times went (BENCHMARKS.md, twenty-first session: the steps began at 0,
-        // 3, 5, 13, 23, 46, 62 and 81 % of the 13.5 s), within a few points.
-        let measured = [0.0, 0.030, 0.052, 0.132, 0.232, 0.460, 0.624, 0.812];
-        for (s, m) in starts.iter().zip(measured) {
-            assert!((s - m).abs() < 0.04, "{starts:?}");
-        }
-        // Differing dims: no absolute retrieval.
-        let other = compare_step_starts(20_000, 384, 768, 384);
-        assert!(other.windows(2).all(|w| w[0] < w[1]));
-        assert!(compare_step_starts(0, 0, 0, 0).iter().all(|&s| s == 0.0));
     }
 }

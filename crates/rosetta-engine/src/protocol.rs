@@ -1,6 +1,9 @@
 //! Messages between the page and the worker. Control data goes through serde; bulk arrays travel
-//! beside it as transferable typed arrays (see `client.rs` and `entry.rs`), never through serde.
+//! beside it as transferable typed arrays (the app's `client.rs` and `worker/entry.rs`), never
+//! through serde.
 
+use rosetta_core::anchors::AnchorStrategy;
+use rosetta_core::Metric;
 use serde::{Deserialize, Serialize};
 
 pub type CollectionId = u32;
@@ -68,11 +71,11 @@ pub enum Request {
     /// Space `space` drawn in the PCA frame of `reference` after Procrustes alignment; the
     /// coordinates ride beside the `Projection` reply.
     ProjectAligned { space: SpaceId, reference: SpaceId },
-    /// Choose anchor items in a space (seeded); `labels` for per-class. Answers `Values` (indices).
+    /// Choose anchor items in a space (seeded); `labels` for per-class. Answers `Rows`.
     Anchors {
         space: SpaceId,
         k: usize,
-        strategy: String,
+        strategy: AnchorStrategy,
         labels: Option<Vec<String>>,
     },
     /// Linear CKA between every pair of spaces of a collection.
@@ -86,8 +89,7 @@ pub enum Request {
         space: SpaceId,
         item: u32,
         k: usize,
-        /// "cosine" or "euclidean".
-        metric: String,
+        metric: Metric,
     },
     /// The full comparison of two spaces of the same items (every metric of `rosetta compare`),
     /// split among the pool. `anchors`: rows (empty: the CLI's default, max(dims) random, seed 0);
@@ -102,7 +104,8 @@ pub enum Request {
     },
     /// Stop request `request` (a load) at its next slice; it answers `Cancelled`.
     Cancel { request: u32 },
-    /// Run benchmark workloads (`rosetta_bench::WORKLOADS`) in the worker.
+    /// Run benchmark workloads (`rosetta_bench::WORKLOADS`) in the worker (a bundle built with
+    /// the app's `bench` feature; others answer `Failed`).
     Bench { workloads: Vec<String>, scale: f64 },
 }
 
@@ -143,6 +146,10 @@ pub enum Reply {
     },
     Values {
         values: Vec<f64>,
+    },
+    /// Item indices (rows of a collection).
+    Rows {
+        rows: Vec<u32>,
     },
     /// A `Compare`'s metrics known so far (interim, any number of times before `Metrics`):
     /// named and ordered as there, the ones not computed yet left out.

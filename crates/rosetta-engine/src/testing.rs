@@ -2,15 +2,15 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
-use super::*;
-use crate::worker::kept::{Holding, Keeper};
+use futures_channel::oneshot;
+
+use crate::pool::kept::{Holding, Keeper};
+use crate::pool::{Answer, BufRef, Helpers, Job, Key};
 
 /// Helpers that run each job on the spot; `broken` ones answer with an error. With `keeps`
 /// they keep `BufRef::Kept` rows between jobs as the browser's do.
-pub(crate) struct Local {
+pub struct Local {
     pub count: usize,
     pub broken: Vec<usize>,
     pub jobs: Cell<usize>,
@@ -45,7 +45,7 @@ impl Helpers for Local {
             sent.push(send.then(|| a.to_owned_buf()));
         }
         let answer = if self.broken.contains(&h) {
-            Err("helper stopped".to_owned())
+            Err(crate::EngineError::Job("helper stopped".to_owned()))
         } else {
             let mut keepers = self.keepers.borrow_mut();
             if keepers.len() <= h {
@@ -82,27 +82,23 @@ impl Helpers for Local {
 }
 
 /// Every answer of `Local` is ready when asked, so one poll finishes the future.
-pub(crate) fn now<T>(f: impl Future<Output = T>) -> T {
-    let mut f = pin!(f);
-    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("a local job did not finish at once"),
-    }
+pub fn now<T>(f: impl Future<Output = T>) -> T {
+    crate::ready(f).expect("a local job did not finish at once")
 }
 
 /// n × d seeded normal values plus an offset.
-pub(crate) fn data(n: usize, d: usize) -> Vec<f32> {
+pub fn data(n: usize, d: usize) -> Vec<f32> {
     let mut r = rosetta_core::Rng::new(3);
     (0..n * d).map(|_| r.normal() as f32 + 0.3).collect()
 }
 
 impl Local {
-    pub(crate) fn new(count: usize) -> Self {
+    pub fn new(count: usize) -> Self {
         Self::with_broken(count, Vec::new())
     }
 
     /// `count` helpers of which those in `broken` fail every job.
-    pub(crate) fn with_broken(count: usize, broken: Vec<usize>) -> Self {
+    pub fn with_broken(count: usize, broken: Vec<usize>) -> Self {
         Self {
             count,
             broken,
@@ -117,7 +113,7 @@ impl Local {
     }
 
     /// `count` helpers that keep `BufRef::Kept` rows between jobs.
-    pub(crate) fn keeping(count: usize) -> Self {
+    pub fn keeping(count: usize) -> Self {
         Self {
             keeps: true,
             ..Self::new(count)

@@ -9,7 +9,8 @@ use rosetta_core::retrieval::{
 use rosetta_core::{MatView, Matrix, Metric, Neighbors};
 
 use super::{bytes_of, in_shares, knn_work, split};
-use crate::worker::jobs::{kept_or_sent, Buf, BufRef, Helpers, Job, Key};
+use crate::pool::{kept_or_sent, Buf, BufRef, Helpers, Job, Key};
+use crate::EngineError;
 
 /// `basis.transform(x)` with the rows split among this worker and the helpers.
 pub async fn relative_rows(
@@ -17,7 +18,7 @@ pub async fn relative_rows(
     x: MatView<'_>,
     basis: &RelativeBasis,
     on_share: impl Fn(usize, usize),
-) -> Result<Matrix, String> {
+) -> Result<Matrix, EngineError> {
     let (n, d, k) = (x.n(), x.d(), basis.k());
     let work = n as f64 * d as f64 * k as f64;
     // Each helper gets at most half the rows, and the anchors.
@@ -32,7 +33,7 @@ pub async fn relative_rows(
                 n: rows.len(),
                 d,
                 k,
-                similarity: similarity.name().to_owned(),
+                similarity,
                 centred: means.is_some(),
             };
             let mut arrays = vec![
@@ -44,7 +45,7 @@ pub async fn relative_rows(
         },
         |rows| {
             let rel = basis.transform(x.rows(rows.start, rows.end));
-            rel.map(|m| m.data).map_err(|e| e.to_string())
+            rel.map(|m| m.data).map_err(EngineError::from)
         },
         |rows, arrays| match <[Buf; 1]>::try_from(arrays) {
             Ok([Buf::F32(v)]) if v.len() == rows.len() * k => Some(v),
@@ -68,7 +69,7 @@ pub async fn project_rows(
     mean: &[f64],
     basis: &[f64],
     k: usize,
-) -> Result<Matrix, String> {
+) -> Result<Matrix, EngineError> {
     let (n, d) = (x.n(), x.d());
     let work = n as f64 * d as f64 * k as f64;
     let count = helpers.count(work, bytes_of(n.div_ceil(2) * d + 2 * k * d));
@@ -121,7 +122,7 @@ pub async fn retrieval_rows(
     x: MatView<'_>,
     y: MatView<'_>,
     keys: (Option<Key>, Option<Key>),
-) -> Result<Retrieval, String> {
+) -> Result<Retrieval, EngineError> {
     let (x_better, y_better) = retrieval_shares(helpers, (x, y), keys, true).await?;
     Ok(Retrieval::from_counts(x_better, y_better))
 }
@@ -132,7 +133,7 @@ pub async fn retrieval_x_to_y_rows(
     helpers: &impl Helpers,
     x: MatView<'_>,
     y: MatView<'_>,
-) -> Result<RetrievalScores, String> {
+) -> Result<RetrievalScores, EngineError> {
     let (x_better, _) = retrieval_shares(helpers, (x, y), (None, None), false).await?;
     Ok(RetrievalScores::from_better_counts(&x_better))
 }
@@ -143,7 +144,7 @@ async fn retrieval_shares(
     (x, y): (MatView<'_>, MatView<'_>),
     keys: (Option<Key>, Option<Key>),
     both: bool,
-) -> Result<(Vec<u32>, Vec<u32>), String> {
+) -> Result<(Vec<u32>, Vec<u32>), EngineError> {
     let (n, d) = (x.n(), x.d());
     let work = n as f64 * n as f64 * d as f64;
     let shares = split(n, helpers.count(work, bytes_of(2 * n * d)) + 1);
@@ -165,9 +166,9 @@ async fn retrieval_shares(
         },
         |rows| {
             if both {
-                retrieval_counts(x, y, rows).map_err(|e| e.to_string())
+                retrieval_counts(x, y, rows).map_err(EngineError::from)
             } else {
-                let xb = retrieval_counts_x_to_y(x, y, rows).map_err(|e| e.to_string())?;
+                let xb = retrieval_counts_x_to_y(x, y, rows)?;
                 Ok((xb, Vec::new()))
             }
         },
@@ -207,11 +208,10 @@ pub async fn knn_rows(
     k: usize,
     metric: Metric,
     on_share: impl Fn(usize, usize),
-) -> Result<Neighbors, String> {
+) -> Result<Neighbors, EngineError> {
     let (n, d) = (x.n(), x.d());
     let count = helpers.count(knn_work(n, d), bytes_of(n * d));
     let shares = split(knn_tiles(n), count + 1);
-    let cosine = metric == Metric::Cosine;
     let parts = in_shares(
         helpers,
         &shares,
@@ -220,12 +220,12 @@ pub async fn knn_rows(
                 n,
                 d,
                 k,
-                cosine,
+                metric,
                 tiles: (tiles.start, tiles.end),
             };
             (job, vec![kept_or_sent(key, x.data())])
         },
-        |tiles| knn_candidates(x, k, metric, tiles).map_err(|e| e.to_string()),
+        |tiles| knn_candidates(x, k, metric, tiles).map_err(EngineError::from),
         // Shapes are checked by `knn_join`, which errs rather than guess.
         |_, arrays| match <[Buf; 2]>::try_from(arrays) {
             Ok([Buf::F32(scores), Buf::U32(indices)]) if scores.len() == indices.len() => {
@@ -237,10 +237,9 @@ pub async fn knn_rows(
         on_share,
     )
     .await?;
-    let text = |e: rosetta_core::CoreError| e.to_string();
-    let joined = knn_join(n, k, &parts).map_err(text)?;
+    let joined = knn_join(n, k, &parts)?;
     let Some(key) = key.filter(|_| count > 0) else {
-        return knn_settle(x, k, metric, &joined, 0..n).map_err(text);
+        return knn_settle(x, k, metric, &joined, 0..n).map_err(EngineError::from);
     };
     // The helpers that scored tiles keep the rows: each settles a share of the rows' lists.
     let (cap, (scores, indices)) = (joined.cap(), joined.lists());
@@ -254,7 +253,7 @@ pub async fn knn_rows(
                 n,
                 d,
                 k,
-                cosine,
+                metric,
                 rows: (rows.start, rows.end),
                 quant_eps,
             };
@@ -266,7 +265,9 @@ pub async fn knn_rows(
             ];
             (job, arrays)
         },
-        |rows| knn_settle(x, k, metric, &joined.rows(rows.clone()), rows).map_err(text),
+        |rows| {
+            knn_settle(x, k, metric, &joined.rows(rows.clone()), rows).map_err(EngineError::from)
+        },
         |rows, arrays| match <[Buf; 2]>::try_from(arrays) {
             Ok([Buf::U32(indices), Buf::F64(scores)])
                 if indices.len() == rows.len() * k_out && scores.len() == indices.len() =>

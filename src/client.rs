@@ -12,8 +12,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use super::protocol::{Reply, Request};
 use crate::web::js_error_text;
+use rosetta_engine::protocol::{Reply, Request};
 
 /// A final reply and the typed arrays that rode beside it.
 pub struct Answer {

@@ -7,7 +7,8 @@
 
 use std::ops::Range;
 
-use super::jobs::{Buf, BufRef, Helpers, Job};
+use crate::pool::{Buf, BufRef, Helpers, Job};
+use crate::EngineError;
 
 mod products;
 mod rows;
@@ -56,10 +57,10 @@ async fn in_shares<'a, T>(
     helpers: &impl Helpers,
     shares: &[Range<usize>],
     job: impl Fn(&Range<usize>) -> (Job, Vec<BufRef<'a>>),
-    local: impl Fn(Range<usize>) -> Result<T, String>,
+    local: impl Fn(Range<usize>) -> Result<T, EngineError>,
     decode: impl Fn(&Range<usize>, Vec<Buf>) -> Option<T>,
     on_share: impl Fn(usize, usize),
-) -> Result<Vec<T>, String> {
+) -> Result<Vec<T>, EngineError> {
     let mut sent = 0;
     let mut waiting = Vec::new();
     for (h, share) in shares[1..].iter().enumerate() {

@@ -118,7 +118,7 @@ fn values(len: usize, seed: usize) -> Vec<f32> {
 /// that leave partial tiles, several depth panels and several column passes.
 #[wasm_bindgen_test]
 fn packed_products_in_wasm_match_f64_sums() {
-    use rosetta_core::linalg::{cross_f32, dot_tile_into, lower_gram_f32};
+    use rosetta_core::kernels::linalg::{cross_f32, dot_tile_into, lower_gram_f32};
     let close = |got: f32, want: f64, terms: usize| {
         (f64::from(got) - want).abs() <= 1e-5 * (terms as f64).sqrt().max(1.0)
     };
@@ -165,7 +165,7 @@ fn packed_products_in_wasm_match_f64_sums() {
 /// force's, in both directions, across several tiles.
 #[wasm_bindgen_test]
 fn retrieval_in_wasm_equals_the_brute_force() {
-    use rosetta_core::linalg::{dot64, norm64};
+    use rosetta_core::kernels::linalg::{dot64, norm64};
     let (n, d) = (1030, 24);
     let x: Vec<f32> = values(n * d, 5)
         .iter()
@@ -181,7 +181,7 @@ fn retrieval_in_wasm_equals_the_brute_force() {
         rosetta_core::MatView::new(&x, n, d).unwrap(),
         rosetta_core::MatView::new(&y, n, d).unwrap(),
     );
-    let got = rosetta_core::retrieval::retrieval(vx, vy).unwrap();
+    let got = rosetta_core::screens::retrieval::retrieval(vx, vy).unwrap();
     let (nx, ny): (Vec<f64>, Vec<f64>) = (0..n)
         .map(|i| (norm64(vx.row(i)), norm64(vy.row(i))))
         .unzip();
@@ -202,7 +202,7 @@ fn retrieval_in_wasm_equals_the_brute_force() {
 /// force's.
 #[wasm_bindgen_test]
 fn knn_in_wasm_equals_the_brute_force() {
-    use rosetta_core::linalg::{dot64, norm64};
+    use rosetta_core::kernels::linalg::{dot64, norm64};
     let (n, d, k) = (2000, 24, 5);
     let x: Vec<f32> = values(n * d, 7)
         .iter()
@@ -223,12 +223,12 @@ fn knn_in_wasm_equals_the_brute_force() {
     }
 }
 
-/// The row preparations' lane passes in SIMD128 (`rosetta_core::prep::lanes`) give the portable
+/// The row preparations' lane passes in SIMD128 (`rosetta_core::kernels::prep::lanes`) give the portable
 /// loops' values bit for bit: the levels, stored integers and lanes' sums for rows of several
 /// scales (values on rounding ties, beyond the clamp, zero, −0 and infinities).
 #[wasm_bindgen_test]
 fn prep_passes_match_the_portable_loops() {
-    use rosetta_core::prep::{lanes, portable};
+    use rosetta_core::kernels::prep::{lanes, portable};
     let bits = |v: [f64; 4]| v.map(f64::to_bits);
     for (seed, len) in [(1, 4), (2, 8), (3, 384), (4, 385), (5, 1000)] {
         let raw = values(len, seed);

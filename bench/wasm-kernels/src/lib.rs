@@ -82,7 +82,7 @@ pub extern "C" fn packed_gram_lower(rows: usize, d: usize, reps: usize) -> f64 {
     let mut g = vec![0.0f32; d * d];
     let t = clock();
     for _ in 0..reps {
-        rosetta_core::linalg::lower_gram_f32(&x, rows, d, &mut g);
+        rosetta_core::kernels::linalg::lower_gram_f32(&x, rows, d, &mut g);
     }
     clock() - t + 0.0 * f64::from(g[d])
 }
@@ -94,7 +94,7 @@ pub extern "C" fn packed_product_nt(m: usize, n: usize, k: usize, reps: usize) -
     let mut c = vec![0.0f32; m * n];
     let t = clock();
     for _ in 0..reps {
-        rosetta_core::linalg::dot_tile_into(&a, m, &b, n, k, &mut c);
+        rosetta_core::kernels::linalg::dot_tile_into(&a, m, &b, n, k, &mut c);
     }
     clock() - t + 0.0 * f64::from(c[1])
 }
@@ -107,7 +107,7 @@ pub extern "C" fn prep(n: usize, d: usize, reps: usize) -> f64 {
     let v = rosetta_core::MatView::new(&x, n, d).expect("shape");
     let t = clock();
     for _ in 0..reps {
-        std::hint::black_box(rosetta_core::quant::UnitRowsI16::new(v));
+        std::hint::black_box(rosetta_core::kernels::quant::UnitRowsI16::new(v));
     }
     clock() - t
 }

@@ -5,9 +5,9 @@
 use std::cell::RefCell;
 
 use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
-use rosetta_core::cka::{rbf_cka, RbfParams};
+use rosetta_core::metrics::cka::{rbf_cka, RbfParams};
+use rosetta_core::metrics::rsa::rsa;
 use rosetta_core::relative::{relative, RelativeParams};
-use rosetta_core::rsa::rsa;
 use rosetta_core::{knn, MatView, Metric, PcaParams, Rng};
 use rosetta_engine::compare::{compare, CompareParams, CompareReport, Observer, OneThread, Step};
 
@@ -186,7 +186,7 @@ pub fn pca_steps(clock: &dyn Fn() -> f64, n: usize, d: usize) -> Vec<Timing> {
     });
     let mut g = Vec::new();
     let gram = time(clock, || {
-        g = rosetta_core::linalg::centred_gram(v, &mean);
+        g = rosetta_core::kernels::linalg::centred_gram(v, &mean);
         g[0]
     });
     let eigh = time(clock, || {

@@ -3,7 +3,7 @@
 //! used in every space of a collection.
 
 use crate::error::CoreError;
-use crate::linalg::{dot64, dot_tile, normalized_rows};
+use crate::kernels::linalg::{dot64, dot_tile, normalized_rows};
 use crate::matrix::MatView;
 use crate::rng::Rng;
 

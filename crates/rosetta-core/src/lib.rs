@@ -3,29 +3,30 @@
 //! Pure Rust with no web dependency: the browser's worker, the native CLI and the tests all call
 //! this one implementation. Storage is f32; reductions accumulate in f64. Every function states its
 //! complexity; nothing materialises an N×N matrix.
+//!
+//! - [`kernels`]: the bulk products (f32 GEMM, the i16 one and the unit rows it multiplies);
+//!   nothing above them knows registers;
+//! - [`screens`]: exact kNN and cross-space retrieval, screened by those kernels' scores with a
+//!   proven bound and settled in f64;
+//! - [`metrics`]: CKA (linear, debiased, RBF), RSA, neighbour agreement;
+//! - [`align`]: orthogonal Procrustes and least squares;
+//! - [`pca`], [`anchors`], [`relative`] (relative representations), [`stitching`].
 
 mod error;
-pub mod gemm;
-pub mod gemm_i16;
-pub mod knn;
-pub mod linalg;
 mod matrix;
-pub mod pca;
-pub mod prep;
 pub mod rng;
 
+pub mod align;
+pub mod anchors;
+pub mod kernels;
+pub mod metrics;
+pub mod pca;
+pub mod relative;
+pub mod screens;
+pub mod stitching;
+
 pub use error::CoreError;
-pub use knn::{knn, knn_of, Metric, Neighbors};
 pub use matrix::{MatView, Matrix};
 pub use pca::{Pca, PcaParams, PcaSolver};
 pub use rng::Rng;
-pub mod agreement;
-pub mod anchors;
-pub mod cka;
-pub mod lstsq;
-pub mod procrustes;
-pub mod quant;
-pub mod relative;
-pub mod retrieval;
-pub mod rsa;
-pub mod stitching;
+pub use screens::knn::{knn, knn_of, Metric, Neighbors};

@@ -3,7 +3,7 @@
 //! space; centring first (an option) also removes a shared offset such as ReLU's non-negativity.
 
 use crate::error::CoreError;
-use crate::linalg::{centred_block, dot_tile_into, norm64, normalized_rows};
+use crate::kernels::linalg::{centred_block, dot_tile_into, norm64, normalized_rows};
 use crate::matrix::{MatView, Matrix};
 
 /// How an item is compared with an anchor.

@@ -6,7 +6,7 @@ use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
 
 use crate::error::CoreError;
-use crate::linalg::{centred_cross, dot64, Precision};
+use crate::kernels::linalg::{centred_cross, dot64, Precision};
 use crate::matrix::{MatView, Matrix};
 
 /// A fitted ridge classifier.

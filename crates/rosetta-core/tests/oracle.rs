@@ -3,14 +3,14 @@
 
 #![allow(clippy::unwrap_used)] // reason: test code, where a panic is the failure report
 
-use rosetta_core::agreement::{jaccard, mutual_knn};
+use rosetta_core::align::lstsq::fit_linear_map;
+use rosetta_core::align::procrustes::procrustes_report;
 use rosetta_core::anchors::farthest_point;
-use rosetta_core::cka::{linear_cka, rbf_cka, RbfParams};
-use rosetta_core::lstsq::fit_linear_map;
-use rosetta_core::procrustes::procrustes_report;
+use rosetta_core::metrics::agreement::{jaccard, mutual_knn};
+use rosetta_core::metrics::cka::{linear_cka, rbf_cka, RbfParams};
+use rosetta_core::metrics::rsa::rsa;
 use rosetta_core::relative::{relative, RelativeParams, Similarity};
-use rosetta_core::retrieval::{mean_row_cosine, retrieval, RetrievalScores};
-use rosetta_core::rsa::rsa;
+use rosetta_core::screens::retrieval::{mean_row_cosine, retrieval, RetrievalScores};
 use rosetta_core::stitching::{fit_ridge_classifier, stitching};
 use rosetta_core::{knn, MatView, Metric, PcaParams, PcaSolver};
 use serde_json::Value;

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
-use rosetta_core::cka::linear_cka;
+use rosetta_core::metrics::cka::linear_cka;
 use rosetta_core::relative::{relative, RelativeParams, Similarity};
 use rosetta_core::{knn, MatView, Metric, PcaParams, Rng};
 

@@ -71,7 +71,7 @@ pub async fn agreement(
         on_share(shares + d, 2 * shares)
     })
     .await?;
-    rosetta_core::agreement::overlap_per_item(&nx, &ny).map_err(EngineError::from)
+    rosetta_core::metrics::agreement::overlap_per_item(&nx, &ny).map_err(EngineError::from)
 }
 
 #[cfg(test)]

@@ -190,7 +190,7 @@ impl Store {
             .ok_or(EngineError::NoSpace(reference))?;
         let (ma, mb) = (&a.matrix, &b.matrix);
         let (va, vb) = (ma.view(), mb.view());
-        let fit = rosetta_core::procrustes::fit_procrustes(vb, va).map_err(|e| {
+        let fit = rosetta_core::align::procrustes::fit_procrustes(vb, va).map_err(|e| {
             EngineError::during(format!("{} onto {}: Procrustes", b.name, a.name), e)
         })?;
         let aligned = fit.align_x(vb);

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use rosetta_core::anchors::{check_indices, select_anchors, AnchorParams, AnchorStrategy};
-use rosetta_core::retrieval::RetrievalScores;
+use rosetta_core::screens::retrieval::RetrievalScores;
 use rosetta_core::MatView;
 use rosetta_engine::compare::{compare, CompareParams, CompareReport, OneThread};
 use rosetta_io::group_files;

@@ -4,7 +4,7 @@
 use faer::{Accum, Mat, MatRef, Par, Side};
 
 use crate::error::CoreError;
-use crate::linalg::{centred_gram, project};
+use crate::kernels::linalg::{centred_gram, project};
 use crate::matrix::MatView;
 
 mod randomized;
@@ -270,7 +270,7 @@ pub(super) fn centred_sq_sum(x: MatView<'_>, mean: &[f64]) -> f64 {
 fn rayleigh_sq(x: MatView<'_>, mean: &[f64], basis: &[f64], k: usize) -> (Vec<f64>, f64) {
     let d = x.d();
     let bt = MatRef::from_row_major_slice(basis, k, d).transpose();
-    let rows = 4 * crate::linalg::BLOCK_ROWS;
+    let rows = 4 * crate::kernels::linalg::BLOCK_ROWS;
     let mut block = vec![0.0f64; rows * d];
     let mut proj = Mat::<f64>::zeros(rows, k);
     let (mut out, mut total) = (vec![0.0f64; k], 0.0f64);

@@ -50,7 +50,7 @@ fn mul_centred(x: MatView<'_>, mean: &[f64], q: &[f64], l: usize) -> Vec<f64> {
         .flat_map(|c| (0..d).map(move |r| (r, c)))
         .map(|(r, c)| q[r * l + c])
         .collect();
-    crate::linalg::project(x, mean, &qt, l)
+    crate::kernels::linalg::project(x, mean, &qt, l)
         .into_iter()
         .map(f64::from)
         .collect()
@@ -60,12 +60,12 @@ fn mul_centred(x: MatView<'_>, mean: &[f64], q: &[f64], l: usize) -> Vec<f64> {
 fn mul_centred_t(x: MatView<'_>, mean: &[f64], y: &[f64], l: usize) -> Result<Vec<f64>, CoreError> {
     let yv: Vec<f32> = y.iter().map(|&v| v as f32).collect();
     let yview = MatView::new(&yv, x.n(), l)?;
-    Ok(crate::linalg::centred_cross(
+    Ok(crate::kernels::linalg::centred_cross(
         x,
         mean,
         yview,
         &vec![0.0; l],
-        crate::linalg::Precision::F32Blocks,
+        crate::kernels::linalg::Precision::F32Blocks,
     ))
 }
 

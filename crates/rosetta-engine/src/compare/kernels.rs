@@ -2,12 +2,12 @@
 //! split among a pool of workers ([`Pooled`], the page). The driver calls them in one order for
 //! both, so the two cannot drift apart.
 
-use rosetta_core::cka::{linear_cka, rbf_cka, LinearCka, RbfParams};
-use rosetta_core::knn::{knn, Metric, Neighbors};
-use rosetta_core::procrustes::{procrustes_fits, ProcrustesAlignments, ProcrustesFits};
+use rosetta_core::align::procrustes::{procrustes_fits, ProcrustesAlignments, ProcrustesFits};
+use rosetta_core::metrics::cka::{linear_cka, rbf_cka, LinearCka, RbfParams};
+use rosetta_core::metrics::rsa::rsa;
 use rosetta_core::relative::RelativeBasis;
-use rosetta_core::retrieval::{retrieval, retrieval_x_to_y, Retrieval, RetrievalScores};
-use rosetta_core::rsa::rsa;
+use rosetta_core::screens::knn::{knn, Metric, Neighbors};
+use rosetta_core::screens::retrieval::{retrieval, retrieval_x_to_y, Retrieval, RetrievalScores};
 use rosetta_core::stitching::{stitching, StitchingReport};
 use rosetta_core::{MatView, Matrix};
 

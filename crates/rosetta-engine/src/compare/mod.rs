@@ -8,9 +8,9 @@ mod kernels;
 mod report;
 
 use futures_util::future::join;
-use rosetta_core::agreement::{jaccard, mutual_knn};
 use rosetta_core::anchors::{check_indices, select_anchors, AnchorParams, AnchorStrategy};
-use rosetta_core::retrieval::mean_row_cosine;
+use rosetta_core::metrics::agreement::{jaccard, mutual_knn};
+use rosetta_core::screens::retrieval::mean_row_cosine;
 use rosetta_core::MatView;
 
 pub use kernels::{Kernels, OneThread, Pair, Pooled, Split, RSA_ITEMS};

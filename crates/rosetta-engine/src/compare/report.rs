@@ -1,11 +1,11 @@
 //! What a comparison of two spaces reports (what `rosetta compare` prints and the page's pair
 //! report shows), as it becomes known and whole.
 
-use rosetta_core::agreement::{jaccard, mutual_knn, overlap_per_item};
-use rosetta_core::cka::LinearCka;
-use rosetta_core::procrustes::ProcrustesReport;
+use rosetta_core::align::procrustes::ProcrustesReport;
+use rosetta_core::metrics::agreement::{jaccard, mutual_knn, overlap_per_item};
+use rosetta_core::metrics::cka::LinearCka;
 use rosetta_core::relative::{RelativeParams, Similarity};
-use rosetta_core::retrieval::{mean_row_cosine, Retrieval};
+use rosetta_core::screens::retrieval::{mean_row_cosine, Retrieval};
 use rosetta_core::stitching::StitchingReport;
 use rosetta_core::{CoreError, MatView, Matrix, Neighbors, Rng};
 

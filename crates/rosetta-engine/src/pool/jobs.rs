@@ -2,13 +2,13 @@
 //! job checks its arrays before any work; a bad one is an error (the coordinator then computes
 //! that share itself), never a panic.
 
-use rosetta_core::cka::rbf_centred_gram;
-use rosetta_core::knn::{knn_candidates, knn_settle, Candidates};
-use rosetta_core::linalg::{centred_cross, project, Precision};
+use rosetta_core::kernels::linalg::{centred_cross, project, Precision};
+use rosetta_core::metrics::cka::rbf_centred_gram;
+use rosetta_core::metrics::rsa::rdm_ranks;
 use rosetta_core::pca::gram_share;
 use rosetta_core::relative::{RelativeBasis, Similarity};
-use rosetta_core::retrieval::{retrieval_counts, retrieval_counts_x_to_y};
-use rosetta_core::rsa::rdm_ranks;
+use rosetta_core::screens::knn::{knn_candidates, knn_settle, Candidates};
+use rosetta_core::screens::retrieval::{retrieval_counts, retrieval_counts_x_to_y};
 use rosetta_core::{MatView, Matrix, Metric};
 use serde::{Deserialize, Serialize};
 

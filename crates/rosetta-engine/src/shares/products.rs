@@ -1,14 +1,14 @@
 //! Gram matrices and cross products summed over row shares: PCA's covariance, the CKA matrix, the
 //! pair report's linear CKA, its Procrustes fits and stitching probes (f64 products).
 
-use rosetta_core::cka::{
-    check_pair, frobenius, linear_cka_from, linear_cka_from_products, CentredProducts, LinearCka,
-};
-use rosetta_core::linalg::{centred_cross, BLOCK_ROWS};
-use rosetta_core::pca::gram_share;
-use rosetta_core::procrustes::{
+use rosetta_core::align::procrustes::{
     check_procrustes, HeldOutSplit, ProcrustesAlignments, ProcrustesFit, ProcrustesFits,
 };
+use rosetta_core::kernels::linalg::{centred_cross, BLOCK_ROWS};
+use rosetta_core::metrics::cka::{
+    check_pair, frobenius, linear_cka_from, linear_cka_from_products, CentredProducts, LinearCka,
+};
+use rosetta_core::pca::gram_share;
 use rosetta_core::stitching::{StitchingReport, StitchingSplit};
 use rosetta_core::{CoreError, MatView, Matrix, Pca, PcaParams};
 
@@ -346,7 +346,7 @@ mod tests {
                 assert_eq!(m[i * 3 + i], 1.0);
                 for j in 0..3 {
                     if i != j {
-                        let want = rosetta_core::cka::linear_cka(views[i], views[j])
+                        let want = rosetta_core::metrics::cka::linear_cka(views[i], views[j])
                             .unwrap()
                             .cka;
                         assert!((m[i * 3 + j] - want).abs() <= 1e-12, "{i},{j}");
@@ -373,15 +373,19 @@ mod tests {
             MatView::new(&a, n, 5).unwrap(),
             MatView::new(&b, n, 3).unwrap(),
         );
-        let cka = rosetta_core::cka::linear_cka(x, y).unwrap();
+        let cka = rosetta_core::metrics::cka::linear_cka(x, y).unwrap();
         let (train, test): (Vec<usize>, Vec<usize>) = (0..n).partition(|i| i % 3 != 0);
         let split = Some((&train[..], &test[..]));
-        let one = rosetta_core::procrustes::procrustes_alignments(x, y, split).unwrap();
+        let one = rosetta_core::align::procrustes::procrustes_alignments(x, y, split).unwrap();
         let scores = |p: &ProcrustesAlignments| {
             let (ax, ny) = p.in_sample();
             let (hx, hy) = p.heldout().unwrap();
-            let s = rosetta_core::retrieval::retrieval(ax, ny).unwrap().x_to_y;
-            let h = rosetta_core::retrieval::retrieval(hx, hy).unwrap().x_to_y;
+            let s = rosetta_core::screens::retrieval::retrieval(ax, ny)
+                .unwrap()
+                .x_to_y;
+            let h = rosetta_core::screens::retrieval::retrieval(hx, hy)
+                .unwrap()
+                .x_to_y;
             (p.report(s, Some(h)), ax.data().to_vec(), hx.data().to_vec())
         };
         let (want, want_ax, want_hx) = scores(&one);

@@ -90,7 +90,7 @@ fn pooled_retrieval_equals_retrieval() {
         MatView::new(&x, n, d).unwrap(),
         MatView::new(&y, n, d).unwrap(),
     );
-    let whole = rosetta_core::retrieval::retrieval(vx, vy).unwrap();
+    let whole = rosetta_core::screens::retrieval::retrieval(vx, vy).unwrap();
     for (count, broken) in [(0, vec![]), (1, vec![]), (3, vec![1])] {
         let helpers = Local::with_broken(count, broken);
         assert_eq!(

@@ -4,8 +4,8 @@
 
 use std::ops::Range;
 
-use rosetta_core::cka::{rbf_cka_from, rbf_rows, RbfParams};
-use rosetta_core::rsa::{pearson, rsa_rows};
+use rosetta_core::metrics::cka::{rbf_cka_from, rbf_rows, RbfParams};
+use rosetta_core::metrics::rsa::{pearson, rsa_rows};
 use rosetta_core::{MatView, Matrix};
 
 use super::{bytes_of, in_shares};
@@ -15,8 +15,8 @@ use crate::EngineError;
 /// One space's centred RBF Gram and distance ranks.
 type Part = (Vec<f64>, Vec<f64>);
 
-/// (RBF CKA, RSA) of `x` and `y` on the seeded subsamples of `rosetta_core::cka::rbf_cka` and
-/// `rosetta_core::rsa::rsa` (at most `rsa_items` for RSA), equal to theirs. O(m²·(Dx + Dy))
+/// (RBF CKA, RSA) of `x` and `y` on the seeded subsamples of `rosetta_core::metrics::cka::rbf_cka` and
+/// `rosetta_core::metrics::rsa::rsa` (at most `rsa_items` for RSA), equal to theirs. O(m²·(Dx + Dy))
 /// time, the two spaces' parts in two workers when the pool has a helper.
 pub async fn subsample_metrics_pooled(
     helpers: &impl Helpers,
@@ -89,8 +89,8 @@ pub async fn subsample_metrics_pooled(
 
 #[cfg(test)]
 mod tests {
-    use rosetta_core::cka::rbf_cka;
-    use rosetta_core::rsa::rsa;
+    use rosetta_core::metrics::cka::rbf_cka;
+    use rosetta_core::metrics::rsa::rsa;
 
     use super::*;
     use crate::testing::{data, now, Local};

@@ -7,9 +7,9 @@
 //! so the result equals an f64 brute force, ties broken by the lower index.
 
 use crate::error::CoreError;
-use crate::linalg::dot_tile;
+use crate::kernels::linalg::dot_tile;
+use crate::kernels::quant::Screen;
 use crate::matrix::MatView;
-use crate::quant::Screen;
 
 mod select;
 mod shares;
@@ -17,8 +17,8 @@ mod shares;
 use select::sort_best_first;
 use select::{exact_row, finish, Best, Scorer};
 #[cfg(test)]
-use shares::{candidates_with, knn_merge_with, settle_with};
-pub use shares::{knn_candidates, knn_join, knn_merge, knn_settle, Candidates};
+use shares::{candidates_with, knn_merge, knn_merge_with, settle_with};
+pub use shares::{knn_candidates, knn_join, knn_settle, Candidates};
 
 /// How neighbours are ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,7 @@ pub fn knn(x: MatView<'_>, k: usize, metric: Metric) -> Result<Neighbors, CoreEr
 
 /// [`knn`] with the tiles of `screen` (the same result; for tests and benchmarks: only speed
 /// differs).
-pub fn knn_with(
+pub(crate) fn knn_with(
     x: MatView<'_>,
     k: usize,
     metric: Metric,

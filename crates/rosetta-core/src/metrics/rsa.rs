@@ -2,7 +2,7 @@
 //! representational dissimilarity matrices (correlation distance), upper triangles only.
 
 use crate::error::CoreError;
-use crate::linalg::dot64;
+use crate::kernels::linalg::dot64;
 use crate::matrix::MatView;
 use crate::rng::Rng;
 
@@ -41,7 +41,7 @@ pub fn rdm_ranks(x: MatView<'_>, rows: &[usize]) -> Vec<f64> {
 }
 
 /// Correlation distances `1 − r(x_i, x_j)` for i < j, row-major over the upper triangle.
-pub fn rdm_upper(x: MatView<'_>, rows: &[usize]) -> Vec<f64> {
+pub(crate) fn rdm_upper(x: MatView<'_>, rows: &[usize]) -> Vec<f64> {
     // Standardise each row (mean 0, unit norm) so a dot product is Pearson's r.
     let z: Vec<Vec<f64>> = rows
         .iter()

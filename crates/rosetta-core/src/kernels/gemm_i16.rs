@@ -18,7 +18,7 @@ const MR: usize = 4;
 const NR: usize = 8;
 /// Rows per group of the packed layout (see [`pack_rows`]): one register tile's columns, or two
 /// tiles' rows.
-pub const GROUP: usize = NR;
+pub(crate) const GROUP: usize = NR;
 /// Columns multiplied per pass (`NC × depth` i16: 384 KB at depth 384, kept in L2).
 const NC: usize = 512;
 
@@ -27,13 +27,13 @@ const NC: usize = 512;
 /// `packed[((g·depth/2 + s)·GROUP + l)·2 + t] = row(g·GROUP + l)[2s + t]`, zero rows past the last.
 /// Rows are quantised once and multiplied many times, so they are stored this way: no product
 /// packs anything.
-pub fn packed_len(rows: usize, depth: usize) -> usize {
+pub(crate) fn packed_len(rows: usize, depth: usize) -> usize {
     rows.next_multiple_of(GROUP) * depth
 }
 
 /// Where row `i`'s depth pair `s` starts in the packed layout.
 #[inline]
-pub fn packed_at(i: usize, s: usize, depth: usize) -> usize {
+pub(crate) fn packed_at(i: usize, s: usize, depth: usize) -> usize {
     ((i / GROUP * depth / 2 + s) * GROUP + i % GROUP) * 2
 }
 
@@ -43,7 +43,7 @@ pub fn packed_at(i: usize, s: usize, depth: usize) -> usize {
 /// O(m·n·depth).
 #[allow(clippy::too_many_arguments)] // reason: two factors, each with rows, scales and a count
 #[inline(never)] // V8 optimises a wasm function from its next call on: keep this one per tile
-pub fn scaled_dot_tile_into(
+pub(crate) fn scaled_dot_tile_into(
     a: &[i16],
     sa: &[f32],
     m: usize,

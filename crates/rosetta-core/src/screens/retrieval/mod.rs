@@ -2,9 +2,9 @@
 //! `rank_i = 1 + #{j : s(i, j) > s(i, i)}`. Both directions come from one pass over the tiles.
 
 use crate::error::CoreError;
-use crate::linalg::{dot64, dot_tile, inverse_norms, norm64, normalized_rows};
+use crate::kernels::linalg::{dot64, dot_tile, inverse_norms, norm64, normalized_rows};
+use crate::kernels::quant::{Screen, UnitRowsI16};
 use crate::matrix::MatView;
-use crate::quant::{Screen, UnitRowsI16};
 
 mod scan;
 use scan::{Bounds, Counts, Scan};
@@ -79,7 +79,7 @@ pub fn retrieval_counts(
 }
 
 /// [`retrieval_counts`] from the tiles of `screen` (the same counts).
-pub fn retrieval_counts_with(
+pub(crate) fn retrieval_counts_with(
     x: MatView<'_>,
     y: MatView<'_>,
     rows: std::ops::Range<usize>,

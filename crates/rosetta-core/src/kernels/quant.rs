@@ -12,15 +12,15 @@
 //! about three times the f32 GEMM's (which the screens used before) for a third of its time in the
 //! tab. Callers re-check in f64 whatever falls within the bound, so results stay exact.
 
-use crate::gemm_i16::{packed_at, packed_len, GROUP};
-use crate::linalg::inverse_norms;
+use crate::kernels::gemm_i16::{packed_at, packed_len, GROUP};
+use crate::kernels::linalg::inverse_norms;
+use crate::kernels::prep;
 use crate::matrix::MatView;
-use crate::prep;
 
 /// Which products the cosine screens use: f32 (faer natively) or the i16 GEMM. Both give the
 /// same exact results; only speed differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
+pub(crate) enum Screen {
     F32,
     I16,
 }
@@ -28,7 +28,7 @@ pub enum Screen {
 impl Screen {
     /// I16 in the tab (3× the f32 kernel's rate there); natively faer's AVX2 f32 GEMM is faster
     /// than the portable integer kernel.
-    pub const DEFAULT: Screen = if cfg!(target_arch = "wasm32") {
+    pub(crate) const DEFAULT: Screen = if cfg!(target_arch = "wasm32") {
         Screen::I16
     } else {
         Screen::F32
@@ -46,7 +46,7 @@ pub struct UnitRowsI16 {
     n: usize,
     /// D rounded up to even (the GEMM takes depth in pairs); the pad is zero.
     depth: usize,
-    /// q, in the GEMM's packed layout ([`crate::gemm_i16::packed_at`]).
+    /// q, in the GEMM's packed layout ([`crate::kernels::gemm_i16::packed_at`]).
     data: Vec<i16>,
     /// s_i per row.
     steps: Vec<f32>,
@@ -96,7 +96,7 @@ impl UnitRowsI16 {
 
     /// A bound on |score − exact cosine| for every score of [`Self::cos_tile`] between these rows
     /// and `other`'s ([`screen_eps`]).
-    pub fn eps_with(&self, other: &Self) -> f64 {
+    pub(crate) fn eps_with(&self, other: &Self) -> f64 {
         screen_eps(self.radius, other.radius)
     }
 
@@ -116,7 +116,7 @@ impl UnitRowsI16 {
         let dp = self.depth;
         out.clear();
         out.resize(rows.len() * cols.len(), 0.0);
-        crate::gemm_i16::scaled_dot_tile_into(
+        crate::kernels::gemm_i16::scaled_dot_tile_into(
             &self.data[rows.start * dp..packed_len(rows.end, dp)],
             &self.steps[rows.clone()],
             rows.len(),
@@ -167,7 +167,7 @@ fn quantise_row(row: &[f32], inv: f64, unit: &mut [f64], q: &mut [i16]) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::linalg::dot64;
+    use crate::kernels::linalg::dot64;
 
     fn check_bound(x: &[f32], n: usize, d: usize) {
         let v = MatView::new(x, n, d).unwrap();

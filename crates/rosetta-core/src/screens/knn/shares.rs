@@ -1,14 +1,14 @@
 //! kNN in shares: [`knn_candidates`] scores a range of tiles (one worker's share), [`knn_join`]
 //! joins the shares' lists, [`knn_settle`] re-scores a range of rows' joined lists exactly (also
-//! in shares: each needs only its rows' lists); [`knn_merge`] is join + settle of every row.
+//! in shares: each needs only its rows' lists); `knn_merge` is join + settle of every row.
 
 use std::ops::Range;
 
 use super::select::{finish, Best, Scorer};
 use super::{checked_k, knn_tiles, scan, Metric, Neighbors};
 use crate::error::CoreError;
+use crate::kernels::quant::Screen;
 use crate::matrix::MatView;
-use crate::quant::Screen;
 
 /// Every row's candidate list from the score tiles `tiles` only (of `0..knn_tiles(N)`): one
 /// worker's share of `knn`. Rows × cap (score, index) pairs; index `u32::MAX` marks an empty slot.
@@ -52,7 +52,7 @@ impl Candidates {
         self.cap
     }
 
-    /// Candidates back from their parts (shapes are checked by [`knn_merge`]).
+    /// Candidates back from their parts (shapes are checked by `knn_merge`).
     pub fn from_parts(cap: usize, scores: Vec<f32>, indices: Vec<u32>) -> Self {
         Self {
             cap,
@@ -101,7 +101,7 @@ pub fn knn_candidates(
     candidates_with(x, k, metric, tiles, Screen::DEFAULT)
 }
 
-/// [`knn_candidates`] with the tiles of `screen` ([`knn_merge_with`] must use the same).
+/// [`knn_candidates`] with the tiles of `screen` (the merge must use the same).
 pub(crate) fn candidates_with(
     x: MatView<'_>,
     k: usize,
@@ -123,7 +123,8 @@ pub(crate) fn candidates_with(
 
 /// [`knn`] from the candidates of shares that together cover every tile once: the same result.
 /// O(N·cap·(parts + D)) plus an exact re-scan of any row the candidates cannot settle.
-pub fn knn_merge(
+#[cfg(test)]
+pub(crate) fn knn_merge(
     x: MatView<'_>,
     k: usize,
     metric: Metric,
@@ -132,7 +133,8 @@ pub fn knn_merge(
     knn_merge_with(x, k, metric, parts, Screen::DEFAULT)
 }
 
-/// [`knn_merge`] of candidates from tiles of `screen` (its error bound decides the exact pass).
+/// `knn_merge` of candidates from tiles of `screen` (its error bound decides the exact pass).
+#[cfg(test)]
 pub(crate) fn knn_merge_with(
     x: MatView<'_>,
     k: usize,
@@ -187,7 +189,7 @@ fn offer_lists(best: &mut [Best], c: &Candidates, first: usize, n: usize) -> Res
 
 /// The neighbours of rows `rows` from their joined lists (`lists`: those rows' lists only, cut
 /// from [`knn_join`]'s by [`Candidates::rows`]): each list re-scored exactly, a row its list
-/// cannot settle scanned exactly — the same rows as [`knn_merge`]'s. O(|rows|·cap·D) plus those
+/// cannot settle scanned exactly — the same rows as `knn_merge`'s. O(|rows|·cap·D) plus those
 /// scans (O(N·D) each) and the rows' norms (O(N·D)).
 pub fn knn_settle(
     x: MatView<'_>,

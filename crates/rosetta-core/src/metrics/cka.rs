@@ -1,7 +1,7 @@
 //! Centered kernel alignment (Kornblith et al., ICML 2019) between two spaces of the same items.
 
 use crate::error::CoreError;
-use crate::linalg::{centred_cross, centred_gram, squared_distance64, Precision};
+use crate::kernels::linalg::{centred_cross, centred_gram, squared_distance64, Precision};
 use crate::matrix::MatView;
 use crate::rng::Rng;
 
@@ -285,7 +285,7 @@ fn mirror_block(
 }
 
 /// numpy's median: the mean of the two middle values for an even count.
-pub fn median(values: &[f64]) -> f64 {
+pub(crate) fn median(values: &[f64]) -> f64 {
     if values.is_empty() {
         return f64::NAN;
     }

@@ -22,9 +22,9 @@ pub mod lanes {
 use portable::level;
 
 /// Row `row` scaled by `inv` into `unit` (as long as `row`): (max |u|, ‖u‖²), ‖u‖² summed as
-/// [`crate::linalg::dot64`] sums it (the same lanes, the same order). A NaN or an infinity
+/// [`crate::kernels::linalg::dot64`] sums it (the same lanes, the same order). A NaN or an infinity
 /// makes ‖u‖² NaN or infinite, whatever the max made of it: the caller checks ‖u‖².
-pub fn unit_row(row: &[f32], inv: f64, unit: &mut [f64]) -> (f64, f64) {
+pub(crate) fn unit_row(row: &[f32], inv: f64, unit: &mut [f64]) -> (f64, f64) {
     let (mut m4, s4) = lanes::unit_scan(row, inv, unit);
     let body = unit.len() / 4 * 4;
     let mut tail = 0.0f64;

@@ -1,8 +1,8 @@
 //! Candidate lists and the exact pass: each row keeps its best f32 candidates, re-scored in f64.
 
-use crate::linalg::{dot64, dot_tile, inverse_norms, normalized_rows};
+use crate::kernels::linalg::{dot64, dot_tile, inverse_norms, normalized_rows};
+use crate::kernels::quant::{Screen, UnitRowsI16};
 use crate::matrix::MatView;
-use crate::quant::{Screen, UnitRowsI16};
 
 use super::{Metric, Neighbors};
 

@@ -14,7 +14,13 @@ use crate::matrix::MatView;
 pub const BLOCK_ROWS: usize = 256;
 
 /// Copy rows `start..end` of `x` into `out` with `mean` subtracted (row-major, f32).
-pub fn centred_block(x: MatView<'_>, mean: &[f64], start: usize, end: usize, out: &mut Vec<f32>) {
+pub(crate) fn centred_block(
+    x: MatView<'_>,
+    mean: &[f64],
+    start: usize,
+    end: usize,
+    out: &mut Vec<f32>,
+) {
     let d = x.d();
     out.clear();
     out.reserve((end - start) * d);
@@ -54,7 +60,7 @@ pub fn centred_gram(x: MatView<'_>, mean: &[f64]) -> Vec<f64> {
 /// (f32; entries above the diagonal unspecified). O(rows·d²/2).
 pub fn lower_gram_f32(block: &[f32], rows: usize, d: usize, g: &mut [f32]) {
     #[cfg(target_arch = "wasm32")]
-    crate::gemm::lower_gram_into(block, rows, d, g);
+    crate::kernels::gemm::lower_gram_into(block, rows, d, g);
     #[cfg(not(target_arch = "wasm32"))]
     {
         let b = MatRef::from_row_major_slice(block, rows, d);
@@ -75,7 +81,7 @@ pub fn lower_gram_f32(block: &[f32], rows: usize, d: usize, g: &mut [f32]) {
 /// `AᵀB` (m×n, row-major) for row-major `a` (rows×m) and `b` (rows×n), f32. O(rows·m·n).
 pub fn cross_f32(a: &[f32], m: usize, b: &[f32], n: usize, rows: usize, out: &mut [f32]) {
     #[cfg(target_arch = "wasm32")]
-    crate::gemm::cross_into(a, m, b, n, rows, out);
+    crate::kernels::gemm::cross_into(a, m, b, n, rows, out);
     #[cfg(not(target_arch = "wasm32"))]
     {
         let a = MatRef::from_row_major_slice(a, rows, m);
@@ -299,7 +305,7 @@ pub fn centred_cross(
 }
 
 /// `A · Bᵀ` for row-major `A` (m×d) and `B` (n×d): the m×n f32 tile of pairwise dot products.
-pub fn dot_tile(a: &[f32], m: usize, b: &[f32], n: usize, d: usize, out: &mut Vec<f32>) {
+pub(crate) fn dot_tile(a: &[f32], m: usize, b: &[f32], n: usize, d: usize, out: &mut Vec<f32>) {
     out.clear();
     out.resize(m * n, 0.0);
     dot_tile_into(a, m, b, n, d, out);
@@ -308,7 +314,7 @@ pub fn dot_tile(a: &[f32], m: usize, b: &[f32], n: usize, d: usize, out: &mut Ve
 /// [`dot_tile`] into a caller's m×n row-major slice (every value overwritten).
 pub fn dot_tile_into(a: &[f32], m: usize, b: &[f32], n: usize, d: usize, out: &mut [f32]) {
     #[cfg(target_arch = "wasm32")]
-    crate::gemm::dot_tile_into(a, m, b, n, d, out);
+    crate::kernels::gemm::dot_tile_into(a, m, b, n, d, out);
     #[cfg(not(target_arch = "wasm32"))]
     {
         let a = MatRef::from_row_major_slice(a, m, d);
@@ -342,7 +348,7 @@ pub fn dot64<A: Copy + Into<f64>, B: Copy + Into<f64>>(a: &[A], b: &[B]) -> f64 
 /// Σ (a_k − b_k)² accumulated in f64: the RBF kernel's squared distances as differences, not
 /// ‖a‖² + ‖b‖² − 2a·b (which cancels). Eight running sums (four f64x2 chains; with two the loop
 /// waited on the add's latency: ~1.2× slower natively). O(n).
-pub fn squared_distance64(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn squared_distance64(a: &[f64], b: &[f64]) -> f64 {
     debug_assert_eq!(a.len(), b.len());
     let mut s = [0.0f64; 8];
     let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
@@ -367,7 +373,7 @@ pub fn norm64(a: &[f32]) -> f64 {
 }
 
 /// 1/‖row‖ for every row, in f64 (0 for a zero row). O(N·D).
-pub fn inverse_norms(x: MatView<'_>) -> Vec<f64> {
+pub(crate) fn inverse_norms(x: MatView<'_>) -> Vec<f64> {
     (0..x.n())
         .map(|i| {
             let norm = norm64(x.row(i));
@@ -381,7 +387,7 @@ pub fn inverse_norms(x: MatView<'_>) -> Vec<f64> {
 }
 
 /// Rows scaled to unit length (zero rows stay zero), f32. O(N·D).
-pub fn normalized_rows(x: MatView<'_>) -> crate::Matrix {
+pub(crate) fn normalized_rows(x: MatView<'_>) -> crate::Matrix {
     let d = x.d();
     let mut data = Vec::with_capacity(x.n() * d);
     for i in 0..x.n() {

@@ -4,9 +4,9 @@
 use faer::Mat;
 
 use crate::error::CoreError;
-use crate::linalg::{centred_block, centred_cross, project, Precision};
+use crate::kernels::linalg::{centred_block, centred_cross, project, Precision};
 use crate::matrix::{MatView, Matrix};
-use crate::retrieval::{retrieval_x_to_y, RetrievalScores};
+use crate::screens::retrieval::{retrieval_x_to_y, RetrievalScores};
 
 /// A fitted alignment of X onto Y.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,9 +33,9 @@ pub fn fit_procrustes(x: MatView<'_>, y: MatView<'_>) -> Result<ProcrustesFit, C
 }
 
 /// Two spaces of the same items, at least two of them: what a fit needs before any work (what
-/// CKA needs too: [`crate::cka::check_pair`]).
+/// CKA needs too: [`crate::metrics::cka::check_pair`]).
 pub fn check_procrustes(x: MatView<'_>, y: MatView<'_>) -> Result<(), CoreError> {
-    crate::cka::check_pair(x, y)
+    crate::metrics::cka::check_pair(x, y)
 }
 
 impl ProcrustesFit {
@@ -132,7 +132,7 @@ impl ProcrustesFit {
     }
 
     /// Rows of Y normalised like the fit and zero-padded to d columns.
-    pub fn normalize_y(&self, y: MatView<'_>) -> Matrix {
+    pub(crate) fn normalize_y(&self, y: MatView<'_>) -> Matrix {
         let mut block = Vec::new();
         centred_block(y, &self.mean_y, 0, y.n(), &mut block);
         let inv = (1.0 / nonzero(self.scale_y)) as f32;
@@ -148,15 +148,10 @@ impl ProcrustesFit {
         }
     }
 
-    /// The residual on other rows: centred by the fitted means, each space rescaled to unit
-    /// Frobenius norm on those rows (so it reads on the same 0..2 scale as `residual`).
-    pub fn residual_on(&self, x: MatView<'_>, y: MatView<'_>) -> f64 {
-        let cross = centred_cross(x, &self.mean_x, y, &self.mean_y, Precision::F64);
-        self.residual_from_cross(x, y, &cross)
-    }
-
-    /// [`Self::residual_on`] from `cross` = (X − mean_x)ᵀ(Y − mean_y) of those rows, centred by
-    /// this fit's means (f64), computed by the caller. O(N·(Dx + Dy) + Dx·Dy).
+    /// The residual on other rows — centred by the fitted means, each space rescaled to unit
+    /// Frobenius norm on those rows (so it reads on the same 0..2 scale as `residual`) — from
+    /// `cross` = (X − mean_x)ᵀ(Y − mean_y) of those rows, centred by this fit's means (f64),
+    /// computed by the caller. O(N·(Dx + Dy) + Dx·Dy).
     pub fn residual_from_cross(&self, x: MatView<'_>, y: MatView<'_>, cross: &[f64]) -> f64 {
         let sx = frobenius_centred(x, &self.mean_x);
         let sy = frobenius_centred(y, &self.mean_y);

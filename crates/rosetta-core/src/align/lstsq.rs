@@ -77,7 +77,7 @@ impl LinearMap {
             .map(|(r, c)| self.w[r * self.dy + c])
             .collect();
         Ok(Matrix {
-            data: crate::linalg::project(x, &zero, &basis, self.dy),
+            data: crate::kernels::linalg::project(x, &zero, &basis, self.dy),
             n: x.n(),
             d: self.dy,
         })

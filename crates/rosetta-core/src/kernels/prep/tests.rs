@@ -33,7 +33,7 @@ fn whole_rows_are_the_per_value_definitions() {
         assert_eq!(max, want.iter().fold(0.0f64, |m, u| m.max(u.abs())));
         assert_eq!(
             norm2,
-            crate::linalg::dot64(&want, &want),
+            crate::kernels::linalg::dot64(&want, &want),
             "‖u‖² as dot64 sums it"
         );
         for per_step in [16.0, 1e3, 1e6] {

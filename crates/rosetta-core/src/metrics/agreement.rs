@@ -2,10 +2,10 @@
 //! Jaccard, overall and per item (for colouring points by agreement).
 
 use crate::error::CoreError;
-use crate::knn::Neighbors;
+use crate::screens::knn::Neighbors;
 
 /// `|NN_X(i) ∩ NN_Y(i)|` for every item. O(N·k).
-pub fn intersections(a: &Neighbors, b: &Neighbors) -> Result<Vec<usize>, CoreError> {
+pub(crate) fn intersections(a: &Neighbors, b: &Neighbors) -> Result<Vec<usize>, CoreError> {
     if a.rows() != b.rows() || a.k != b.k {
         return Err(CoreError::InvalidParameter(format!(
             "neighbour lists differ in shape ({} × {} and {} × {})",
@@ -55,7 +55,7 @@ pub fn mutual_knn(a: &Neighbors, b: &Neighbors) -> Result<f64, CoreError> {
 }
 
 /// Per item: `|∩| / |∪|` of the two neighbour sets.
-pub fn jaccard_per_item(a: &Neighbors, b: &Neighbors) -> Result<Vec<f64>, CoreError> {
+pub(crate) fn jaccard_per_item(a: &Neighbors, b: &Neighbors) -> Result<Vec<f64>, CoreError> {
     let k = a.k as f64;
     Ok(intersections(a, b)?
         .into_iter()

@@ -23,6 +23,14 @@ pub type Pair<'a> = (MatView<'a>, MatView<'a>);
 /// A held-out split: (train, test) item indices.
 pub type Split<'a> = (&'a [usize], &'a [usize]);
 
+/// The stitching probes' inputs: one label per item, the held-out split, the ridge penalty.
+#[derive(Debug, Clone, Copy)]
+pub struct Probes<'a> {
+    pub labels: &'a [String],
+    pub split: Split<'a>,
+    pub alpha: f64,
+}
+
 /// Items of RSA's seeded subsample (RBF CKA takes [`RbfParams`]' default of 2,000).
 pub const RSA_ITEMS: usize = 1000;
 
@@ -38,12 +46,11 @@ pub trait Kernels {
         pair: Pair<'_>,
         split: Split<'_>,
     ) -> Result<ProcrustesFits, EngineError>;
+    /// The probes on the relative rows (and, given them, on the absolute ones).
     async fn stitching(
         &self,
         relative: Pair<'_>,
-        labels: &[String],
-        split: Split<'_>,
-        alpha: f64,
+        probes: Probes<'_>,
         absolute: Option<Pair<'_>>,
     ) -> Result<StitchingReport, EngineError>;
     /// (RBF CKA, RSA) on their subsamples, seeded.
@@ -99,12 +106,10 @@ impl Kernels for OneThread {
     async fn stitching(
         &self,
         (ra, rb): Pair<'_>,
-        labels: &[String],
-        split: Split<'_>,
-        alpha: f64,
+        p: Probes<'_>,
         absolute: Option<Pair<'_>>,
     ) -> Result<StitchingReport, EngineError> {
-        Ok(stitching(ra, rb, labels, split, alpha, absolute)?)
+        Ok(stitching(ra, rb, p.labels, p.split, p.alpha, absolute)?)
     }
 
     async fn subsamples(&self, (x, y): Pair<'_>, seed: u64) -> Result<(f64, f64), EngineError> {
@@ -169,12 +174,10 @@ impl<H: Helpers> Kernels for Pooled<'_, H> {
     async fn stitching(
         &self,
         relative: Pair<'_>,
-        labels: &[String],
-        split: Split<'_>,
-        alpha: f64,
+        p: Probes<'_>,
         absolute: Option<Pair<'_>>,
     ) -> Result<StitchingReport, EngineError> {
-        stitching_pooled(self.0, relative, labels, split, alpha, absolute).await
+        stitching_pooled(self.0, relative, p.labels, p.split, p.alpha, absolute).await
     }
 
     async fn subsamples(&self, pair: Pair<'_>, seed: u64) -> Result<(f64, f64), EngineError> {

@@ -13,7 +13,7 @@ use rosetta_core::metrics::agreement::{jaccard, mutual_knn};
 use rosetta_core::screens::retrieval::mean_row_cosine;
 use rosetta_core::MatView;
 
-pub use kernels::{Kernels, OneThread, Pair, Pooled, Split, RSA_ITEMS};
+pub use kernels::{Kernels, OneThread, Pair, Pooled, Probes, Split, RSA_ITEMS};
 pub use report::{
     check_compare_inputs, half_split, CompareParams, CompareParts, CompareReport, PartialReport,
     RelativeReport,
@@ -212,15 +212,16 @@ pub async fn compare(
     // Independent of each other: pooled, one part's serial work (its SVDs, the probes' solves)
     // overlaps the other's shares on the helpers, which take the jobs of both in turn.
     let stitching = async {
-        match labels {
-            Some(l) => {
-                let relative = (rx.view(), ry.view());
-                let alpha = params.ridge_alpha;
-                let s = kernels.stitching(relative, l, split, alpha, Some((x, y)));
-                s.await.map(Some)
-            }
-            None => Ok(None),
-        }
+        let Some(labels) = labels else {
+            return Ok(None);
+        };
+        let probes = Probes {
+            labels,
+            split,
+            alpha: params.ridge_alpha,
+        };
+        let s = kernels.stitching((rx.view(), ry.view()), probes, Some((x, y)));
+        s.await.map(Some)
     };
     let (fits, stitching) = join(kernels.procrustes_fits((x, y), split), stitching).await;
     let (fits, stitching) = (fits?, stitching?);

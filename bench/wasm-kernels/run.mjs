@@ -39,6 +39,8 @@ try {
       'packed lower Gram 256 × 768': [() => e.packed_gram_lower(256, 768, 20), 256 * 768 * 768 * 20],
       'faer A·Bᵀ 512 × 512 × 384': [() => e.product_nt(512, 512, 384, 10), 2 * 512 * 512 * 384 * 10],
       'packed A·Bᵀ 512 × 512 × 384': [() => e.packed_product_nt(512, 512, 384, 10), 2 * 512 * 512 * 384 * 10],
+      // Multiply-adds counted twice, like the f32 products' flops: GFLOP/s here is 2 × GMAC/s.
+      'i16 cosine tile 512 × 512 × 384': [() => e.i16_tiles(384, 10), 2 * 512 * 512 * 384 * 10],
     };
     if (scale < 0) {
       // Only the row preparations (the i16 screen's quantiser), best of 7 interleaved rounds.

@@ -111,3 +111,20 @@ pub extern "C" fn prep(n: usize, d: usize, reps: usize) -> f64 {
     }
     clock() - t
 }
+
+/// `reps` i16 score tiles of 512 × 512 at depth `depth` as the screens compute them
+/// (`UnitRowsI16::cos_tile`: the products and their scaling to f32), ms.
+#[no_mangle]
+pub extern "C" fn i16_tiles(depth: usize, reps: usize) -> f64 {
+    use rosetta_core::kernels::quant::UnitRowsI16;
+    let n = 512;
+    let (x, y) = (data(n * depth), data(n * depth));
+    let qx = UnitRowsI16::new(rosetta_core::MatView::new(&x, n, depth).expect("shape"));
+    let qy = UnitRowsI16::new(rosetta_core::MatView::new(&y, n, depth).expect("shape"));
+    let mut out = Vec::new();
+    let t = clock();
+    for _ in 0..reps {
+        qx.cos_tile(0..n, &qy, 0..n, &mut out);
+    }
+    clock() - t + 0.0 * f64::from(out[1])
+}

@@ -104,7 +104,7 @@ impl UnitRowsI16 {
     /// `out` (rows × cols, row-major), each within [`Self::eps_with`] of the exact cosine. Both
     /// ranges start at a multiple of 8 (the packed groups; the screens' tiles are 512 wide).
     /// O(|rows|·|cols|·D).
-    pub(crate) fn cos_tile(
+    pub fn cos_tile(
         &self,
         rows: std::ops::Range<usize>,
         other: &Self,

@@ -34,7 +34,7 @@ pub struct UrlParams {
     /// `?scale=0.1` shrinks the benchmark sizes.
     pub bench_scale: f64,
     /// `?workers=1` runs every kernel in the one worker; `?workers=N` splits heavy kernels among
-    /// N workers (default: the machine's cores, at most 8, as memory allows; see `worker/width.rs`).
+    /// N workers (default: the machine's cores, at most 8, as memory allows; see `rosetta_engine::pool::width`).
     pub workers: Option<usize>,
 }
 

@@ -18,6 +18,8 @@ pub mod progress_bar;
 #[cfg(feature = "bench")]
 pub mod scatter_bench;
 pub mod scatter_canvas;
+pub mod scatter_live;
+pub mod scatter_plot;
 pub mod scatter_toolbar;
 pub mod scatter_view;
 pub mod space_list;

@@ -2,7 +2,8 @@ use leptos::prelude::*;
 
 use crate::components::legend::Legend;
 use crate::components::neighbor_list::NeighborList;
-use crate::components::scatter_canvas::{CanvasHandle, ScatterCanvas};
+use crate::components::scatter_canvas::ScatterCanvas;
+use crate::components::scatter_live::CanvasHandle;
 use crate::components::scatter_toolbar::ScatterToolbar;
 use crate::state::{AppState, ProjectionState};
 

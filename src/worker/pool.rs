@@ -59,7 +59,7 @@ struct Inner {
     /// Told when every helper has started (dropped when the pool lets its helpers go).
     starting: RefCell<Vec<oneshot::Sender<()>>>,
     spent: RefCell<Spent>,
-    /// What each helper keeps between jobs (`kept.rs`).
+    /// What each helper keeps between jobs (`rosetta_engine::pool::kept`).
     holding: RefCell<Holding>,
     next_key: Cell<Key>,
 }
@@ -412,7 +412,7 @@ pub fn bufs_of(arrays: &JsValue) -> Result<Vec<Buf>, EngineError> {
         .collect()
 }
 
-/// [`bufs_of`] where `null` stands for an array not sent (a kept one: `kept.rs`).
+/// [`bufs_of`] where `null` stands for an array not sent (a kept one: `rosetta_engine::pool::kept`).
 pub fn sent_bufs_of(arrays: &JsValue) -> Result<Vec<Option<Buf>>, EngineError> {
     let list: &Array = arrays
         .dyn_ref()

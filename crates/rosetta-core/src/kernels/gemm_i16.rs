@@ -3,8 +3,8 @@
 //!
 //! `i32x4.dot_i16x8_s` multiplies eight pairs per instruction, twice the f32 kernel's four (plain
 //! SIMD128, so every browser has it); V8 fuses it with the following add into one VNNI
-//! instruction where the CPU has one. Measured in Chromium on this repo's VMs: about 3× the f32
-//! kernel's rate with VNNI (BENCHMARKS.md). Sums run over the whole depth in i32 and are exact:
+//! instruction where the CPU has one. In Chromium about twice the f32 kernel's multiply-adds
+//! per second where V8 fuses them (BENCHMARKS.md). Sums run over the whole depth in i32 and are exact:
 //! the caller keeps every ‖row‖² < 2³¹, so by Cauchy–Schwarz no partial sum can overflow. Only the
 //! final scaling to f32 rounds.
 //!

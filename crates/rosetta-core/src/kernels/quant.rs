@@ -9,7 +9,7 @@
 //!
 //! since u_i·u_j − s_i q_i·s_j q_j = s_i q_i·e_j + e_i·u_j. The steps keep |q| ≤ 32,767 and
 //! ‖q‖² < 2³¹ (so the i32 sums cannot overflow): for unit rows of 384 values r ≈ 1.2·10⁻⁴, a bound
-//! about three times the f32 GEMM's (which the screens used before) for a third of its time in the
+//! about three times the f32 GEMM's (which the screens used before) for half its time in the
 //! tab. Callers re-check in f64 whatever falls within the bound, so results stay exact.
 
 use crate::kernels::gemm_i16::{packed_at, packed_len, GROUP};
@@ -26,7 +26,7 @@ pub(crate) enum Screen {
 }
 
 impl Screen {
-    /// I16 in the tab (3× the f32 kernel's rate there); natively faer's AVX2 f32 GEMM is faster
+    /// I16 in the tab (twice the f32 kernel's rate there); natively faer's AVX2 f32 GEMM is faster
     /// than the portable integer kernel.
     pub(crate) const DEFAULT: Screen = if cfg!(target_arch = "wasm32") {
         Screen::I16

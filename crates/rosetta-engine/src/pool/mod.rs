@@ -28,7 +28,7 @@ pub enum BufRef<'a> {
     F32(&'a [f32]),
     F64(&'a [f64]),
     U32(&'a [u32]),
-    /// Rows that helpers keep under the key once sent (see `kept.rs`): a later job naming the
+    /// Rows that helpers keep under the key once sent (see [`kept`]): a later job naming the
     /// key sends nothing to a helper that keeps them.
     Kept(Key, &'a [f32]),
 }

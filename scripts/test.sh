@@ -75,10 +75,16 @@ clippy_wasm() {
 check "clippy (wasm32)" clippy_wasm
 check "layering (cargo tree)" layering
 run_counted "native tests" cargo test --workspace
-# The release bundle first: the in-browser tests reuse its compiled dependencies (--release).
-check "release build" scripts/build.sh
+# The release bundle, in the background: its cargo step takes the build directory's lock first,
+# the in-browser tests' cargo waits for it (and reuses its compiled dependencies, --release), then
+# compiles while wasm-opt (single-threaded, minutes) shrinks the bundle.
+scripts/build.sh >"$log/build.log" 2>&1 &
+build_pid=$!
+sleep 5
 run_counted "in-browser tests (wasm-bindgen-test, headless Chromium)" \
   cargo test --release --target wasm32-unknown-unknown --test browser
+release_build() { wait "$build_pid"; local status=$?; cat "$log/build.log"; return "$status"; }
+check "release build" release_build
 run_counted "end-to-end tests (Playwright, headless Chromium)" \
   node --test --test-reporter=tap tests/e2e/
 

@@ -114,7 +114,7 @@ fn values(len: usize, seed: usize) -> Vec<f32> {
         .collect()
 }
 
-/// The SIMD128 4 × 8 kernel behind every bulk product in the tab (rosetta_core::gemm), at sizes
+/// The SIMD128 4 × 8 kernel behind every bulk product in the tab (rosetta_core::kernels::gemm), at sizes
 /// that leave partial tiles, several depth panels and several column passes.
 #[wasm_bindgen_test]
 fn packed_products_in_wasm_match_f64_sums() {

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
 use rosetta_core::metrics::cka::{rbf_cka, RbfParams};
 use rosetta_core::metrics::rsa::rsa;
-use rosetta_core::relative::{relative, RelativeParams};
+use rosetta_core::projections::relative::{relative, RelativeParams};
 use rosetta_core::{knn, MatView, Metric, PcaParams, Rng};
 use rosetta_engine::compare::{compare, CompareParams, CompareReport, Observer, OneThread, Step};
 

@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use rosetta_core::relative::RelativeParams;
+use rosetta_core::projections::relative::RelativeParams;
 use rosetta_core::{MatView, Metric, PcaParams};
 use rosetta_engine::compare::{compare, CompareParams, Observer, PartialReport, Pooled, Step};
 use rosetta_engine::pool::Helpers;

@@ -10,7 +10,8 @@
 //!   proven bound and settled in f64;
 //! - [`metrics`]: CKA (linear, debiased, RBF), RSA, neighbour agreement;
 //! - [`align`]: orthogonal Procrustes and least squares;
-//! - [`pca`], [`anchors`], [`relative`] (relative representations), [`stitching`].
+//! - [`projections`]: exact PCA and relative representations;
+//! - [`anchors`], [`stitching`].
 
 mod error;
 mod matrix;
@@ -20,13 +21,12 @@ pub mod align;
 pub mod anchors;
 pub mod kernels;
 pub mod metrics;
-pub mod pca;
-pub mod relative;
+pub mod projections;
 pub mod screens;
 pub mod stitching;
 
 pub use error::CoreError;
 pub use matrix::{MatView, Matrix};
-pub use pca::{Pca, PcaParams, PcaSolver};
+pub use projections::pca::{Pca, PcaParams, PcaSolver};
 pub use rng::Rng;
 pub use screens::knn::{knn, knn_of, Metric, Neighbors};

@@ -9,7 +9,7 @@ use rosetta_core::anchors::farthest_point;
 use rosetta_core::metrics::agreement::{jaccard, mutual_knn};
 use rosetta_core::metrics::cka::{linear_cka, rbf_cka, RbfParams};
 use rosetta_core::metrics::rsa::rsa;
-use rosetta_core::relative::{relative, RelativeParams, Similarity};
+use rosetta_core::projections::relative::{relative, RelativeParams, Similarity};
 use rosetta_core::screens::retrieval::{mean_row_cosine, retrieval, RetrievalScores};
 use rosetta_core::stitching::{fit_ridge_classifier, stitching};
 use rosetta_core::{knn, MatView, Metric, PcaParams, PcaSolver};

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
 use rosetta_core::metrics::cka::linear_cka;
-use rosetta_core::relative::{relative, RelativeParams, Similarity};
+use rosetta_core::projections::relative::{relative, RelativeParams, Similarity};
 use rosetta_core::{knn, MatView, Metric, PcaParams, Rng};
 
 /// A random orthogonal d×d matrix (QR of a Gaussian matrix by Gram–Schmidt), row-major.

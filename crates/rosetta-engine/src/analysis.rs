@@ -3,7 +3,7 @@
 //! (the CKA matrix is [`crate::shares::cka_matrix`]).
 
 use rosetta_core::anchors::{select_anchors, AnchorParams, AnchorStrategy};
-use rosetta_core::relative::RelativeParams;
+use rosetta_core::projections::relative::RelativeParams;
 use rosetta_core::{Matrix, Metric};
 
 use crate::pool::Helpers;

@@ -5,7 +5,7 @@
 use rosetta_core::align::procrustes::{procrustes_fits, ProcrustesAlignments, ProcrustesFits};
 use rosetta_core::metrics::cka::{linear_cka, rbf_cka, LinearCka, RbfParams};
 use rosetta_core::metrics::rsa::rsa;
-use rosetta_core::relative::RelativeBasis;
+use rosetta_core::projections::relative::RelativeBasis;
 use rosetta_core::screens::knn::{knn, Metric, Neighbors};
 use rosetta_core::screens::retrieval::{retrieval, retrieval_x_to_y, Retrieval, RetrievalScores};
 use rosetta_core::stitching::{stitching, StitchingReport};

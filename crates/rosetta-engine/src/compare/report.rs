@@ -4,7 +4,7 @@
 use rosetta_core::align::procrustes::ProcrustesReport;
 use rosetta_core::metrics::agreement::{jaccard, mutual_knn, overlap_per_item};
 use rosetta_core::metrics::cka::LinearCka;
-use rosetta_core::relative::{RelativeParams, Similarity};
+use rosetta_core::projections::relative::{RelativeParams, Similarity};
 use rosetta_core::screens::retrieval::{mean_row_cosine, Retrieval};
 use rosetta_core::stitching::StitchingReport;
 use rosetta_core::{CoreError, MatView, Matrix, Neighbors, Rng};

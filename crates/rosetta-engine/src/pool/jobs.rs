@@ -5,8 +5,8 @@
 use rosetta_core::kernels::linalg::{centred_cross, project, Precision};
 use rosetta_core::metrics::cka::rbf_centred_gram;
 use rosetta_core::metrics::rsa::rdm_ranks;
-use rosetta_core::pca::gram_share;
-use rosetta_core::relative::{RelativeBasis, Similarity};
+use rosetta_core::projections::pca::gram_share;
+use rosetta_core::projections::relative::{RelativeBasis, Similarity};
 use rosetta_core::screens::knn::{knn_candidates, knn_settle, Candidates};
 use rosetta_core::screens::retrieval::{retrieval_counts, retrieval_counts_x_to_y};
 use rosetta_core::{MatView, Matrix, Metric};

@@ -8,7 +8,7 @@ use rosetta_core::kernels::linalg::{centred_cross, BLOCK_ROWS};
 use rosetta_core::metrics::cka::{
     check_pair, frobenius, linear_cka_from, linear_cka_from_products, CentredProducts, LinearCka,
 };
-use rosetta_core::pca::gram_share;
+use rosetta_core::projections::pca::gram_share;
 use rosetta_core::stitching::{StitchingReport, StitchingSplit};
 use rosetta_core::{CoreError, MatView, Matrix, Pca, PcaParams};
 

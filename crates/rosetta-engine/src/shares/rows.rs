@@ -1,7 +1,7 @@
 //! Row- and tile-separable kernels: relative rows, retrieval counts, kNN candidate lists.
 
 use rosetta_core::kernels::linalg::project;
-use rosetta_core::relative::RelativeBasis;
+use rosetta_core::projections::relative::RelativeBasis;
 use rosetta_core::screens::knn::{knn_candidates, knn_join, knn_settle, knn_tiles, Candidates};
 use rosetta_core::screens::retrieval::{
     retrieval_counts, retrieval_counts_x_to_y, Retrieval, RetrievalScores,

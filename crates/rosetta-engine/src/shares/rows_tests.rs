@@ -1,7 +1,7 @@
 use std::cell::Cell;
 
 use rosetta_core::knn;
-use rosetta_core::relative::RelativeParams;
+use rosetta_core::projections::relative::RelativeParams;
 use rosetta_core::Rng;
 
 use super::*;

@@ -13,7 +13,6 @@
 //! tab. Callers re-check in f64 whatever falls within the bound, so results stay exact.
 
 use crate::kernels::gemm_i16::{packed_at, packed_len, GROUP};
-use crate::kernels::linalg::inverse_norms;
 use crate::kernels::prep;
 use crate::matrix::MatView;
 
@@ -43,7 +42,6 @@ const NORM_MAX: f64 = 46_000.0;
 /// Unit rows quantised to i16 (see the module's comment).
 #[derive(Debug, Clone)]
 pub struct UnitRowsI16 {
-    n: usize,
     /// D rounded up to even (the GEMM takes depth in pairs); the pad is zero.
     depth: usize,
     /// q, in the GEMM's packed layout ([`crate::kernels::gemm_i16::packed_at`]).
@@ -55,12 +53,15 @@ pub struct UnitRowsI16 {
 }
 
 impl UnitRowsI16 {
-    /// O(N·D). Zero rows (cosine 0 with everything) stay zero.
+    /// O(N·D). Zero rows (cosine 0 with everything) stay zero. The screens call
+    /// [`Self::with_norms`]; this one serves the tests and the bench.
+    #[cfg(any(test, feature = "bench"))]
     pub fn new(x: MatView<'_>) -> Self {
-        Self::with_norms(x, &inverse_norms(x))
+        Self::with_norms(x, &crate::kernels::linalg::inverse_norms(x))
     }
 
-    /// [`Self::new`] with the rows' inverse norms ([`inverse_norms`]) already known.
+    /// [`Self::new`] with the rows' inverse norms ([`crate::kernels::linalg::inverse_norms`])
+    /// already known.
     pub(crate) fn with_norms(x: MatView<'_>, inv: &[f64]) -> Self {
         debug_assert_eq!(inv.len(), x.n());
         let (n, d) = (x.n(), x.d());
@@ -82,7 +83,6 @@ impl UnitRowsI16 {
             }
         }
         Self {
-            n,
             depth,
             data,
             steps,
@@ -90,8 +90,9 @@ impl UnitRowsI16 {
         }
     }
 
+    #[cfg(any(test, feature = "bench"))]
     pub fn n(&self) -> usize {
-        self.n
+        self.steps.len()
     }
 
     /// A bound on |score − exact cosine| for every score of [`Self::cos_tile`] between these rows
@@ -167,7 +168,7 @@ fn quantise_row(row: &[f32], inv: f64, unit: &mut [f64], q: &mut [i16]) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::linalg::dot64;
+    use crate::kernels::linalg::{dot64, inverse_norms};
 
     fn check_bound(x: &[f32], n: usize, d: usize) {
         let v = MatView::new(x, n, d).unwrap();

@@ -41,6 +41,7 @@ try {
       'packed A·Bᵀ 512 × 512 × 384': [() => e.packed_product_nt(512, 512, 384, 10), 2 * 512 * 512 * 384 * 10],
       // Multiply-adds counted twice, like the f32 products' flops: GFLOP/s here is 2 × GMAC/s.
       'i16 cosine tile 512 × 512 × 384': [() => e.i16_tiles(384, 10), 2 * 512 * 512 * 384 * 10],
+      'i16 cosine tiles 2,048 × 20,000 × 384 (cold columns)': [() => e.i16_sweep(384, 20000), 2 * 2048 * 20000 * 384],
     };
     if (scale < 0) {
       // Only the row preparations (the i16 screen's quantiser), best of 7 interleaved rounds.

@@ -128,3 +128,23 @@ pub extern "C" fn i16_tiles(depth: usize, reps: usize) -> f64 {
     }
     clock() - t + 0.0 * f64::from(out[1])
 }
+
+/// i16 score tiles as a kNN share computes them: 2,048 rows in 512-row tiles against `total`
+/// rows in 512-column tiles (cold data past the cache, unlike [`i16_tiles`]), ms.
+#[no_mangle]
+pub extern "C" fn i16_sweep(depth: usize, total: usize) -> f64 {
+    use rosetta_core::kernels::quant::UnitRowsI16;
+    let (x, y) = (data(2048 * depth), data(total * depth));
+    let qx = UnitRowsI16::new(rosetta_core::MatView::new(&x, 2048, depth).expect("shape"));
+    let qy = UnitRowsI16::new(rosetta_core::MatView::new(&y, total, depth).expect("shape"));
+    let mut out = Vec::new();
+    let mut sink = 0.0f32;
+    let t = clock();
+    for r in (0..2048).step_by(512) {
+        for c in (0..total).step_by(512) {
+            qx.cos_tile(r..r + 512, &qy, c..(c + 512).min(total), &mut out);
+            sink += out[1];
+        }
+    }
+    clock() - t + 0.0 * f64::from(sink)
+}

@@ -9,6 +9,7 @@ use rosetta_core::anchors::farthest_point;
 use rosetta_core::metrics::agreement::{jaccard, mutual_knn};
 use rosetta_core::metrics::cka::{linear_cka, rbf_cka, RbfParams};
 use rosetta_core::metrics::rsa::rsa;
+use rosetta_core::projections::quality::map_quality;
 use rosetta_core::projections::relative::{relative, RelativeParams, Similarity};
 use rosetta_core::screens::retrieval::{mean_row_cosine, retrieval, RetrievalScores};
 use rosetta_core::stitching::{fit_ridge_classifier, stitching};
@@ -581,5 +582,36 @@ fn farthest_point_and_ties_match_the_oracle() {
             .map(|v| v as u32)
             .collect();
         assert_eq!(knn(t.view(), 4, metric).unwrap().indices, want, "{key}");
+    }
+}
+
+/// Trustworthiness against scikit-learn and kNN preservation against numpy, on 2-D maps of two
+/// datasets (their PCA, and the PCA with noise), both metrics, k = 5 and 10.
+#[test]
+fn map_quality_matches_scikit_learn() {
+    let all = fixture("quality.json");
+    for name in ["clusters", "relu"] {
+        let data = dataset(name);
+        for case in all[name].as_array().unwrap() {
+            let map: Vec<f32> = f64s(&case["values"])
+                .into_iter()
+                .map(|v| v as f32)
+                .collect();
+            let map = MatView::new(&map, data.n, 2).unwrap();
+            let k = case["k"].as_u64().unwrap() as usize;
+            let metric = Metric::parse(case["metric"].as_str().unwrap()).unwrap();
+            let got = map_quality(data.view(), map, k, metric).unwrap();
+            let label = format!("{name} {} {metric:?} k={k}", case["map"]);
+            let want_t = case["trustworthiness"].as_f64().unwrap();
+            let want_p = case["knn_preservation"].as_f64().unwrap();
+            assert!(
+                (got.trustworthiness - want_t).abs() < 1e-12,
+                "{label}: {got:?} vs {want_t}"
+            );
+            assert!(
+                (got.knn_preservation - want_p).abs() < 1e-12,
+                "{label}: {got:?} vs {want_p}"
+            );
+        }
     }
 }

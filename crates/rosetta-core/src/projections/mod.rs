@@ -1,5 +1,6 @@
-//! Maps of a space: exact PCA ([`pca`]) and relative representations ([`relative`]: each item's
-//! similarities to the anchors).
+//! Maps of a space: exact PCA ([`pca`]), relative representations ([`relative`]: each item's
+//! similarities to the anchors), and how far a 2-D map can be trusted ([`quality`]).
 
 pub mod pca;
+pub mod quality;
 pub mod relative;

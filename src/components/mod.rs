@@ -10,6 +10,7 @@ pub mod drop_zone;
 pub mod file_picker;
 pub mod gestures;
 pub mod legend;
+pub mod map_quality;
 pub mod neighbor_list;
 pub mod pair_report;
 pub mod pane_view;

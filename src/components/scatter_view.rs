@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use crate::components::legend::Legend;
+use crate::components::map_quality::MapQuality;
 use crate::components::neighbor_list::NeighborList;
 use crate::components::scatter_canvas::ScatterCanvas;
 use crate::components::scatter_live::CanvasHandle;
@@ -56,6 +57,7 @@ pub fn ScatterView(force_canvas2d: bool) -> impl IntoView {
                     handle=handle
                 />
                 <div class="plot-side">
+                    <MapQuality />
                     <Legend />
                     <NeighborList />
                 </div>

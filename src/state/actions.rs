@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 
 use super::colors::default_color_column;
 use super::selection::Focus;
-use super::{AlertLevel, AppState, Progress, ProjectionData, ProjectionState, Selection};
+use super::{AlertLevel, AppState, MapScore, Progress, ProjectionData, ProjectionState, Selection};
 use crate::client::WorkerClient;
 use rosetta_engine::protocol::{LoadOutcome, Reply, Request, SpaceId};
 
@@ -227,7 +227,10 @@ impl Actions {
             let still_selected =
                 state.selected.get_untracked().map(|s| s.space) == Some(selection.space);
             match projection_from(answer) {
-                Ok(p) if still_selected => state.projection.set(ProjectionState::Ready(p)),
+                Ok(p) if still_selected => {
+                    state.projection.set(ProjectionState::Ready(p));
+                    score_map(state, &client, selection.space).await;
+                }
                 Ok(_) => {}
                 Err(message) => {
                     if still_selected {
@@ -238,6 +241,29 @@ impl Actions {
             }
         });
     }
+}
+
+/// Ask for the quality scores of the map just drawn of `space`. A failure (a space too small to
+/// score) is shown in place of the scores, not as an alert.
+async fn score_map(state: AppState, client: &WorkerClient, space: SpaceId) {
+    let answer = client
+        .request(&Request::MapQuality { space }, None, |_, _, _| {})
+        .await;
+    let score = match answer.map(|a| a.reply) {
+        Ok(Reply::MapQuality {
+            trustworthiness,
+            knn_preservation,
+            items,
+            ..
+        }) => Ok(MapScore {
+            trustworthiness,
+            knn_preservation,
+            items,
+        }),
+        Ok(Reply::Failed { message }) | Err(message) => Err(message),
+        Ok(other) => Err(format!("unexpected reply {other:?}")),
+    };
+    state.map_score.set(Some((space, score)));
 }
 
 /// The coordinates of a `Project`/`ProjectAligned` answer, or the message to show.

@@ -54,6 +54,15 @@ pub enum ProjectionState {
     Ready(Arc<ProjectionData>),
 }
 
+/// How far a space's map can be trusted, as the worker scored it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MapScore {
+    pub trustworthiness: f64,
+    pub knn_preservation: f64,
+    /// Items scored (a seeded sample when the space has more).
+    pub items: usize,
+}
+
 /// The selected space: its collection and its id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Selection {
@@ -68,6 +77,9 @@ pub struct AppState {
     pub alerts: RwSignal<Vec<Alert>>,
     pub progress: RwSignal<Option<Progress>>,
     pub projection: RwSignal<ProjectionState>,
+    /// The main map's quality scores once computed (after the map is drawn), or why there are
+    /// none (e.g. too few items), for that space.
+    pub map_score: RwSignal<Option<(SpaceId, Result<MapScore, String>)>>,
     /// Metadata column that colours the points (None: one colour).
     pub color_by: RwSignal<Option<String>>,
     /// The user's column choice for CSV/TSV tables, applied to the next load.
@@ -127,6 +139,7 @@ impl AppState {
             alerts: RwSignal::new(Vec::new()),
             progress: RwSignal::new(None),
             projection: RwSignal::new(ProjectionState::Empty),
+            map_score: RwSignal::new(None),
             color_by,
             columns: RwSignal::new(ColumnOverride::default()),
             coloring,

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use js_sys::{Array, Float32Array, Object, Reflect};
+use rosetta_engine::maps::Maps;
 use rosetta_engine::protocol::{Reply, Request};
 use rosetta_engine::store::Store;
 use rosetta_engine::EngineError;
@@ -20,6 +21,8 @@ use super::{load, requests};
 /// What the worker holds between requests.
 pub struct State {
     pub store: RefCell<Store>,
+    /// The main plot's map of each space, for its quality scores.
+    pub maps: RefCell<Maps>,
     /// Requests the page cancelled (until they answer `Cancelled`).
     pub cancelled: RefCell<HashSet<u32>>,
     /// Helper workers that take shares of the heavy kernels.
@@ -99,6 +102,7 @@ pub fn run() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let state = Rc::new(State {
         store: RefCell::default(),
+        maps: RefCell::default(),
         cancelled: RefCell::default(),
         pool: Pool::from_scope(&scope),
     });
@@ -174,6 +178,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
         }
         Request::AnchorCurve { a, b } => requests::anchor_curve(&ctx, a, b).await,
         Request::Project { space } => requests::project(&ctx, space).await,
+        Request::MapQuality { space } => requests::map_quality(&ctx, space),
         Request::ProjectAligned { space, reference } => {
             requests::project_aligned(&ctx, space, reference)
         }

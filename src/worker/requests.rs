@@ -4,7 +4,6 @@
 
 use rosetta_core::anchors::AnchorStrategy;
 use rosetta_core::{MatView, Metric, PcaParams};
-use rosetta_engine::analysis;
 use rosetta_engine::compare::{
     compare as run_compare, default_anchors, CompareParams, Observer, PartialReport, Pooled, Step,
 };
@@ -12,6 +11,7 @@ use rosetta_engine::protocol::{CollectionId, Reply, SpaceId};
 use rosetta_engine::shares::{cka_matrix as cka_matrix_pooled, pca_fit};
 use rosetta_engine::store::{projection_with, Projection, PCA_COMPONENTS};
 use rosetta_engine::EngineError;
+use rosetta_engine::{analysis, maps};
 
 use super::entry::{Answer, Ctx};
 
@@ -43,7 +43,22 @@ pub async fn project(ctx: &Ctx<'_>, space: SpaceId) -> Answered {
             EngineError::Core(c) => EngineError::during(format!("{name}: PCA"), c),
             other => other,
         })?;
-    Ok(projection(space, projection_with(&pca, &m)?))
+    let p = projection_with(&pca, &m)?;
+    ctx.state.maps.borrow_mut().keep(space, p.coords.clone());
+    Ok(projection(space, p))
+}
+
+/// Trustworthiness and kNN preservation of the map `project` last made of a space.
+pub fn map_quality(ctx: &Ctx<'_>, space: SpaceId) -> Answered {
+    ctx.progress("map quality", 0.0, 1.0);
+    let q = maps::quality(&ctx.state.store.borrow(), &ctx.state.maps.borrow(), space)?;
+    Ok(Reply::MapQuality {
+        space,
+        trustworthiness: q.trustworthiness,
+        knn_preservation: q.knn_preservation,
+        items: q.items,
+    }
+    .into())
 }
 
 /// A space in another's PCA frame after Procrustes.

@@ -41,6 +41,36 @@ test('selecting another space redraws it', async () => {
   await page.close();
 });
 
+// `target/release/rosetta pca public/demo/<file> --json`'s "quality" (trustworthiness@10 and kNN
+// preservation@10, cosine in the space): the page shows the same numbers, to 4 decimals.
+const DEMO_QUALITY = {
+  'relu-seed0': [0.8736797897015811, 0.1494713411240957],
+  tanh: [0.8885200347165443, 0.19337785197551474],
+};
+
+async function mapQuality(page) {
+  const el = page.locator('[data-testid=projection-quality][data-state=ready]');
+  await el.waitFor({ timeout: 30000 });
+  return (await el.innerText()).match(/\d\.\d{4}/g).map(Number);
+}
+
+test('a map shows its trustworthiness and kNN preservation, as the CLI computes them', async () => {
+  const { page, problems } = await openPage(env.browser, env.base);
+  await waitForScatter(page, 1797);
+  await page.waitForSelector('[data-testid=space][aria-selected=true]:has-text("relu-seed0")');
+  const close = (got, want) => got.forEach((g, i) => assert.ok(Math.abs(g - want[i]) < 6e-5, `${got} vs ${want}`));
+  close(await mapQuality(page), DEMO_QUALITY['relu-seed0']);
+  await page.locator('[data-testid=space]', { hasText: 'tanh' }).click();
+  await page.waitForSelector('[data-testid=space][aria-selected=true]:has-text("tanh")');
+  await page.waitForFunction((want) => {
+    const el = document.querySelector('[data-testid=projection-quality][data-state=ready]');
+    return el && el.textContent.includes(want.toFixed(4));
+  }, DEMO_QUALITY.tanh[0], { timeout: 30000 });
+  close(await mapQuality(page), DEMO_QUALITY.tanh);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('dropping a .npy adds a space with its N × D and draws that many points', async () => {
   const { page, problems } = await openPage(env.browser, env.base);
   await waitForScatter(page, 1797);

@@ -76,38 +76,11 @@ pub async fn agreement(
 
 #[cfg(test)]
 mod tests {
-    use rosetta_io::{Dense, NamedSpace, Parsed};
-
     use rosetta_core::MatView;
 
     use super::*;
-    use crate::protocol::SpaceId;
     use crate::shares::cka_matrix;
-    use crate::store::Store;
-    use crate::testing::{now, Local};
-
-    fn store_with(spaces: Vec<(&str, Vec<f32>, usize, usize)>) -> (Store, Vec<SpaceId>) {
-        let mut store = Store::default();
-        let files = spaces
-            .into_iter()
-            .map(|(name, values, rows, cols)| {
-                let space = NamedSpace {
-                    name: name.to_owned(),
-                    vectors: Dense { values, rows, cols },
-                    dtype: "float32".into(),
-                };
-                (
-                    name.to_owned(),
-                    Ok(Parsed {
-                        spaces: vec![space],
-                        metadata: None,
-                    }),
-                )
-            })
-            .collect();
-        let out = store.load(files, None);
-        (store, out.added)
-    }
+    use crate::testing::{now, store_with, Local};
 
     #[test]
     fn identical_spaces_agree_fully() {

@@ -12,6 +12,7 @@
 pub mod analysis;
 pub mod compare;
 mod error;
+pub mod maps;
 pub mod pool;
 pub mod protocol;
 pub mod shares;

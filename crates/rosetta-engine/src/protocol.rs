@@ -71,6 +71,8 @@ pub enum Request {
     /// Space `space` drawn in the PCA frame of `reference` after Procrustes alignment; the
     /// coordinates ride beside the `Projection` reply.
     ProjectAligned { space: SpaceId, reference: SpaceId },
+    /// How far the PCA map last drawn for `space` can be trusted. Answers `MapQuality`.
+    MapQuality { space: SpaceId },
     /// Choose anchor items in a space (seeded); `labels` for per-class. Answers `Rows`.
     Anchors {
         space: SpaceId,
@@ -133,6 +135,13 @@ pub enum Reply {
         space: SpaceId,
         n: usize,
         explained_variance_ratio: Vec<f64>,
+    },
+    /// Trustworthiness@10 and kNN preservation@10 of a space's map, computed on `items` items.
+    MapQuality {
+        space: SpaceId,
+        trustworthiness: f64,
+        knn_preservation: f64,
+        items: usize,
     },
     /// Best first; scores are cosine similarities or Euclidean distances.
     Neighbors {

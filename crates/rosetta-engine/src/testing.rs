@@ -120,3 +120,29 @@ impl Local {
         }
     }
 }
+
+/// A store holding one collection per `(name, values, rows, cols)`, and the spaces' ids.
+pub fn store_with(
+    spaces: Vec<(&str, Vec<f32>, usize, usize)>,
+) -> (crate::store::Store, Vec<crate::protocol::SpaceId>) {
+    let mut store = crate::store::Store::default();
+    let files = spaces
+        .into_iter()
+        .map(|(name, values, rows, cols)| {
+            let space = rosetta_io::NamedSpace {
+                name: name.to_owned(),
+                vectors: rosetta_io::Dense { values, rows, cols },
+                dtype: "float32".into(),
+            };
+            (
+                name.to_owned(),
+                Ok(rosetta_io::Parsed {
+                    spaces: vec![space],
+                    metadata: None,
+                }),
+            )
+        })
+        .collect();
+    let out = store.load(files, None);
+    (store, out.added)
+}

@@ -16,6 +16,16 @@ struct PcaOut<'a> {
     explained_variance: &'a [f64],
     singular_values: &'a [f64],
     coords: Vec<&'a [f32]>,
+    /// The 2-D map's scores, as the page shows them (absent for a map of fewer than 2 columns or
+    /// fewer than 21 items).
+    quality: Option<QualityOut>,
+}
+
+#[derive(Serialize)]
+struct QualityOut {
+    trustworthiness10: f64,
+    knn_preservation10: f64,
+    items: usize,
 }
 
 /// Read and parse one file; errors read exactly as in the browser (`name: place: problem`).
@@ -144,11 +154,21 @@ pub fn pca(path: &Path, components: usize) -> Result<String, String> {
         .transform(view, 2)
         .map_err(|e| format!("{file}: {e}"))?;
     let k = fitted.n_components().min(2);
+    let quality = MatView::new(&coords, v.rows, k)
+        .ok()
+        .filter(|_| k == 2)
+        .and_then(|map| rosetta_engine::maps::score(view, map).ok())
+        .map(|q| QualityOut {
+            trustworthiness10: q.trustworthiness,
+            knn_preservation10: q.knn_preservation,
+            items: q.items,
+        });
     let out = PcaOut {
         explained_variance_ratio: &fitted.explained_variance_ratio,
         explained_variance: &fitted.explained_variance,
         singular_values: &fitted.singular_values,
         coords: coords.chunks(k.max(1)).collect(),
+        quality,
     };
     serde_json::to_string(&out).map_err(|e| e.to_string())
 }

@@ -12,11 +12,35 @@ use crate::kernels::linalg::{dot64, inverse_norms};
 use crate::screens::knn::{knn, Metric};
 use crate::{CoreError, MatView};
 
-/// The two scores of a map, each in [0, 1], 1 best.
+/// The two scores of a map, each in [0, 1], 1 best, and how many items they were computed on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MapQuality {
     pub trustworthiness: f64,
     pub knn_preservation: f64,
+    pub items: usize,
+}
+
+/// [`map_quality`] on at most `max_items` items: all of them, or a seeded sample (the same rows
+/// of the space and of the map; neighbours are then among the sampled items). O(M²·D) for M
+/// items scored.
+pub fn map_quality_sampled(
+    space: MatView<'_>,
+    map: MatView<'_>,
+    k: usize,
+    metric: Metric,
+    (max_items, seed): (usize, u64),
+) -> Result<MapQuality, CoreError> {
+    let n = space.n();
+    if map.n() != n {
+        return Err(CoreError::ItemCountMismatch(n, map.n()));
+    }
+    if n <= max_items {
+        return map_quality(space, map, k, metric);
+    }
+    let mut rows = crate::Rng::new(seed).sample(n, max_items);
+    rows.sort_unstable();
+    let (s, m) = (space.gather(&rows), map.gather(&rows));
+    map_quality(s.view(), m.view(), k, metric)
 }
 
 /// Trustworthiness@k and kNN preservation@k of `map` (N × 2, or any width) as a map of `space`
@@ -54,6 +78,7 @@ pub fn map_quality(
     Ok(MapQuality {
         trustworthiness: 1.0 - penalty as f64 * 2.0 / (nf * kf * (2.0 * nf - 3.0 * kf - 1.0)),
         knn_preservation: kept as f64 / (nf * kf),
+        items: n,
     })
 }
 
@@ -146,5 +171,17 @@ mod tests {
         assert!(map_quality(vx, vy, 150, Metric::Cosine).is_err());
         let short = MatView::new(&y[..200], 100, 2).unwrap();
         assert!(map_quality(vx, short, 10, Metric::Cosine).is_err());
+    }
+
+    #[test]
+    fn a_sample_scores_its_own_items() {
+        let mut r = crate::Rng::new(5);
+        let x: Vec<f32> = (0..400 * 6).map(|_| r.normal() as f32).collect();
+        let v = MatView::new(&x, 400, 6).unwrap();
+        let map = v.gather(&(0..400).collect::<Vec<_>>());
+        let all = map_quality_sampled(v, v, 5, Metric::Euclidean, (1000, 0)).unwrap();
+        assert_eq!(all, map_quality(v, v, 5, Metric::Euclidean).unwrap());
+        let some = map_quality_sampled(v, map.view(), 5, Metric::Euclidean, (100, 9)).unwrap();
+        assert_eq!((some.items, some.trustworthiness), (100, 1.0));
     }
 }

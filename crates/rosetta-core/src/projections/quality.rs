@@ -8,9 +8,9 @@
 //! j's rank among i's neighbours in the space (1 = nearest):
 //! T = 1 − 2/(N·k·(2N − 3k − 1)) · Σ (r(i, j) − k). 1 means no false neighbours.
 
-use crate::kernels::linalg::{dot64, inverse_norms};
+use crate::kernels::linalg::{dot64, dot_tile_into, inverse_norms, norm64, normalized_rows};
 use crate::screens::knn::{knn, Metric};
-use crate::{CoreError, MatView};
+use crate::{CoreError, MatView, Matrix};
 
 /// The two scores of a map, each in [0, 1], 1 best, and how many items they were computed on.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,8 +45,8 @@ pub fn map_quality_sampled(
 
 /// Trustworthiness@k and kNN preservation@k of `map` (N × 2, or any width) as a map of `space`
 /// (N × D), neighbours in the space by `metric`. Needs 1 ≤ k < N/2 (trustworthiness's own
-/// bound). O(N²·D) in the worst case: the rank of each false neighbour needs i's distances to
-/// every item, computed only for items with one.
+/// bound). O(N²·D) in f32 products, O(N²·k) comparisons, and O(D) in f64 for each distance
+/// compared within the products' error bound.
 pub fn map_quality(
     space: MatView<'_>,
     map: MatView<'_>,
@@ -66,12 +66,15 @@ pub fn map_quality(
     let on_map = knn(map, k, Metric::Euclidean)?;
     let ranks = SpaceRanks::new(space, metric);
     let (mut kept, mut penalty) = (0usize, 0u64);
-    for i in 0..n {
-        let (a, b) = (near.row(i), on_map.row(i));
-        let false_ones: Vec<u32> = b.iter().copied().filter(|j| !a.contains(j)).collect();
-        kept += k - false_ones.len();
-        if !false_ones.is_empty() {
-            penalty += ranks.penalty(i, &false_ones, k);
+    let mut tile = Vec::new();
+    for start in (0..n).step_by(BLOCK) {
+        let rows = start..(start + BLOCK).min(n);
+        ranks.tile(rows.clone(), &mut tile);
+        for (i, scores) in rows.zip(tile.chunks_exact(n)) {
+            let (a, b) = (near.row(i), on_map.row(i));
+            let false_ones: Vec<u32> = b.iter().copied().filter(|j| !a.contains(j)).collect();
+            kept += k - false_ones.len();
+            penalty += ranks.penalty(i, &false_ones, k, scores);
         }
     }
     let (nf, kf) = (n as f64, k as f64);
@@ -82,56 +85,107 @@ pub fn map_quality(
     })
 }
 
-/// Ranks of items among an item's neighbours in the space, from distances in f64.
+/// Rows whose products with every item are computed at once (a BLOCK × N f32 tile).
+const BLOCK: usize = 64;
+
+/// Ranks of items among an item's neighbours in the space. Distances come from f32 products
+/// (the core's GEMM) with a bound on their error; where a distance is within that bound of the
+/// one it is compared with, both are computed in f64, so the ranks are those of f64 distances.
 struct SpaceRanks<'a> {
     space: MatView<'a>,
     metric: Metric,
-    /// 1/‖x_i‖ (cosine) or ‖x_i‖² (Euclidean).
+    /// The rows the tiles multiply: unit rows (cosine) or the rows themselves (Euclidean).
+    rows: Matrix,
+    /// 1/‖x_i‖ (cosine) or ‖x_i‖² (Euclidean), f64.
     per_row: Vec<f64>,
+    /// ‖row_i‖ of `rows`, for the products' error bound.
+    norms: Vec<f64>,
+    /// The f32 products' relative error bound, 2·(D + 8)·2⁻²⁴ (γ_D with room for the unit rows'
+    /// rounding, doubled).
+    gamma: f64,
 }
 
 impl<'a> SpaceRanks<'a> {
     fn new(space: MatView<'a>, metric: Metric) -> Self {
-        let per_row = match metric {
-            Metric::Cosine => inverse_norms(space),
-            Metric::Euclidean => (0..space.n())
-                .map(|i| dot64(space.row(i), space.row(i)))
-                .collect(),
+        let (rows, per_row) = match metric {
+            Metric::Cosine => (normalized_rows(space), inverse_norms(space)),
+            Metric::Euclidean => (
+                space.gather(&(0..space.n()).collect::<Vec<_>>()),
+                (0..space.n())
+                    .map(|i| dot64(space.row(i), space.row(i)))
+                    .collect(),
+            ),
         };
+        let norms = (0..rows.n).map(|i| norm64(rows.row(i))).collect();
+        let gamma = 2.0 * (space.d() as f64 + 8.0) * f64::from(f32::EPSILON) / 2.0;
         Self {
             space,
             metric,
+            rows,
             per_row,
+            norms,
+            gamma,
         }
     }
 
-    /// A distance from item i that orders as the metric's (smaller = nearer): 1 − cos, or
-    /// ‖x_j‖² − 2 x_i·x_j (‖x_i − x_j‖² less the constant ‖x_i‖²).
-    fn distances(&self, i: usize) -> Vec<f64> {
-        let xi = self.space.row(i);
-        (0..self.space.n())
-            .map(|j| {
-                let dot = dot64(xi, self.space.row(j));
-                match self.metric {
-                    Metric::Cosine => 1.0 - dot * self.per_row[i] * self.per_row[j],
-                    Metric::Euclidean => self.per_row[j] - 2.0 * dot,
-                }
-            })
-            .collect()
+    /// The f32 products of rows `rows` with every row, `rows.len()` × N.
+    fn tile(&self, rows: std::ops::Range<usize>, out: &mut Vec<f32>) {
+        let (n, d) = (self.rows.n, self.rows.d);
+        out.clear();
+        out.resize(rows.len() * n, 0.0);
+        let a = &self.rows.data[rows.start * d..rows.end * d];
+        dot_tile_into(a, rows.len(), &self.rows.data, n, d, out);
     }
 
-    /// Σ (r(i, j) − k) over `false_ones`, each ranked 1 + the number of items nearer to i (ties
-    /// to the lower index), i itself excluded. O(N·D + N·|false_ones|).
-    fn penalty(&self, i: usize, false_ones: &[u32], k: usize) -> u64 {
-        let d = self.distances(i);
+    /// A distance from item i that orders as the metric's (smaller = nearer), in f64: 1 − cos, or
+    /// ‖x_j‖² − 2 x_i·x_j (‖x_i − x_j‖² less the constant ‖x_i‖²).
+    fn exact(&self, i: usize, j: usize) -> f64 {
+        let dot = dot64(self.space.row(i), self.space.row(j));
+        match self.metric {
+            Metric::Cosine => 1.0 - dot * self.per_row[i] * self.per_row[j],
+            Metric::Euclidean => self.per_row[j] - 2.0 * dot,
+        }
+    }
+
+    /// [`Self::exact`] from the f32 product `t` of rows i and j, and a bound on their difference
+    /// (with a slack far above f64's rounding).
+    fn approx(&self, i: usize, j: usize, t: f32) -> (f64, f64) {
+        let bound = self.gamma * self.norms[i] * self.norms[j];
+        match self.metric {
+            Metric::Cosine => (1.0 - f64::from(t), bound + 1e-9),
+            Metric::Euclidean => {
+                let sq = self.per_row[j];
+                (sq - 2.0 * f64::from(t), 2.0 * bound + 1e-9 * (sq + bound))
+            }
+        }
+    }
+
+    /// Σ (r(i, j) − k) over `false_ones`, each ranked 1 + the number of items nearer to i in f64
+    /// (ties to the lower index), i itself excluded; `scores`: row i's f32 products with every
+    /// row. O(N·|false_ones|), plus O(D) per item within the bound.
+    fn penalty(&self, i: usize, false_ones: &[u32], k: usize, scores: &[f32]) -> u64 {
         false_ones
             .iter()
             .map(|&j| {
-                let (j, dj) = (j as usize, d[j as usize]);
-                let nearer = d
+                let j = j as usize;
+                let dj = self.exact(i, j);
+                let nearer = scores
                     .iter()
                     .enumerate()
-                    .filter(|&(l, &dl)| l != i && (dl < dj || (dl == dj && l < j)))
+                    .filter(|&(l, &t)| {
+                        if l == i {
+                            return false;
+                        }
+                        let (dl, bound) = self.approx(i, l, t);
+                        if dl + bound < dj {
+                            true
+                        } else if dl - bound > dj {
+                            false
+                        } else {
+                            let dl = self.exact(i, l);
+                            dl < dj || (dl == dj && l < j)
+                        }
+                    })
                     .count();
                 (nearer + 1).saturating_sub(k) as u64
             })
@@ -171,6 +225,55 @@ mod tests {
         assert!(map_quality(vx, vy, 150, Metric::Cosine).is_err());
         let short = MatView::new(&y[..200], 100, 2).unwrap();
         assert!(map_quality(vx, short, 10, Metric::Cosine).is_err());
+    }
+
+    /// Trustworthiness from every distance in f64, for the screened ranks to equal.
+    fn brute_trust(space: MatView<'_>, map: MatView<'_>, k: usize, metric: Metric) -> f64 {
+        let n = space.n();
+        let ranks = SpaceRanks::new(space, metric);
+        let (near, on_map) = (
+            knn(space, k, metric).unwrap(),
+            knn(map, k, Metric::Euclidean).unwrap(),
+        );
+        let mut penalty = 0usize;
+        for i in 0..n {
+            for &j in on_map.row(i).iter().filter(|j| !near.row(i).contains(j)) {
+                let (j, dj) = (j as usize, ranks.exact(i, j as usize));
+                let nearer = (0..n)
+                    .filter(|&l| l != i)
+                    .filter(|&l| {
+                        let dl = ranks.exact(i, l);
+                        dl < dj || (dl == dj && l < j)
+                    })
+                    .count();
+                penalty += (nearer + 1).saturating_sub(k);
+            }
+        }
+        let (nf, kf) = (n as f64, k as f64);
+        1.0 - penalty as f64 * 2.0 / (nf * kf * (2.0 * nf - 3.0 * kf - 1.0))
+    }
+
+    #[test]
+    fn screened_ranks_equal_f64_ranks_with_ties_and_near_ties() {
+        let mut r = crate::Rng::new(6);
+        let (n, d) = (240, 48);
+        let base: Vec<f32> = (0..60 * d).map(|_| r.normal() as f32).collect();
+        let mut x = Vec::with_capacity(n * d);
+        x.extend_from_slice(&base); // 60 rows
+        x.extend_from_slice(&base); // exact duplicates: ties in both metrics
+        x.extend(base.iter().map(|v| v * 2.0)); // scaled: cosine ties
+        x.extend(base.iter().map(|v| v + 1e-6 * r.normal() as f32)); // near-ties
+        let y: Vec<f32> = (0..n * 2).map(|_| r.normal() as f32).collect();
+        let (vx, vy) = (
+            MatView::new(&x, n, d).unwrap(),
+            MatView::new(&y, n, 2).unwrap(),
+        );
+        for metric in [Metric::Cosine, Metric::Euclidean] {
+            for k in [3, 10] {
+                let got = map_quality(vx, vy, k, metric).unwrap().trustworthiness;
+                assert_eq!(got, brute_trust(vx, vy, k, metric), "{metric:?} k={k}");
+            }
+        }
     }
 
     #[test]

@@ -94,8 +94,8 @@ const BLOCK: usize = 64;
 struct SpaceRanks<'a> {
     space: MatView<'a>,
     metric: Metric,
-    /// The rows the tiles multiply: unit rows (cosine) or the rows themselves (Euclidean).
-    rows: Matrix,
+    /// Unit rows, which the tiles multiply for cosine (Euclidean multiplies the space's rows).
+    unit: Option<Matrix>,
     /// 1/‖x_i‖ (cosine) or ‖x_i‖² (Euclidean), f64.
     per_row: Vec<f64>,
     /// ‖row_i‖ of `rows`, for the products' error bound.
@@ -107,21 +107,22 @@ struct SpaceRanks<'a> {
 
 impl<'a> SpaceRanks<'a> {
     fn new(space: MatView<'a>, metric: Metric) -> Self {
-        let (rows, per_row) = match metric {
-            Metric::Cosine => (normalized_rows(space), inverse_norms(space)),
+        let (unit, per_row) = match metric {
+            Metric::Cosine => (Some(normalized_rows(space)), inverse_norms(space)),
             Metric::Euclidean => (
-                space.gather(&(0..space.n()).collect::<Vec<_>>()),
+                None,
                 (0..space.n())
                     .map(|i| dot64(space.row(i), space.row(i)))
                     .collect(),
             ),
         };
-        let norms = (0..rows.n).map(|i| norm64(rows.row(i))).collect();
-        let gamma = 2.0 * (space.d() as f64 + 8.0) * f64::from(f32::EPSILON) / 2.0;
+        let rows = unit.as_ref().map_or(space, Matrix::view);
+        let norms = (0..rows.n()).map(|i| norm64(rows.row(i))).collect();
+        let gamma = (space.d() as f64 + 8.0) * f64::from(f32::EPSILON);
         Self {
             space,
             metric,
-            rows,
+            unit,
             per_row,
             norms,
             gamma,
@@ -130,11 +131,12 @@ impl<'a> SpaceRanks<'a> {
 
     /// The f32 products of rows `rows` with every row, `rows.len()` × N.
     fn tile(&self, rows: std::ops::Range<usize>, out: &mut Vec<f32>) {
-        let (n, d) = (self.rows.n, self.rows.d);
+        let all = self.unit.as_ref().map_or(self.space, Matrix::view);
+        let (n, d) = (all.n(), all.d());
         out.clear();
         out.resize(rows.len() * n, 0.0);
-        let a = &self.rows.data[rows.start * d..rows.end * d];
-        dot_tile_into(a, rows.len(), &self.rows.data, n, d, out);
+        let a = all.rows(rows.start, rows.end).data();
+        dot_tile_into(a, rows.len(), all.data(), n, d, out);
     }
 
     /// A distance from item i that orders as the metric's (smaller = nearer), in f64: 1 − cos, or

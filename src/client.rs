@@ -22,7 +22,9 @@ pub struct Answer {
 }
 
 /// What a request's interim replies (`Progress`, `Partial`) go to.
-type UpdateFn = Box<dyn Fn(&Reply)>;
+/// Called with each interim reply (progress, partial results, a converging layout) and the
+/// coordinates beside it.
+type UpdateFn = Box<dyn Fn(&Reply, Option<Vec<f32>>)>;
 
 struct Pending {
     on_update: UpdateFn,
@@ -92,7 +94,7 @@ impl WorkerClient {
         files: Option<Array>,
         on_progress: impl Fn(&str, f64, f64) + 'static,
     ) -> Result<(u32, oneshot::Receiver<Answer>), String> {
-        self.start_with_updates(request, files, move |reply| {
+        self.start_with_updates(request, files, move |reply, _| {
             if let Reply::Progress { phase, done, total } = reply {
                 on_progress(phase, *done, *total);
             }
@@ -105,7 +107,7 @@ impl WorkerClient {
         &self,
         request: &Request,
         files: Option<Array>,
-        on_update: impl Fn(&Reply) + 'static,
+        on_update: impl Fn(&Reply, Option<Vec<f32>>) + 'static,
     ) -> Result<(u32, oneshot::Receiver<Answer>), String> {
         let inner = &*self.0;
         if let Some(why) = inner.failed.borrow().clone() {
@@ -195,16 +197,19 @@ impl Inner {
                 message: format!("unreadable reply from the worker: {e}"),
             },
         };
-        if matches!(reply, Reply::Progress { .. } | Reply::Partial { .. }) {
-            if let Some(p) = self.pending.borrow().get(&id) {
-                (p.on_update)(&reply);
-            }
-            return;
-        }
         let coords = Reflect::get(&data, &"coords".into())
             .ok()
             .and_then(|c| c.dyn_into::<Float32Array>().ok())
             .map(|c| c.to_vec());
+        if matches!(
+            reply,
+            Reply::Progress { .. } | Reply::Partial { .. } | Reply::Layout { .. }
+        ) {
+            if let Some(p) = self.pending.borrow().get(&id) {
+                (p.on_update)(&reply, coords);
+            }
+            return;
+        }
         if let Some(p) = self.pending.borrow_mut().remove(&id) {
             let _ = p.done.send(Answer { reply, coords });
         }

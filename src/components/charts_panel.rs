@@ -10,6 +10,7 @@ use crate::render::charts;
 use crate::state::export::csv_field;
 use crate::state::{AlertLevel, AppState, ProjectionState};
 use crate::web::download::download_text;
+use rosetta_engine::protocol::MapMethod;
 use rosetta_engine::protocol::{Reply, Request, SpaceId};
 
 /// Neighbours per item for the agreement histogram and colouring.
@@ -40,7 +41,11 @@ pub fn ChartsPanel() -> impl IntoView {
 
     Effect::new(move |_| {
         resized.track();
+        // The scree plot of the last PCA map (other maps have no variance to show).
         if let (ProjectionState::Ready(p), Some(c)) = (state.projection.get(), scree_ref.get()) {
+            if p.method != MapMethod::Pca {
+                return;
+            }
             report(charts::scree(&c, &p.explained_variance_ratio));
         }
     });

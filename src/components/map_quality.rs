@@ -6,20 +6,22 @@ use crate::state::{AppState, ProjectionState};
 #[component]
 pub fn MapQuality() -> impl IntoView {
     let state = expect_context::<AppState>();
-    // The map on screen: its space and number of items.
+    // The map on screen once made: its space, method and number of items.
     let shown = move || match state.projection.get() {
-        ProjectionState::Ready(p) => Some((p.space, p.xs.len())),
+        ProjectionState::Ready(p) if p.converging.is_none() => {
+            Some((p.space, p.method, p.xs.len()))
+        }
         _ => None,
     };
     // Its scores (or why there are none); None while they are computed.
     let score = move || {
-        let (space, _) = shown()?;
-        let (scored, score) = state.map_score.get()?;
-        (scored == space).then_some(score)
+        let (space, method, _) = shown()?;
+        let (scored, scored_method, score) = state.map_score.get()?;
+        (scored == space && scored_method == method).then_some(score)
     };
     let text = move || match score() {
         Some(Ok(s)) => {
-            let n = shown().map_or(0, |(_, n)| n);
+            let n = shown().map_or(0, |(_, _, n)| n);
             let sample = if s.items < n {
                 format!(" (a sample of {} items)", s.items)
             } else {

@@ -16,6 +16,7 @@ pub mod pair_report;
 pub mod pane_view;
 pub mod panes;
 pub mod progress_bar;
+pub mod projection_picker;
 #[cfg(feature = "bench")]
 pub mod scatter_bench;
 pub mod scatter_canvas;

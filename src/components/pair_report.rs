@@ -191,7 +191,7 @@ pub fn PairReport(a: Signal<Option<SpaceId>>, b: Signal<Option<SpaceId>>) -> imp
         phase.set(Some(("starting".into(), 0.0)));
         started_ms.set(Some(js_sys::Date::now()));
         elapsed_s.set(0);
-        let started = client.start_with_updates(&request, None, move |reply| match reply {
+        let started = client.start_with_updates(&request, None, move |reply, _| match reply {
             Reply::Progress {
                 phase: p,
                 done,

@@ -5,11 +5,12 @@ use leptos::prelude::*;
 use crate::components::scatter_canvas::ScatterCanvas;
 use crate::state::actions::Actions;
 use crate::state::{AppState, ProjectionData, ProjectionState};
-use rosetta_engine::protocol::SpaceId;
+use rosetta_engine::protocol::{MapMethod, SpaceId};
 
 /// A linked pane: another space of the collection beside the main plot, sharing hover, selection,
-/// focus and hidden categories by item. In aligned mode it is drawn in the main space's PCA frame
-/// after Procrustes, with lines from each selected item's place in the main plot.
+/// focus and hidden categories by item. In aligned mode it is drawn in the main map's frame (PCA:
+/// after Procrustes of the vectors; UMAP: started from the main layout and rotated onto it), with
+/// lines from each selected item's place in the main plot.
 #[component]
 pub fn PaneView(space: SpaceId, force_canvas2d: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -25,7 +26,11 @@ pub fn PaneView(space: SpaceId, force_canvas2d: bool) -> impl IntoView {
     });
     Effect::new({
         let actions = actions.clone();
-        move |_| actions.pane_projection(key.get())
+        move |_| {
+            // A new map method empties the panes' maps: ask again.
+            state.map_method.track();
+            actions.pane_projection(key.get())
+        }
     });
     let projection = Signal::derive(move || {
         state
@@ -47,9 +52,14 @@ pub fn PaneView(space: SpaceId, force_canvas2d: bool) -> impl IntoView {
             .map(|s| s.name)
             .unwrap_or_default()
     };
-    let subtitle = move || match key.get().1 {
-        Some(_) => "aligned to the main plot (Procrustes)".to_owned(),
-        None => "own PCA".to_owned(),
+    let subtitle = move || {
+        let umap = state.map_method.get() != MapMethod::Pca;
+        match (key.get().1, umap) {
+            (Some(_), false) => "aligned to the main plot (Procrustes)",
+            (Some(_), true) => "UMAP started from the main plot's, rotated onto it",
+            (None, false) => "own PCA",
+            (None, true) => "own UMAP",
+        }
     };
     view! {
         <section class="pane" data-testid="pane">

@@ -29,8 +29,9 @@ pub struct Live {
     pub focus: Option<u32>,
     /// Displacement lines (aligned mode), data units.
     pub lines: Vec<[f32; 4]>,
-    /// The space the viewport was fitted to: recolouring keeps the view, a new space refits it.
-    pub fitted_for: Option<u32>,
+    /// The map the viewport was fitted to (space, method, still converging): recolouring keeps
+    /// the view, a new map refits it.
+    pub fitted_for: Option<(u32, rosetta_engine::protocol::MapMethod, bool)>,
 }
 
 /// What a released gesture picks.

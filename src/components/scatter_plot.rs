@@ -116,9 +116,16 @@ impl Plot {
             vec![[r, g, b, 255]; n]
         };
         self.live.update_value(|l| {
-            if l.fitted_for != Some(p.space) || l.viewport.is_none() {
+            // A new map refits the view; so does each frame of a converging layout (its
+            // points move), and the first frame after it.
+            let key = (p.space, p.method, p.converging.is_some());
+            let moving = p.converging.is_some() || l.fitted_for.is_some_and(|k| k.2);
+            if l.fitted_for.map(|k| (k.0, k.1)) != Some((key.0, key.1))
+                || moving
+                || l.viewport.is_none()
+            {
                 l.viewport = Some(Viewport::fit(&p.xs, &p.ys, w, h, dpr));
-                l.fitted_for = Some(p.space);
+                l.fitted_for = Some(key);
                 l.grid = PointGrid::new(&p.xs, &p.ys);
                 l.hover = None;
             } else if let Some(v) = &mut l.viewport {
@@ -360,6 +367,8 @@ impl Plot {
     pub fn data_state(self) -> &'static str {
         match self.projection.get() {
             ProjectionState::Busy(_) => "busy",
+            // Drawn, but still converging.
+            ProjectionState::Ready(p) if p.converging.is_some() => "busy",
             ProjectionState::Ready(_) if self.drawn.get() > 0 && self.context.get() == "ok" => {
                 "ready"
             }

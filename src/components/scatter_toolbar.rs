@@ -49,7 +49,11 @@ pub fn ScatterToolbar(
             .map(|c| c.metadata)
             .unwrap_or_default();
         let csv = coords_csv(&p.xs, &p.ys, &metadata);
-        if let Err(e) = download_text(&csv, &format!("{}-pca.csv", stem()), "text/csv") {
+        if let Err(e) = download_text(
+            &csv,
+            &format!("{}-{}.csv", stem(), p.method.name()),
+            "text/csv",
+        ) {
             state.alert(AlertLevel::Error, format!("CSV export failed: {e}"));
         }
     };

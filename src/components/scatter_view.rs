@@ -3,27 +3,32 @@ use leptos::prelude::*;
 use crate::components::legend::Legend;
 use crate::components::map_quality::MapQuality;
 use crate::components::neighbor_list::NeighborList;
+use crate::components::projection_picker::ProjectionPicker;
 use crate::components::scatter_canvas::ScatterCanvas;
 use crate::components::scatter_live::CanvasHandle;
 use crate::components::scatter_toolbar::ScatterToolbar;
-use crate::state::{AppState, ProjectionState};
+use crate::state::{AppState, ProjectionData, ProjectionState};
+use rosetta_engine::protocol::MapMethod;
 
-/// The selected space's PCA scatter with its toolbar, legend and neighbour list.
+/// The selected space's map (PCA or UMAP) with its toolbar, legend and neighbour list.
 #[component]
 pub fn ScatterView(force_canvas2d: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
     let handle = StoredValue::new_local(CanvasHandle::default());
     let title = move || {
         let space = state.selected_space()?;
-        Some(format!("{} — PCA", space.name))
+        let method = match state.map_method.get() {
+            MapMethod::Pca => "PCA",
+            MapMethod::Umap(_) => "UMAP",
+        };
+        Some(format!("{} — {method}", space.name))
     };
     let variance = move || match state.projection.get() {
-        ProjectionState::Ready(p) => {
-            let r = &p.explained_variance_ratio;
-            let pc = |i: usize| r.get(i).map_or(0.0, |v| v * 100.0);
-            format!("PC1 {:.1}% · PC2 {:.1}% of the variance", pc(0), pc(1))
-        }
-        ProjectionState::Busy(_) => "computing PCA…".to_owned(),
+        ProjectionState::Ready(p) => describe(&p),
+        ProjectionState::Busy(_) => match state.map_method.get() {
+            MapMethod::Pca => "computing PCA…".to_owned(),
+            MapMethod::Umap(_) => "computing UMAP…".to_owned(),
+        },
         ProjectionState::Empty => "Select a space".to_owned(),
     };
     let reset = move |_| {
@@ -57,11 +62,34 @@ pub fn ScatterView(force_canvas2d: bool) -> impl IntoView {
                     handle=handle
                 />
                 <div class="plot-side">
+                    <ProjectionPicker />
                     <MapQuality />
                     <Legend />
                     <NeighborList />
                 </div>
             </div>
         </section>
+    }
+}
+
+/// What the map on screen shows: PCA's variance, or UMAP's parameters (and its epoch while it
+/// converges).
+fn describe(p: &ProjectionData) -> String {
+    match (p.method, p.converging) {
+        (MapMethod::Pca, _) => {
+            let r = &p.explained_variance_ratio;
+            let pc = |i: usize| r.get(i).map_or(0.0, |v| v * 100.0);
+            format!("PC1 {:.1}% · PC2 {:.1}% of the variance", pc(0), pc(1))
+        }
+        (MapMethod::Umap(_), Some((epoch, epochs))) => {
+            format!("UMAP converging: epoch {epoch} of {epochs}")
+        }
+        (MapMethod::Umap(u), None) => format!(
+            "UMAP · {} neighbours · min-dist {} · {} · seed {}",
+            u.n_neighbors,
+            u.min_dist,
+            u.metric.name(),
+            u.seed
+        ),
     }
 }

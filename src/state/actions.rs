@@ -1,6 +1,7 @@
-//! What the user can do, as methods that ask the worker and update the state with its answers.
+//! What the user can do, as methods that ask the worker and update the state with its answers
+//! (the maps' in [`maps`]).
 
-use std::sync::Arc;
+mod maps;
 
 use js_sys::Array;
 use leptos::prelude::*;
@@ -8,7 +9,7 @@ use leptos::task::spawn_local;
 
 use super::colors::default_color_column;
 use super::selection::Focus;
-use super::{AlertLevel, AppState, MapScore, Progress, ProjectionData, ProjectionState, Selection};
+use super::{AlertLevel, AppState, Progress, Selection};
 use crate::client::WorkerClient;
 use rosetta_engine::protocol::{LoadOutcome, Reply, Request, SpaceId};
 
@@ -170,128 +171,5 @@ impl Actions {
                 Ok(other) => state.alert(AlertLevel::Error, format!("unexpected reply {other:?}")),
             }
         });
-    }
-
-    /// Compute a pane's projection once: its own PCA, or (with a reference) aligned to it.
-    pub fn pane_projection(&self, key: (SpaceId, Option<SpaceId>)) {
-        let state = self.state;
-        if state
-            .pane_projections
-            .with_untracked(|m| m.contains_key(&key))
-        {
-            return;
-        }
-        let (space, reference) = key;
-        state
-            .pane_projections
-            .update(|m| _ = m.insert(key, ProjectionState::Busy(space)));
-        let client = self.client.clone();
-        spawn_local(async move {
-            let request = match reference {
-                Some(reference) => Request::ProjectAligned { space, reference },
-                None => Request::Project { space },
-            };
-            let answer = client.request(&request, None, |_, _, _| {}).await;
-            let result = match projection_from(answer) {
-                Ok(p) => ProjectionState::Ready(p),
-                Err(message) => {
-                    state.alert(AlertLevel::Error, message);
-                    ProjectionState::Empty
-                }
-            };
-            state.pane_projections.update(|m| _ = m.insert(key, result));
-        });
-    }
-
-    /// Select a space and draw its PCA.
-    pub fn select(&self, selection: Selection) {
-        let state = self.state;
-        if state.selected.get_untracked().map(|s| s.collection) != Some(selection.collection) {
-            state.clear_marks();
-            state.hidden_categories.set(Default::default());
-            state.panes.set(Vec::new());
-        }
-        state.selected.set(Some(selection));
-        if let ProjectionState::Ready(p) = state.projection.get_untracked() {
-            if p.space == selection.space {
-                return;
-            }
-        }
-        state.projection.set(ProjectionState::Busy(selection.space));
-        let client = self.client.clone();
-        spawn_local(async move {
-            let request = Request::Project {
-                space: selection.space,
-            };
-            let answer = client.request(&request, None, |_, _, _| {}).await;
-            let still_selected =
-                state.selected.get_untracked().map(|s| s.space) == Some(selection.space);
-            match projection_from(answer) {
-                Ok(p) if still_selected => {
-                    state.projection.set(ProjectionState::Ready(p));
-                    score_map(state, &client, selection.space).await;
-                }
-                Ok(_) => {}
-                Err(message) => {
-                    if still_selected {
-                        state.projection.set(ProjectionState::Empty);
-                    }
-                    state.alert(AlertLevel::Error, message);
-                }
-            }
-        });
-    }
-}
-
-/// Ask for the quality scores of the map just drawn of `space`. A failure (a space too small to
-/// score) is shown in place of the scores, not as an alert.
-async fn score_map(state: AppState, client: &WorkerClient, space: SpaceId) {
-    let answer = client
-        .request(&Request::MapQuality { space }, None, |_, _, _| {})
-        .await;
-    let score = match answer.map(|a| a.reply) {
-        Ok(Reply::MapQuality {
-            trustworthiness,
-            knn_preservation,
-            items,
-            ..
-        }) => Ok(MapScore {
-            trustworthiness,
-            knn_preservation,
-            items,
-        }),
-        Ok(Reply::Failed { message }) | Err(message) => Err(message),
-        Ok(other) => Err(format!("unexpected reply {other:?}")),
-    };
-    state.map_score.set(Some((space, score)));
-}
-
-/// The coordinates of a `Project`/`ProjectAligned` answer, or the message to show.
-fn projection_from(
-    answer: Result<crate::client::Answer, String>,
-) -> Result<Arc<ProjectionData>, String> {
-    match answer? {
-        crate::client::Answer {
-            reply:
-                Reply::Projection {
-                    space,
-                    n,
-                    explained_variance_ratio,
-                },
-            coords: Some(coords),
-        } => {
-            let (xs, ys) = (0..n).map(|i| (coords[2 * i], coords[2 * i + 1])).unzip();
-            Ok(Arc::new(ProjectionData {
-                space,
-                xs,
-                ys,
-                explained_variance_ratio,
-            }))
-        }
-        crate::client::Answer {
-            reply: Reply::Failed { message },
-            ..
-        } => Err(message),
-        other => Err(format!("unexpected reply {:?}", other.reply)),
     }
 }

@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use rosetta_engine::protocol::{CollectionId, CollectionInfo, ColumnOverride, SpaceId, SpaceInfo};
+use rosetta_engine::protocol::{
+    CollectionId, CollectionInfo, ColumnOverride, MapMethod, SpaceId, SpaceInfo,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlertLevel {
@@ -43,7 +45,11 @@ pub struct ProjectionData {
     pub space: SpaceId,
     pub xs: Vec<f32>,
     pub ys: Vec<f32>,
+    /// PCA's share of the variance per component (empty for other maps).
     pub explained_variance_ratio: Vec<f64>,
+    pub method: MapMethod,
+    /// While a layout converges: (epochs done, epochs in all).
+    pub converging: Option<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -63,6 +69,9 @@ pub struct MapScore {
     pub items: usize,
 }
 
+/// A map's scores (or why there are none), with the space and method of the map.
+pub type ScoredMap = (SpaceId, MapMethod, Result<MapScore, String>);
+
 /// The selected space: its collection and its id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Selection {
@@ -79,7 +88,11 @@ pub struct AppState {
     pub projection: RwSignal<ProjectionState>,
     /// The main map's quality scores once computed (after the map is drawn), or why there are
     /// none (e.g. too few items), for that space.
-    pub map_score: RwSignal<Option<(SpaceId, Result<MapScore, String>)>>,
+    pub map_score: RwSignal<Option<ScoredMap>>,
+    /// How the maps are made (the projection select and its parameters).
+    pub map_method: RwSignal<MapMethod>,
+    /// The main map's request while it runs (superseded by a new choice: cancelled).
+    pub map_request: StoredValue<Option<u32>>,
     /// Metadata column that colours the points (None: one colour).
     pub color_by: RwSignal<Option<String>>,
     /// The user's column choice for CSV/TSV tables, applied to the next load.
@@ -105,7 +118,8 @@ pub struct AppState {
     pub panes: RwSignal<Vec<SpaceId>>,
     /// Draw panes in the main space's frame after Procrustes.
     pub aligned: RwSignal<bool>,
-    /// Pane projections by (space, reference space when aligned).
+    /// Pane projections by (space, reference space when aligned), for the current map method
+    /// (emptied when it changes).
     pub pane_projections: RwSignal<HashMap<(SpaceId, Option<SpaceId>), ProjectionState>>,
     next_alert: StoredValue<u32>,
 }
@@ -140,6 +154,8 @@ impl AppState {
             progress: RwSignal::new(None),
             projection: RwSignal::new(ProjectionState::Empty),
             map_score: RwSignal::new(None),
+            map_method: RwSignal::new(MapMethod::Pca),
+            map_request: StoredValue::new(None),
             color_by,
             columns: RwSignal::new(ColumnOverride::default()),
             coloring,

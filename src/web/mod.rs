@@ -30,6 +30,26 @@ pub fn now_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Resolve after `ms` milliseconds (`setTimeout`, in the page or a worker): a long computation
+/// awaits it between slices so that messages (a cancel) are handled meanwhile.
+pub async fn pause_ms(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let global = js_sys::global();
+        let set_timeout = js_sys::Reflect::get(&global, &JsValue::from_str("setTimeout"))
+            .ok()
+            .and_then(|f| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok());
+        match set_timeout {
+            Some(f) => {
+                let _ = f.call2(&global, &resolve, &JsValue::from(ms));
+            }
+            None => {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            }
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// A readable message from a thrown JS value.
 pub fn js_error_text(e: &JsValue) -> String {
     if let Some(err) = wasm_bindgen::JsCast::dyn_ref::<js_sys::Error>(e) {

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use js_sys::{Array, Float32Array, Object, Reflect};
 use rosetta_engine::maps::Maps;
-use rosetta_engine::protocol::{Reply, Request};
+use rosetta_engine::protocol::{MapMethod, Reply, Request, SpaceId};
 use rosetta_engine::store::Store;
 use rosetta_engine::EngineError;
 use wasm_bindgen::prelude::*;
@@ -16,13 +16,15 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::pool::Pool;
-use super::{load, requests};
+use super::{load, maps, requests};
 
 /// What the worker holds between requests.
 pub struct State {
     pub store: RefCell<Store>,
-    /// The main plot's map of each space, for its quality scores.
+    /// The maps made of each space, by method (drawn again at once, and scored).
     pub maps: RefCell<Maps>,
+    /// UMAP runs under way: (space, method, the space whose layout it starts from).
+    pub running: RefCell<Vec<(SpaceId, MapMethod, Option<SpaceId>)>>,
     /// Requests the page cancelled (until they answer `Cancelled`).
     pub cancelled: RefCell<HashSet<u32>>,
     /// Helper workers that take shares of the heavy kernels.
@@ -103,6 +105,7 @@ pub fn run() {
     let state = Rc::new(State {
         store: RefCell::default(),
         maps: RefCell::default(),
+        running: RefCell::default(),
         cancelled: RefCell::default(),
         pool: Pool::from_scope(&scope),
     });
@@ -177,11 +180,13 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, state: &State, data: JsValue
             requests::compare(&ctx, (a, b), k, anchors, center, labels.as_deref()).await
         }
         Request::AnchorCurve { a, b } => requests::anchor_curve(&ctx, a, b).await,
-        Request::Project { space } => requests::project(&ctx, space).await,
-        Request::MapQuality { space } => requests::map_quality(&ctx, space),
-        Request::ProjectAligned { space, reference } => {
-            requests::project_aligned(&ctx, space, reference)
-        }
+        Request::Project { space, method } => maps::project(&ctx, space, method).await,
+        Request::MapQuality { space, method } => maps::quality(&ctx, space, method),
+        Request::ProjectAligned {
+            space,
+            reference,
+            method,
+        } => maps::project_aligned(&ctx, space, reference, method).await,
     };
     ctx.finish(answer);
 }

@@ -5,5 +5,6 @@
 pub mod entry;
 pub mod helper;
 mod load;
+mod maps;
 pub mod pool;
 mod requests;

@@ -3,70 +3,18 @@
 //! come.
 
 use rosetta_core::anchors::AnchorStrategy;
-use rosetta_core::{MatView, Metric, PcaParams};
+use rosetta_core::{MatView, Metric};
+use rosetta_engine::analysis;
 use rosetta_engine::compare::{
     compare as run_compare, default_anchors, CompareParams, Observer, PartialReport, Pooled, Step,
 };
 use rosetta_engine::protocol::{CollectionId, Reply, SpaceId};
-use rosetta_engine::shares::{cka_matrix as cka_matrix_pooled, pca_fit};
-use rosetta_engine::store::{projection_with, Projection, PCA_COMPONENTS};
+use rosetta_engine::shares::cka_matrix as cka_matrix_pooled;
 use rosetta_engine::EngineError;
-use rosetta_engine::{analysis, maps};
 
 use super::entry::{Answer, Ctx};
 
 type Answered = Result<Answer, EngineError>;
-
-/// The projection's reply, its coordinates beside it.
-fn projection(space: SpaceId, p: Projection) -> Answer {
-    Answer {
-        reply: Reply::Projection {
-            space,
-            n: p.n,
-            explained_variance_ratio: p.explained_variance_ratio,
-        },
-        coords: Some(p.coords),
-    }
-}
-
-/// Exact PCA of a space (its covariance summed by the pool), the first two coordinates.
-pub async fn project(ctx: &Ctx<'_>, space: SpaceId) -> Answered {
-    ctx.progress("PCA", 0.0, 1.0);
-    let (m, name) = ctx.state.store.borrow().space_matrix(space)?;
-    let shown = |done: usize, total: usize| {
-        ctx.progress(&format!("PCA ({total} workers)"), done as f64, total as f64)
-    };
-    let params = PcaParams::new(PCA_COMPONENTS);
-    let pca = pca_fit(&ctx.state.pool, m.view(), params, shown)
-        .await
-        .map_err(|e| match e {
-            EngineError::Core(c) => EngineError::during(format!("{name}: PCA"), c),
-            other => other,
-        })?;
-    let p = projection_with(&pca, &m)?;
-    ctx.state.maps.borrow_mut().keep(space, p.coords.clone());
-    Ok(projection(space, p))
-}
-
-/// Trustworthiness and kNN preservation of the map `project` last made of a space.
-pub fn map_quality(ctx: &Ctx<'_>, space: SpaceId) -> Answered {
-    ctx.progress("map quality", 0.0, 1.0);
-    let q = maps::quality(&ctx.state.store.borrow(), &ctx.state.maps.borrow(), space)?;
-    Ok(Reply::MapQuality {
-        space,
-        trustworthiness: q.trustworthiness,
-        knn_preservation: q.knn_preservation,
-        items: q.items,
-    }
-    .into())
-}
-
-/// A space in another's PCA frame after Procrustes.
-pub fn project_aligned(ctx: &Ctx<'_>, space: SpaceId, reference: SpaceId) -> Answered {
-    ctx.progress("Procrustes + PCA", 0.0, 1.0);
-    let p = ctx.state.store.borrow().project_aligned(space, reference)?;
-    Ok(projection(space, p))
-}
 
 /// One item's exact neighbours.
 pub fn neighbors(ctx: &Ctx<'_>, space: SpaceId, item: u32, k: usize, metric: Metric) -> Answered {

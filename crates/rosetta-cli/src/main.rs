@@ -43,6 +43,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A 2-D map (PCA or UMAP) of the (first) space in a file, with its trustworthiness@10 and
+    /// kNN preservation@10: the page's coordinates for the same file, parameters and seed.
+    Project(commands::project::ProjectArgs),
     /// Compare two spaces of the same items (CKA, neighbours, relative representations,
     /// Procrustes, stitching). See README for every output key.
     Compare(commands::compare::CompareArgs),
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Pca {
             file, components, ..
         } => commands::pca(&file, components),
+        Command::Project(args) => commands::project::run(&args),
         Command::Compare(args) => commands::compare::run(&args),
     };
     match result {

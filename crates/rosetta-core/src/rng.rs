@@ -38,11 +38,11 @@ impl Rng {
         (m >> 64) as usize
     }
 
-    /// Standard normal (Box–Muller).
+    /// Standard normal (Box–Muller; `libm`'s log and cos, the same numbers on every platform).
     pub fn normal(&mut self) -> f64 {
         let u1 = 1.0 - self.next_f64();
         let u2 = self.next_f64();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        (-2.0 * libm::log(u1)).sqrt() * libm::cos(std::f64::consts::TAU * u2)
     }
 
     /// Fisher–Yates shuffle.

@@ -16,19 +16,8 @@ use rosetta_core::stitching::{fit_ridge_classifier, stitching};
 use rosetta_core::{knn, MatView, Metric, PcaParams, PcaSolver};
 use serde_json::Value;
 
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
+mod common;
+use common::{close, dataset, f64s, fixture};
 
 fn usizes(v: &Value) -> Vec<usize> {
     v.as_array()
@@ -40,42 +29,6 @@ fn usizes(v: &Value) -> Vec<usize> {
 
 fn matrix(v: &Value) -> Vec<Vec<f64>> {
     v.as_array().unwrap().iter().map(f64s).collect()
-}
-
-struct Data {
-    values: Vec<f32>,
-    n: usize,
-    d: usize,
-    labels: Option<Vec<String>>,
-}
-
-impl Data {
-    fn view(&self) -> MatView<'_> {
-        MatView::new(&self.values, self.n, self.d).unwrap()
-    }
-}
-
-fn dataset(name: &str) -> Data {
-    let all = fixture("datasets.json");
-    let d = &all[name];
-    Data {
-        values: f64s(&d["values"]).into_iter().map(|v| v as f32).collect(),
-        n: d["n"].as_u64().unwrap() as usize,
-        d: d["d"].as_u64().unwrap() as usize,
-        labels: d["labels"]
-            .as_array()
-            .map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect()),
-    }
-}
-
-/// |a − b| ≤ rel·max(|a|, |b|) + abs.
-#[track_caller]
-fn close(what: &str, got: f64, want: f64, rel: f64, abs: f64) {
-    let tol = rel * got.abs().max(want.abs()) + abs;
-    assert!(
-        (got - want).abs() <= tol,
-        "{what}: got {got}, want {want} (tolerance {tol:e})"
-    );
 }
 
 #[track_caller]

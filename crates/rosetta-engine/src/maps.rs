@@ -1,13 +1,16 @@
-//! The 2-D maps the page draws, kept per space, and how far each can be trusted
-//! ([`rosetta_core::projections::quality`]).
+//! The 2-D maps the page draws, kept per space and method, how far each can be trusted
+//! ([`rosetta_core::projections::quality`]), and UMAP's layout started with the pool's kNN.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use rosetta_core::projections::quality::{map_quality_sampled, MapQuality};
-use rosetta_core::{CoreError, MatView, Metric};
+use rosetta_core::projections::umap::{initial_layout, pca_init, Layout, UmapParams};
+use rosetta_core::{CoreError, MatView, Metric, PcaParams};
 
-use crate::protocol::SpaceId;
-use crate::store::Store;
+use crate::pool::Helpers;
+use crate::protocol::{MapMethod, SpaceId};
+use crate::shares::{knn_rows, pca_fit};
+use crate::store::{Store, PCA_COMPONENTS};
 use crate::EngineError;
 
 /// Items scored at most: the scores cost O(M²·D) (f32 products, f64 where close), 1.2 s natively
@@ -16,27 +19,51 @@ use crate::EngineError;
 pub const QUALITY_ITEMS: usize = 2_000;
 /// Neighbours compared: trustworthiness@10 and kNN preservation@10.
 pub const QUALITY_K: usize = 10;
+/// Maps kept at most (n × 2 f32 each; the oldest goes first).
+const KEPT: usize = 16;
+/// Edge visits per slice of a UMAP run between two looks at the page (progress, the converging
+/// layout, cancel): about 0.1 s in the tab.
+const SLICE_EDGE_VISITS: usize = 2_000_000;
 
-/// Each space's last map (its PCA as the main plot shows it), n × 2 interleaved.
+/// The maps made of each space, by method; newest last.
 #[derive(Debug, Default)]
 pub struct Maps {
-    by_space: HashMap<SpaceId, Vec<f32>>,
+    entries: Vec<(SpaceId, MapMethod, Arc<Vec<f32>>)>,
 }
 
 impl Maps {
-    pub fn keep(&mut self, space: SpaceId, coords: Vec<f32>) {
-        self.by_space.insert(space, coords);
+    pub fn keep(&mut self, space: SpaceId, method: MapMethod, coords: Vec<f32>) {
+        self.entries.retain(|(s, m, _)| (*s, *m) != (space, method));
+        if self.entries.len() >= KEPT {
+            self.entries.remove(0);
+        }
+        self.entries.push((space, method, Arc::new(coords)));
+    }
+
+    /// The map of `space` by `method`, if made.
+    pub fn get(&self, space: SpaceId, method: MapMethod) -> Option<Arc<Vec<f32>>> {
+        self.entries
+            .iter()
+            .find(|(s, m, _)| (*s, *m) == (space, method))
+            .map(|(_, _, c)| c.clone())
+    }
+
+    /// Forget every map of `space` (its vectors changed or went).
+    pub fn forget(&mut self, space: SpaceId) {
+        self.entries.retain(|(s, _, _)| *s != space);
     }
 }
 
-/// Trustworthiness@10 and kNN preservation@10 (cosine in the space) of the map kept for `space`.
-pub fn quality(store: &Store, maps: &Maps, space: SpaceId) -> Result<MapQuality, EngineError> {
+/// Trustworthiness@10 and kNN preservation@10 (cosine in the space) of a kept map.
+pub fn quality(
+    store: &Store,
+    maps: &Maps,
+    space: SpaceId,
+    method: MapMethod,
+) -> Result<MapQuality, EngineError> {
     let (m, name) = store.space_matrix(space)?;
-    let coords = maps
-        .by_space
-        .get(&space)
-        .ok_or(EngineError::NoSpace(space))?;
-    let map = MatView::new(coords, coords.len() / 2, 2)?;
+    let coords = maps.get(space, method).ok_or(EngineError::NoSpace(space))?;
+    let map = MatView::new(&coords, coords.len() / 2, 2)?;
     score(m.view(), map).map_err(|e| EngineError::during(format!("{name}: map quality"), e))
 }
 
@@ -46,25 +73,149 @@ pub fn score(space: MatView<'_>, map: MatView<'_>) -> Result<MapQuality, CoreErr
     map_quality_sampled(space, map, QUALITY_K, Metric::Cosine, (QUALITY_ITEMS, 0))
 }
 
+/// What a UMAP run reports while it is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UmapStep {
+    /// The exact kNN graph (shares done, of total).
+    Neighbours,
+    /// The PCA that starts the layout.
+    Pca,
+}
+
+/// UMAP's layout of `x` ready to run: the exact kNN split among the helpers, started from the
+/// space's PCA (its covariance summed by the pool) or from `start` (n × 2, e.g. another space's
+/// layout). The same layout as [`rosetta_core::projections::umap::umap`] epoch by epoch.
+pub async fn umap_start(
+    helpers: &impl Helpers,
+    x: MatView<'_>,
+    params: &UmapParams,
+    start: Option<&[f32]>,
+    shown: impl Fn(UmapStep, usize, usize),
+) -> Result<Layout, EngineError> {
+    params.check(x.n())?;
+    let on_knn = |done, total| shown(UmapStep::Neighbours, done, total);
+    let neighbors = knn_rows(helpers, x, None, params.knn_k(), params.metric, on_knn).await?;
+    let init = match start {
+        Some(coords) if coords.len() == 2 * x.n() => initial_layout(coords, params.seed),
+        Some(_) => {
+            return Err(EngineError::Core(CoreError::InvalidParameter(
+                "the layout to start from has another number of items".into(),
+            )))
+        }
+        None => {
+            let on_pca = |done, total| shown(UmapStep::Pca, done, total);
+            let pca = pca_fit(helpers, x, PcaParams::new(PCA_COMPONENTS), on_pca).await?;
+            pca_init(x, &pca.components, params.seed)?
+        }
+    };
+    Ok(params.layout(&neighbors, init)?)
+}
+
+/// Epochs to run between two looks at the page: about [`SLICE_EDGE_VISITS`] edge visits.
+pub fn epochs_per_slice(layout: &Layout) -> usize {
+    (SLICE_EDGE_VISITS / layout.edges().max(1)).max(1)
+}
+
+/// `layout` rotated, scaled and shifted onto `reference` (both n × 2): 2-D orthogonal
+/// Procrustes, so that each item lands near its place in the reference map.
+pub fn align_onto(layout: &[f32], reference: &[f32]) -> Result<Vec<f32>, EngineError> {
+    let n = layout.len() / 2;
+    let (b, a) = (MatView::new(layout, n, 2)?, MatView::new(reference, n, 2)?);
+    let fit = rosetta_core::align::procrustes::fit_procrustes(b, a)?;
+    let aligned = fit.align_x(b);
+    Ok(aligned
+        .data
+        .chunks_exact(aligned.d.max(1))
+        .flat_map(|row| {
+            row[..2]
+                .iter()
+                .zip(&fit.mean_y)
+                .map(|(&v, &mean)| (f64::from(v) * fit.scale_y + mean) as f32)
+                .collect::<Vec<_>>()
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
+    use rosetta_core::projections::umap::umap;
+
     use super::*;
-    use crate::testing::store_with;
+    use crate::testing::{data, now, store_with, Local};
 
     #[test]
     fn a_kept_map_is_scored_and_a_missing_one_is_an_error() {
-        let (store, ids) = store_with(vec![("a", crate::testing::data(300, 8), 300, 8)]);
+        let (store, ids) = store_with(vec![("a", data(300, 8), 300, 8)]);
         let mut maps = Maps::default();
-        assert!(quality(&store, &maps, ids[0]).is_err());
+        let pca = MapMethod::Pca;
+        assert!(quality(&store, &maps, ids[0], pca).is_err());
         let (m, _) = store.space_matrix(ids[0]).unwrap();
         let coords: Vec<f32> = (0..300).flat_map(|i| m.row(i)[..2].to_vec()).collect();
-        maps.keep(ids[0], coords);
-        let q = quality(&store, &maps, ids[0]).unwrap();
+        maps.keep(ids[0], pca, coords);
+        let q = quality(&store, &maps, ids[0], pca).unwrap();
         assert_eq!(q.items, 300);
         assert!(q.trustworthiness > 0.5 && q.trustworthiness <= 1.0, "{q:?}");
         assert!(
             q.knn_preservation > 0.0 && q.knn_preservation <= 1.0,
             "{q:?}"
         );
+        let umap = MapMethod::Umap(UmapParams::default());
+        assert!(quality(&store, &maps, ids[0], umap).is_err());
+    }
+
+    #[test]
+    fn maps_are_kept_per_method_and_the_oldest_goes_first() {
+        let mut maps = Maps::default();
+        let umap = |seed| {
+            MapMethod::Umap(UmapParams {
+                seed,
+                ..UmapParams::default()
+            })
+        };
+        maps.keep(1, MapMethod::Pca, vec![1.0; 4]);
+        for seed in 0..KEPT as u64 {
+            maps.keep(2, umap(seed), vec![seed as f32; 4]);
+        }
+        assert!(maps.get(1, MapMethod::Pca).is_none());
+        assert_eq!(maps.get(2, umap(3)).unwrap()[0], 3.0);
+        maps.forget(2);
+        assert!(maps.get(2, umap(3)).is_none());
+    }
+
+    #[test]
+    fn the_pooled_umap_is_the_cores_epoch_by_epoch() {
+        let (n, d) = (400, 12);
+        let x = data(n, d);
+        let v = MatView::new(&x, n, d).unwrap();
+        let params = UmapParams {
+            n_epochs: Some(40),
+            ..UmapParams::default()
+        };
+        let want = umap(v, &params).unwrap();
+        for count in [0, 2] {
+            let helpers = Local::new(count);
+            let mut layout = now(umap_start(&helpers, v, &params, None, |_, _, _| {})).unwrap();
+            while !layout.is_done() {
+                layout.run(epochs_per_slice(&layout).min(9));
+            }
+            assert_eq!(layout.coords(), &want[..], "{count} helpers");
+        }
+    }
+
+    #[test]
+    fn a_map_aligned_onto_its_rotated_copy_lands_on_it() {
+        let reference: Vec<f32> = (0..50)
+            .flat_map(|i| [(i as f32 * 0.37).sin() * 3.0, i as f32 * 0.1])
+            .collect();
+        // Rotated by 90°, halved, shifted.
+        let moved: Vec<f32> = reference
+            .chunks_exact(2)
+            .flat_map(|p| [-p[1] * 0.5 + 7.0, p[0] * 0.5 - 2.0])
+            .collect();
+        let back = align_onto(&moved, &reference).unwrap();
+        for (a, b) in back.iter().zip(&reference) {
+            assert!((a - b).abs() < 1e-4, "{a} {b}");
+        }
+        assert!(align_onto(&moved[..10], &reference).is_err());
     }
 }

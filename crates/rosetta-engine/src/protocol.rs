@@ -3,6 +3,7 @@
 //! through serde.
 
 use rosetta_core::anchors::AnchorStrategy;
+use rosetta_core::projections::umap::UmapParams;
 use rosetta_core::Metric;
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +53,26 @@ impl ColumnOverride {
     }
 }
 
+/// How a 2-D map of a space is made.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub enum MapMethod {
+    /// Exact PCA: the first two principal coordinates.
+    #[default]
+    Pca,
+    /// UMAP with these parameters (seeded: the same map for the same parameters).
+    Umap(UmapParams),
+}
+
+impl MapMethod {
+    /// The name the page's select and the CLI's `--method` use.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Pca => "pca",
+            Self::Umap(_) => "umap",
+        }
+    }
+}
+
 /// What the page asks of the worker. Files for `LoadFiles` ride beside the request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
@@ -66,13 +87,19 @@ pub enum Request {
         urls: Vec<String>,
         columns: ColumnOverride,
     },
-    /// Exact PCA of a space; the first two coordinates ride beside the reply.
-    Project { space: SpaceId },
-    /// Space `space` drawn in the PCA frame of `reference` after Procrustes alignment; the
-    /// coordinates ride beside the `Projection` reply.
-    ProjectAligned { space: SpaceId, reference: SpaceId },
-    /// How far the PCA map last drawn for `space` can be trusted. Answers `MapQuality`.
-    MapQuality { space: SpaceId },
+    /// A 2-D map of a space; the coordinates ride beside the `Projection` reply (and beside
+    /// each interim `Layout` while a UMAP converges). Kept per space and method.
+    Project { space: SpaceId, method: MapMethod },
+    /// Space `space` drawn in the frame of `reference`'s map: for PCA, in `reference`'s PCA
+    /// frame after Procrustes of the vectors; for UMAP, started from `reference`'s layout and
+    /// rotated onto it (2-D Procrustes). Coordinates beside the `Projection` reply.
+    ProjectAligned {
+        space: SpaceId,
+        reference: SpaceId,
+        method: MapMethod,
+    },
+    /// How far the map of `space` made by `method` can be trusted. Answers `MapQuality`.
+    MapQuality { space: SpaceId, method: MapMethod },
     /// Choose anchor items in a space (seeded); `labels` for per-class. Answers `Rows`.
     Anchors {
         space: SpaceId,
@@ -135,6 +162,13 @@ pub enum Reply {
         space: SpaceId,
         n: usize,
         explained_variance_ratio: Vec<f64>,
+    },
+    /// A layout while it converges (interim, before `Projection`): its coordinates (n × 2,
+    /// interleaved f32) ride beside.
+    Layout {
+        space: SpaceId,
+        epoch: usize,
+        epochs: usize,
     },
     /// Trustworthiness@10 and kNN preservation@10 of a space's map, computed on `items` items.
     MapQuality {

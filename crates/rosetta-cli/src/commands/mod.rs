@@ -1,6 +1,7 @@
 //! The subcommands. Each returns its output text, or the message the browser would show.
 
 pub mod compare;
+pub mod project;
 
 use std::path::Path;
 
@@ -22,10 +23,20 @@ struct PcaOut<'a> {
 }
 
 #[derive(Serialize)]
-struct QualityOut {
+pub struct QualityOut {
     trustworthiness10: f64,
     knn_preservation10: f64,
     items: usize,
+}
+
+impl From<rosetta_core::projections::quality::MapQuality> for QualityOut {
+    fn from(q: rosetta_core::projections::quality::MapQuality) -> Self {
+        Self {
+            trustworthiness10: q.trustworthiness,
+            knn_preservation10: q.knn_preservation,
+            items: q.items,
+        }
+    }
 }
 
 /// Read and parse one file; errors read exactly as in the browser (`name: place: problem`).
@@ -158,11 +169,7 @@ pub fn pca(path: &Path, components: usize) -> Result<String, String> {
         .ok()
         .filter(|_| k == 2)
         .and_then(|map| rosetta_engine::maps::score(view, map).ok())
-        .map(|q| QualityOut {
-            trustworthiness10: q.trustworthiness,
-            knn_preservation10: q.knn_preservation,
-            items: q.items,
-        });
+        .map(QualityOut::from);
     let out = PcaOut {
         explained_variance_ratio: &fitted.explained_variance_ratio,
         explained_variance: &fitted.explained_variance,

@@ -1,6 +1,8 @@
 //! Maps of a space: exact PCA ([`pca`]), relative representations ([`relative`]: each item's
-//! similarities to the anchors), and how far a 2-D map can be trusted ([`quality`]).
+//! similarities to the anchors), UMAP ([`umap`]), and how far a 2-D map can be trusted
+//! ([`quality`]).
 
 pub mod pca;
 pub mod quality;
 pub mod relative;
+pub mod umap;

@@ -1,0 +1,126 @@
+//! `rosetta project FILE --method pca|umap`: a 2-D map of the (first) space in a file, with its
+//! quality scores, as JSON. The page draws the same coordinates for the same file, parameters
+//! and seed.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use rosetta_core::projections::umap::{umap, UmapParams};
+use rosetta_core::{MatView, Metric, PcaParams};
+use serde::Serialize;
+
+use super::{load, QualityOut};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Method {
+    Pca,
+    Umap,
+}
+
+#[derive(Args)]
+pub struct ProjectArgs {
+    file: PathBuf,
+    #[arg(long, value_enum, default_value = "pca")]
+    method: Method,
+    /// UMAP: neighbours per item, the item itself counted.
+    #[arg(long, default_value_t = 15)]
+    neighbors: usize,
+    /// UMAP: how tightly points may pack.
+    #[arg(long, default_value_t = 0.1)]
+    min_dist: f64,
+    /// UMAP: the distance in the space (cosine or euclidean).
+    #[arg(long, default_value = "cosine", value_parser = metric)]
+    metric: Metric,
+    /// UMAP: epochs (default: 500 up to 10,000 items, else 200).
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Seeds UMAP's initial noise and negative samples.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Print JSON (the only output format).
+    #[arg(long)]
+    json: bool,
+}
+
+fn metric(name: &str) -> Result<Metric, String> {
+    Metric::parse(name).ok_or_else(|| format!("unknown metric {name:?} (cosine or euclidean)"))
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Params {
+    Pca {},
+    Umap {
+        n_neighbors: usize,
+        min_dist: f64,
+        spread: f64,
+        metric: &'static str,
+        n_epochs: usize,
+        negative_sample_rate: usize,
+        seed: u64,
+    },
+}
+
+#[derive(Serialize)]
+struct ProjectOut<'a> {
+    method: &'static str,
+    n: usize,
+    params: Params,
+    coords: Vec<&'a [f32]>,
+    quality: Option<QualityOut>,
+}
+
+pub fn run(args: &ProjectArgs) -> Result<String, String> {
+    let (file, parsed) = load(&args.file)?;
+    let space = parsed
+        .spaces
+        .first()
+        .ok_or_else(|| format!("{file}: holds no embedding space"))?;
+    let v = &space.vectors;
+    let view = MatView::new(&v.values, v.rows, v.cols).map_err(|e| format!("{file}: {e}"))?;
+    let (method, params, coords) = match args.method {
+        Method::Pca => {
+            let fitted = PcaParams::new(2)
+                .fit(view)
+                .map_err(|e| format!("{file}: PCA: {e}"))?;
+            let mut coords = fitted.transform(view, 2).map_err(|e| e.to_string())?;
+            if fitted.n_components() < 2 {
+                coords = coords.iter().flat_map(|&x| [x, 0.0]).collect();
+            }
+            ("pca", Params::Pca {}, coords)
+        }
+        Method::Umap => {
+            let p = UmapParams {
+                n_neighbors: args.neighbors,
+                min_dist: args.min_dist,
+                metric: args.metric,
+                n_epochs: args.epochs,
+                seed: args.seed,
+                ..UmapParams::default()
+            };
+            let coords = umap(view, &p).map_err(|e| format!("{file}: UMAP: {e}"))?;
+            let params = Params::Umap {
+                n_neighbors: p.n_neighbors,
+                min_dist: p.min_dist,
+                spread: p.spread,
+                metric: p.metric.name(),
+                n_epochs: p.epochs(v.rows),
+                negative_sample_rate: p.negative_sample_rate,
+                seed: p.seed,
+            };
+            ("umap", params, coords)
+        }
+    };
+    let quality = MatView::new(&coords, v.rows, 2)
+        .ok()
+        .and_then(|map| rosetta_engine::maps::score(view, map).ok())
+        .map(QualityOut::from);
+    let out = ProjectOut {
+        method,
+        n: v.rows,
+        params,
+        coords: coords.chunks(2).collect(),
+        quality,
+    };
+    serde_json::to_string(&out).map_err(|e| e.to_string())
+}

@@ -107,6 +107,54 @@ fn pca_prints_ratios_and_coordinates() {
 }
 
 #[test]
+fn project_prints_the_contract_and_is_seeded() {
+    let dir = temp_dir("project");
+    let path = dataset_npy(&dir, "clusters");
+    let file = path.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["project", file, "--json"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = rosetta(&args);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    let umap = run(&["--method", "umap", "--epochs", "50"]);
+    assert_eq!(umap["method"], "umap");
+    assert_eq!(umap["n"], 300);
+    let params = &umap["params"];
+    assert_eq!(params["n_neighbors"], 15);
+    assert_eq!(params["min_dist"], 0.1);
+    assert_eq!(params["metric"], "cosine");
+    assert_eq!(params["n_epochs"], 50);
+    assert_eq!(params["seed"], 0);
+    let coords = umap["coords"].as_array().unwrap();
+    assert_eq!(coords.len(), 300);
+    assert_eq!(coords[0].as_array().unwrap().len(), 2);
+    let t = umap["quality"]["trustworthiness10"].as_f64().unwrap();
+    assert!(t > 0.9 && t <= 1.0, "{t}");
+    assert!(umap["quality"]["knn_preservation10"].as_f64().unwrap() > 0.0);
+    assert_eq!(run(&["--method", "umap", "--epochs", "50"]), umap);
+    let other_seed = run(&["--method", "umap", "--epochs", "50", "--seed", "1"]);
+    assert_ne!(other_seed["coords"], umap["coords"]);
+    let euclid = run(&["--method", "umap", "--epochs", "50", "--metric", "euclidean"]);
+    assert_eq!(euclid["params"]["metric"], "euclidean");
+    let pca = run(&["--method", "pca"]);
+    assert_eq!(pca["method"], "pca");
+    assert_eq!(pca["coords"].as_array().unwrap().len(), 300);
+    // Bad parameters: exit 2, the parameter and its limit named.
+    let (code, _, err) = rosetta(&["project", file, "--method", "umap", "--neighbors", "300"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("clusters.npy: UMAP"), "{err}");
+    assert!(err.contains("below the number of items (300); got 300"), "{err}");
+    let (code, _, err) = rosetta(&["project", file, "--method", "umap", "--epochs", "0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("epochs must be at least 1"), "{err}");
+    let (code, _, err) = rosetta(&["project", file, "--method", "umap", "--min-dist", "3"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("min-dist"), "{err}");
+}
+
+#[test]
 fn compare_prints_every_documented_key_with_oracle_values() {
     let dir = temp_dir("compare");
     let pairs = fixture("pairs.json");

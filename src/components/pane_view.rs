@@ -53,12 +53,14 @@ pub fn PaneView(space: SpaceId, force_canvas2d: bool) -> impl IntoView {
             .unwrap_or_default()
     };
     let subtitle = move || {
-        let umap = state.map_method.get() != MapMethod::Pca;
-        match (key.get().1, umap) {
-            (Some(_), false) => "aligned to the main plot (Procrustes)",
-            (Some(_), true) => "UMAP started from the main plot's, rotated onto it",
-            (None, false) => "own PCA",
-            (None, true) => "own UMAP",
+        let method = state.map_method.get();
+        match (key.get().1, method) {
+            (Some(_), MapMethod::Pca) => "aligned to the main plot (Procrustes)".to_owned(),
+            (Some(_), m) => format!(
+                "{} started from the main plot's, rotated onto it",
+                m.title()
+            ),
+            (None, m) => format!("own {}", m.title()),
         }
     };
     view! {

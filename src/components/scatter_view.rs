@@ -10,25 +10,22 @@ use crate::components::scatter_toolbar::ScatterToolbar;
 use crate::state::{AppState, ProjectionData, ProjectionState};
 use rosetta_engine::protocol::MapMethod;
 
-/// The selected space's map (PCA or UMAP) with its toolbar, legend and neighbour list.
+/// The selected space's map (PCA, UMAP or t-SNE) with its toolbar, legend and neighbour list.
 #[component]
 pub fn ScatterView(force_canvas2d: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
     let handle = StoredValue::new_local(CanvasHandle::default());
     let title = move || {
         let space = state.selected_space()?;
-        let method = match state.map_method.get() {
-            MapMethod::Pca => "PCA",
-            MapMethod::Umap(_) => "UMAP",
-        };
-        Some(format!("{} — {method}", space.name))
+        Some(format!(
+            "{} — {}",
+            space.name,
+            state.map_method.get().title()
+        ))
     };
     let variance = move || match state.projection.get() {
         ProjectionState::Ready(p) => describe(&p),
-        ProjectionState::Busy(_) => match state.map_method.get() {
-            MapMethod::Pca => "computing PCA…".to_owned(),
-            MapMethod::Umap(_) => "computing UMAP…".to_owned(),
-        },
+        ProjectionState::Busy(_) => format!("computing {}…", state.map_method.get().title()),
         ProjectionState::Empty => "Select a space".to_owned(),
     };
     let reset = move |_| {
@@ -72,8 +69,8 @@ pub fn ScatterView(force_canvas2d: bool) -> impl IntoView {
     }
 }
 
-/// What the map on screen shows: PCA's variance, or UMAP's parameters (and its epoch while it
-/// converges).
+/// What the map on screen shows: PCA's variance, or UMAP's or t-SNE's parameters (and the step
+/// while it converges).
 fn describe(p: &ProjectionData) -> String {
     match (p.method, p.converging) {
         (MapMethod::Pca, _) => {
@@ -84,6 +81,15 @@ fn describe(p: &ProjectionData) -> String {
         (MapMethod::Umap(_), Some((epoch, epochs))) => {
             format!("UMAP converging: epoch {epoch} of {epochs}")
         }
+        (MapMethod::Tsne(_), Some((iteration, iterations))) => {
+            format!("t-SNE converging: iteration {iteration} of {iterations}")
+        }
+        (MapMethod::Tsne(t), None) => format!(
+            "t-SNE · perplexity {} · {} · seed {}",
+            t.perplexity,
+            t.metric.name(),
+            t.seed
+        ),
         (MapMethod::Umap(u), None) => format!(
             "UMAP · {} neighbours · min-dist {} · {} · seed {}",
             u.n_neighbors,

@@ -1,9 +1,8 @@
-//! The map requests: a space's PCA or UMAP (kept per space and method), a space drawn in
+//! The map requests: a space's PCA, UMAP or t-SNE (kept per space and method), a space drawn in
 //! another's frame, and a map's quality scores.
 
-use rosetta_core::projections::umap::UmapParams;
 use rosetta_core::PcaParams;
-use rosetta_engine::maps::{self, align_onto, epochs_per_slice, umap_start, UmapStep};
+use rosetta_engine::maps::{self, align_onto, start_map, MapStep};
 use rosetta_engine::protocol::{MapMethod, Reply, SpaceId};
 use rosetta_engine::shares::pca_fit;
 use rosetta_engine::store::{projection_with, Projection, PCA_COMPONENTS};
@@ -13,7 +12,7 @@ use super::entry::{Answer, Ctx};
 
 type Answered = Result<Answer, EngineError>;
 
-/// How long a request that needs a map another request is making waits between looks.
+/// How long a request that needs a map another request is making waits between looks (ms).
 const WAIT_MS: u32 = 50;
 
 /// The projection's reply, its coordinates beside it.
@@ -44,8 +43,8 @@ fn layout_answer(space: SpaceId, coords: Vec<f32>) -> Answer {
 pub async fn project(ctx: &Ctx<'_>, space: SpaceId, method: MapMethod) -> Answered {
     match method {
         MapMethod::Pca => pca(ctx, space).await,
-        MapMethod::Umap(params) => {
-            let coords = umap(ctx, space, params, None, true).await?;
+        iterative => {
+            let coords = converge(ctx, space, iterative, None, true).await?;
             Ok(layout_answer(space, coords))
         }
     }
@@ -73,16 +72,16 @@ async fn pca(ctx: &Ctx<'_>, space: SpaceId) -> Answered {
     Ok(projection(space, p))
 }
 
-/// The UMAP of a space (kept; one run per space and parameters at a time), started from its PCA
-/// or from `start`. With `live`, each slice of epochs posts the layout as it converges.
-async fn umap(
+/// A UMAP or t-SNE of a space (kept; one run per space and method at a time), started from its
+/// PCA or from `start` (another space's layout). With `live`, each slice posts the layout as it
+/// converges.
+async fn converge(
     ctx: &Ctx<'_>,
     space: SpaceId,
-    params: UmapParams,
+    method: MapMethod,
     start: Option<(SpaceId, &[f32])>,
     live: bool,
 ) -> Result<Vec<f32>, EngineError> {
-    let method = MapMethod::Umap(params);
     let key = (space, method, start.map(|(s, _)| s));
     if start.is_none() {
         while ctx.state.running.borrow().contains(&key) {
@@ -93,7 +92,7 @@ async fn umap(
         }
     }
     ctx.state.running.borrow_mut().push(key);
-    let result = run_umap(ctx, space, params, start.map(|(_, c)| c), live).await;
+    let result = run_map(ctx, space, method, start.map(|(_, c)| c), live).await;
     ctx.state.running.borrow_mut().retain(|k| *k != key);
     let coords = result?;
     if start.is_none() {
@@ -105,68 +104,69 @@ async fn umap(
     Ok(coords)
 }
 
-async fn run_umap(
+async fn run_map(
     ctx: &Ctx<'_>,
     space: SpaceId,
-    params: UmapParams,
+    method: MapMethod,
     start: Option<&[f32]>,
     live: bool,
 ) -> Result<Vec<f32>, EngineError> {
     let (m, name) = ctx.state.store.borrow().space_matrix(space)?;
+    let title = method.title();
     let shown = |step, done: usize, total: usize| {
         let phase = match step {
-            UmapStep::Neighbours => "UMAP: nearest neighbours",
-            UmapStep::Pca => "UMAP: PCA to start from",
+            MapStep::Neighbours => format!("{title}: nearest neighbours"),
+            MapStep::Pca => format!("{title}: PCA to start from"),
         };
-        ctx.progress(phase, done as f64, total as f64);
+        ctx.progress(&phase, done as f64, total as f64);
     };
-    ctx.progress("UMAP: nearest neighbours", 0.0, 1.0);
-    let mut layout = umap_start(&ctx.state.pool, m.view(), &params, start, shown)
+    ctx.progress(&format!("{title}: nearest neighbours"), 0.0, 1.0);
+    let mut map = start_map(&ctx.state.pool, m.view(), method, start, shown)
         .await
         .map_err(|e| match e {
-            EngineError::Core(c) => EngineError::during(format!("{name}: UMAP"), c),
+            EngineError::Core(c) => EngineError::during(format!("{name}: {title}"), c),
             other => other,
         })?;
-    let slice = epochs_per_slice(&layout);
-    let epochs = layout.n_epochs();
-    while !layout.is_done() {
+    let unit = match method {
+        MapMethod::Umap(_) => "epoch",
+        _ => "iteration",
+    };
+    while !map.is_done() {
         if ctx.cancelled() {
             return Err(EngineError::Cancelled);
         }
-        let epoch = layout.run(slice);
-        ctx.progress(
-            &format!("UMAP: epoch {epoch} of {epochs}"),
-            epoch as f64,
-            epochs as f64,
-        );
-        if live && !layout.is_done() {
+        map.run_slice();
+        let (epoch, epochs) = map.steps();
+        let phase = format!("{title}: {unit} {epoch} of {epochs}");
+        ctx.progress(&phase, epoch as f64, epochs as f64);
+        if live && !map.is_done() {
             let reply = Reply::Layout {
                 space,
                 epoch,
                 epochs,
             };
-            ctx.post(&reply, Some(layout.coords()));
+            ctx.post(&reply, Some(map.coords()));
         }
         crate::web::pause_ms(0).await;
     }
-    Ok(layout.into_coords())
+    Ok(map.into_coords())
 }
 
-/// A space in another's frame: PCA after Procrustes of the vectors, or a UMAP started from the
-/// reference's layout and rotated onto it.
+/// A space in another's frame: PCA after Procrustes of the vectors, or a UMAP or t-SNE started
+/// from the reference's layout and rotated onto it.
 pub async fn project_aligned(
     ctx: &Ctx<'_>,
     space: SpaceId,
     reference: SpaceId,
     method: MapMethod,
 ) -> Answered {
-    let MapMethod::Umap(params) = method else {
+    if method == MapMethod::Pca {
         ctx.progress("Procrustes + PCA", 0.0, 1.0);
         let p = ctx.state.store.borrow().project_aligned(space, reference)?;
         return Ok(projection(space, p));
-    };
-    let reference_map = umap(ctx, reference, params, None, false).await?;
-    let own = umap(ctx, space, params, Some((reference, &reference_map)), false).await?;
+    }
+    let reference_map = converge(ctx, reference, method, None, false).await?;
+    let own = converge(ctx, space, method, Some((reference, &reference_map)), false).await?;
     Ok(layout_answer(space, align_onto(&own, &reference_map)?))
 }
 

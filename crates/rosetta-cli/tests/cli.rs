@@ -136,7 +136,14 @@ fn project_prints_the_contract_and_is_seeded() {
     assert_eq!(run(&["--method", "umap", "--epochs", "50"]), umap);
     let other_seed = run(&["--method", "umap", "--epochs", "50", "--seed", "1"]);
     assert_ne!(other_seed["coords"], umap["coords"]);
-    let euclid = run(&["--method", "umap", "--epochs", "50", "--metric", "euclidean"]);
+    let euclid = run(&[
+        "--method",
+        "umap",
+        "--epochs",
+        "50",
+        "--metric",
+        "euclidean",
+    ]);
     assert_eq!(euclid["params"]["metric"], "euclidean");
     let pca = run(&["--method", "pca"]);
     assert_eq!(pca["method"], "pca");
@@ -145,13 +152,39 @@ fn project_prints_the_contract_and_is_seeded() {
     let (code, _, err) = rosetta(&["project", file, "--method", "umap", "--neighbors", "300"]);
     assert_eq!(code, 2);
     assert!(err.contains("clusters.npy: UMAP"), "{err}");
-    assert!(err.contains("below the number of items (300); got 300"), "{err}");
+    assert!(
+        err.contains("below the number of items (300); got 300"),
+        "{err}"
+    );
     let (code, _, err) = rosetta(&["project", file, "--method", "umap", "--epochs", "0"]);
     assert_eq!(code, 2);
     assert!(err.contains("epochs must be at least 1"), "{err}");
     let (code, _, err) = rosetta(&["project", file, "--method", "umap", "--min-dist", "3"]);
     assert_eq!(code, 2);
     assert!(err.contains("min-dist"), "{err}");
+    // t-SNE: openTSNE's defaults, shortened here.
+    let tsne = run(&[
+        "--method",
+        "tsne",
+        "--perplexity",
+        "10",
+        "--iterations",
+        "100",
+    ]);
+    assert_eq!(tsne["method"], "tsne");
+    assert_eq!(tsne["params"]["perplexity"], 10.0);
+    assert_eq!(tsne["params"]["early_iterations"], 250);
+    assert_eq!(tsne["params"]["iterations"], 100);
+    assert_eq!(tsne["coords"].as_array().unwrap().len(), 300);
+    let t = tsne["quality"]["trustworthiness10"].as_f64().unwrap();
+    assert!(t > 0.9 && t <= 1.0, "{t}");
+    let (code, _, err) = rosetta(&["project", file, "--method", "tsne", "--perplexity", "100"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("clusters.npy: t-SNE"), "{err}");
+    assert!(
+        err.contains("below a third of the items (100.00); got 100"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1,10 +1,13 @@
 //! The 2-D maps the page draws, kept per space and method, how far each can be trusted
-//! ([`rosetta_core::projections::quality`]), and UMAP's layout started with the pool's kNN.
+//! ([`rosetta_core::projections::quality`]), and the iterative maps (UMAP, t-SNE) started with
+//! the pool's kNN and run a slice at a time.
 
 use std::sync::Arc;
 
 use rosetta_core::projections::quality::{map_quality_sampled, MapQuality};
-use rosetta_core::projections::umap::{initial_layout, pca_init, Layout, UmapParams};
+use rosetta_core::projections::start::principal_coords;
+use rosetta_core::projections::tsne::{self, TsneLayout};
+use rosetta_core::projections::umap::{self, Layout};
 use rosetta_core::{CoreError, MatView, Metric, PcaParams};
 
 use crate::pool::Helpers;
@@ -21,9 +24,6 @@ pub const QUALITY_ITEMS: usize = 2_000;
 pub const QUALITY_K: usize = 10;
 /// Maps kept at most (n × 2 f32 each; the oldest goes first).
 const KEPT: usize = 16;
-/// Edge visits per slice of a UMAP run between two looks at the page (progress, the converging
-/// layout, cancel): about 0.1 s in the tab.
-const SLICE_EDGE_VISITS: usize = 2_000_000;
 
 /// The maps made of each space, by method; newest last.
 #[derive(Debug, Default)]
@@ -73,47 +73,119 @@ pub fn score(space: MatView<'_>, map: MatView<'_>) -> Result<MapQuality, CoreErr
     map_quality_sampled(space, map, QUALITY_K, Metric::Cosine, (QUALITY_ITEMS, 0))
 }
 
-/// What a UMAP run reports while it is set up.
+/// What an iterative map reports while it is set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UmapStep {
+pub enum MapStep {
     /// The exact kNN graph (shares done, of total).
     Neighbours,
     /// The PCA that starts the layout.
     Pca,
 }
 
-/// UMAP's layout of `x` ready to run: the exact kNN split among the helpers, started from the
-/// space's PCA (its covariance summed by the pool) or from `start` (n × 2, e.g. another space's
-/// layout). The same layout as [`rosetta_core::projections::umap::umap`] epoch by epoch.
-pub async fn umap_start(
-    helpers: &impl Helpers,
-    x: MatView<'_>,
-    params: &UmapParams,
-    start: Option<&[f32]>,
-    shown: impl Fn(UmapStep, usize, usize),
-) -> Result<Layout, EngineError> {
-    params.check(x.n())?;
-    let on_knn = |done, total| shown(UmapStep::Neighbours, done, total);
-    let neighbors = knn_rows(helpers, x, None, params.knn_k(), params.metric, on_knn).await?;
-    let init = match start {
-        Some(coords) if coords.len() == 2 * x.n() => initial_layout(coords, params.seed),
-        Some(_) => {
-            return Err(EngineError::Core(CoreError::InvalidParameter(
-                "the layout to start from has another number of items".into(),
-            )))
-        }
-        None => {
-            let on_pca = |done, total| shown(UmapStep::Pca, done, total);
-            let pca = pca_fit(helpers, x, PcaParams::new(PCA_COMPONENTS), on_pca).await?;
-            pca_init(x, &pca.components, params.seed)?
-        }
-    };
-    Ok(params.layout(&neighbors, init)?)
+/// Work units per slice of an iterative map between two looks at the page (progress, the
+/// converging layout, cancel): UMAP's edge visits, or t-SNE's items × 200 (about the cells a
+/// Barnes–Hut query visits). About 0.1 s in the tab.
+const SLICE_WORK: usize = 2_000_000;
+/// Cells one t-SNE point's Barnes–Hut query visits, roughly (θ = 0.5).
+const TSNE_VISITS: usize = 200;
+
+/// An iterative map while it converges: UMAP's epochs or t-SNE's iterations.
+pub enum Converging {
+    Umap(Layout),
+    Tsne(TsneLayout),
 }
 
-/// Epochs to run between two looks at the page: about [`SLICE_EDGE_VISITS`] edge visits.
-pub fn epochs_per_slice(layout: &Layout) -> usize {
-    (SLICE_EDGE_VISITS / layout.edges().max(1)).max(1)
+impl Converging {
+    /// Run one slice (about [`SLICE_WORK`]); returns the steps done so far.
+    pub fn run_slice(&mut self) -> usize {
+        match self {
+            Self::Umap(l) => l.run((SLICE_WORK / l.edges().max(1)).max(1)),
+            Self::Tsne(l) => {
+                let n = l.coords().len() / 2;
+                l.run((SLICE_WORK / (n * TSNE_VISITS).max(1)).max(1))
+            }
+        }
+    }
+
+    /// (steps done, steps in all).
+    pub fn steps(&self) -> (usize, usize) {
+        match self {
+            Self::Umap(l) => (l.epoch(), l.n_epochs()),
+            Self::Tsne(l) => (l.iteration(), l.n_iterations()),
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        let (done, total) = self.steps();
+        done >= total
+    }
+
+    pub fn coords(&self) -> &[f32] {
+        match self {
+            Self::Umap(l) => l.coords(),
+            Self::Tsne(l) => l.coords(),
+        }
+    }
+
+    pub fn into_coords(self) -> Vec<f32> {
+        match self {
+            Self::Umap(l) => l.into_coords(),
+            Self::Tsne(l) => l.into_coords(),
+        }
+    }
+}
+
+/// An iterative map of `x` ready to run (`method` UMAP or t-SNE): the exact kNN split among the
+/// helpers, started from the space's PCA (its covariance summed by the pool) or from `start`
+/// (n × 2, e.g. another space's layout). Epoch by epoch the same layout as the core's `umap` and
+/// `tsne`.
+pub async fn start_map(
+    helpers: &impl Helpers,
+    x: MatView<'_>,
+    method: MapMethod,
+    start: Option<&[f32]>,
+    shown: impl Fn(MapStep, usize, usize),
+) -> Result<Converging, EngineError> {
+    let n = x.n();
+    let (k, metric, seed) = match method {
+        MapMethod::Umap(p) => {
+            p.check(n)?;
+            (p.knn_k(), p.metric, p.seed)
+        }
+        MapMethod::Tsne(p) => {
+            p.check(n)?;
+            (p.knn_k(n), p.metric, p.seed)
+        }
+        MapMethod::Pca => {
+            return Err(EngineError::Core(CoreError::InvalidParameter(
+                "PCA is not an iterative map".into(),
+            )))
+        }
+    };
+    if start.is_some_and(|c| c.len() != 2 * n) {
+        return Err(EngineError::Core(CoreError::InvalidParameter(
+            "the layout to start from has another number of items".into(),
+        )));
+    }
+    let on_knn = |done, total| shown(MapStep::Neighbours, done, total);
+    let neighbors = knn_rows(helpers, x, None, k, metric, on_knn).await?;
+    let principal = match start {
+        Some(coords) => coords.to_vec(),
+        None => {
+            let on_pca = |done, total| shown(MapStep::Pca, done, total);
+            let pca = pca_fit(helpers, x, PcaParams::new(PCA_COMPONENTS), on_pca).await?;
+            principal_coords(x, &pca.components)?
+        }
+    };
+    Ok(match method {
+        MapMethod::Umap(p) => {
+            Converging::Umap(p.layout(&neighbors, umap::initial_layout(&principal, seed))?)
+        }
+        MapMethod::Tsne(p) => {
+            Converging::Tsne(p.layout(&neighbors, &tsne::initial_layout(&principal, seed))?)
+        }
+        MapMethod::Pca => unreachable!("refused above"),
+    })
 }
 
 /// `layout` rotated, scaled and shifted onto `reference` (both n × 2): 2-D orthogonal
@@ -138,7 +210,8 @@ pub fn align_onto(layout: &[f32], reference: &[f32]) -> Result<Vec<f32>, EngineE
 
 #[cfg(test)]
 mod tests {
-    use rosetta_core::projections::umap::umap;
+    use rosetta_core::projections::tsne::{tsne, TsneParams};
+    use rosetta_core::projections::umap::{umap, UmapParams};
 
     use super::*;
     use crate::testing::{data, now, store_with, Local};
@@ -183,23 +256,42 @@ mod tests {
     }
 
     #[test]
-    fn the_pooled_umap_is_the_cores_epoch_by_epoch() {
+    fn the_pooled_maps_are_the_cores_step_by_step() {
         let (n, d) = (400, 12);
         let x = data(n, d);
         let v = MatView::new(&x, n, d).unwrap();
-        let params = UmapParams {
+        let u = UmapParams {
             n_epochs: Some(40),
             ..UmapParams::default()
         };
-        let want = umap(v, &params).unwrap();
-        for count in [0, 2] {
-            let helpers = Local::new(count);
-            let mut layout = now(umap_start(&helpers, v, &params, None, |_, _, _| {})).unwrap();
-            while !layout.is_done() {
-                layout.run(epochs_per_slice(&layout).min(9));
+        let t = TsneParams {
+            perplexity: 10.0,
+            early_iterations: 30,
+            iterations: 40,
+            ..TsneParams::default()
+        };
+        let cases = [
+            (MapMethod::Umap(u), umap(v, &u).unwrap()),
+            (MapMethod::Tsne(t), tsne(v, &t).unwrap()),
+        ];
+        for (method, want) in cases {
+            for count in [0, 2] {
+                let helpers = Local::new(count);
+                let mut map = now(start_map(&helpers, v, method, None, |_, _, _| {})).unwrap();
+                let mut slices = 0;
+                while !map.is_done() {
+                    map.run_slice();
+                    slices += 1;
+                }
+                assert!(slices >= 1);
+                assert_eq!(map.coords(), &want[..], "{method:?}, {count} helpers");
             }
-            assert_eq!(layout.coords(), &want[..], "{count} helpers");
         }
+        let bad = MapMethod::Tsne(TsneParams::default());
+        assert!(now(start_map(&Local::new(0), v, bad, None, |_, _, _| {})).is_ok());
+        let tiny = MatView::new(&x[..10 * d], 10, d).unwrap();
+        let err = now(start_map(&Local::new(0), tiny, bad, None, |_, _, _| {}));
+        assert!(err.is_err_and(|e| e.to_string().contains("perplexity")));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! through serde.
 
 use rosetta_core::anchors::AnchorStrategy;
+use rosetta_core::projections::tsne::TsneParams;
 use rosetta_core::projections::umap::UmapParams;
 use rosetta_core::Metric;
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,8 @@ pub enum MapMethod {
     Pca,
     /// UMAP with these parameters (seeded: the same map for the same parameters).
     Umap(UmapParams),
+    /// t-SNE with these parameters (seeded likewise).
+    Tsne(TsneParams),
 }
 
 impl MapMethod {
@@ -69,6 +72,16 @@ impl MapMethod {
         match self {
             Self::Pca => "pca",
             Self::Umap(_) => "umap",
+            Self::Tsne(_) => "tsne",
+        }
+    }
+
+    /// The name people read: PCA, UMAP, t-SNE.
+    pub fn title(&self) -> &'static str {
+        match self {
+            Self::Pca => "PCA",
+            Self::Umap(_) => "UMAP",
+            Self::Tsne(_) => "t-SNE",
         }
     }
 }
@@ -88,11 +101,11 @@ pub enum Request {
         columns: ColumnOverride,
     },
     /// A 2-D map of a space; the coordinates ride beside the `Projection` reply (and beside
-    /// each interim `Layout` while a UMAP converges). Kept per space and method.
+    /// each interim `Layout` while a UMAP or t-SNE converges). Kept per space and method.
     Project { space: SpaceId, method: MapMethod },
     /// Space `space` drawn in the frame of `reference`'s map: for PCA, in `reference`'s PCA
-    /// frame after Procrustes of the vectors; for UMAP, started from `reference`'s layout and
-    /// rotated onto it (2-D Procrustes). Coordinates beside the `Projection` reply.
+    /// frame after Procrustes of the vectors; for UMAP and t-SNE, started from `reference`'s
+    /// layout and rotated onto it (2-D Procrustes). Coordinates beside the `Projection` reply.
     ProjectAligned {
         space: SpaceId,
         reference: SpaceId,
@@ -167,6 +180,7 @@ pub enum Reply {
     /// interleaved f32) ride beside.
     Layout {
         space: SpaceId,
+        /// Epochs (UMAP) or iterations (t-SNE) done, of `epochs`.
         epoch: usize,
         epochs: usize,
     },

@@ -1,5 +1,5 @@
-//! The maps' actions: a space's map by the chosen method (a UMAP drawn as it converges, with
-//! its progress and a Cancel button), the panes' maps, and the scores of the map on screen.
+//! The maps' actions: a space's map by the chosen method (a UMAP or t-SNE drawn as it
+//! converges, with its progress and a Cancel button), the panes' maps, and the scores of the map on screen.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -162,7 +162,8 @@ impl Actions {
             })
         ) {
             if wanted {
-                state.alert(AlertLevel::Warning, "UMAP cancelled: the map is PCA again.");
+                let text = format!("{} cancelled: the map is PCA again.", method.title());
+                state.alert(AlertLevel::Warning, text);
                 self.set_map_method(MapMethod::Pca);
             }
             return;
@@ -175,7 +176,7 @@ impl Actions {
             Ok(_) => {}
             Err(message) => {
                 state.alert(AlertLevel::Error, message);
-                // A UMAP that cannot run (a parameter out of range) leaves the PCA map.
+                // A UMAP or t-SNE that cannot run (a parameter out of range) leaves the PCA map.
                 if wanted && method != MapMethod::Pca {
                     self.set_map_method(MapMethod::Pca);
                 } else if wanted {

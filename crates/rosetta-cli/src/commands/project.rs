@@ -1,10 +1,11 @@
-//! `rosetta project FILE --method pca|umap`: a 2-D map of the (first) space in a file, with its
+//! `rosetta project FILE --method pca|umap|tsne`: a 2-D map of the (first) space in a file, with its
 //! quality scores, as JSON. The page draws the same coordinates for the same file, parameters
 //! and seed.
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use rosetta_core::projections::tsne::{tsne, TsneParams};
 use rosetta_core::projections::umap::{umap, UmapParams};
 use rosetta_core::{MatView, Metric, PcaParams};
 use serde::Serialize;
@@ -15,6 +16,7 @@ use super::{load, QualityOut};
 pub enum Method {
     Pca,
     Umap,
+    Tsne,
 }
 
 #[derive(Args)]
@@ -28,13 +30,19 @@ pub struct ProjectArgs {
     /// UMAP: how tightly points may pack.
     #[arg(long, default_value_t = 0.1)]
     min_dist: f64,
-    /// UMAP: the distance in the space (cosine or euclidean).
+    /// t-SNE: the effective number of neighbours (below N / 3).
+    #[arg(long, default_value_t = 30.0)]
+    perplexity: f64,
+    /// UMAP and t-SNE: the distance in the space (cosine or euclidean).
     #[arg(long, default_value = "cosine", value_parser = metric)]
     metric: Metric,
     /// UMAP: epochs (default: 500 up to 10,000 items, else 200).
     #[arg(long)]
     epochs: Option<usize>,
-    /// Seeds UMAP's initial noise and negative samples.
+    /// t-SNE: iterations after the 250 of early exaggeration.
+    #[arg(long, default_value_t = 500)]
+    iterations: usize,
+    /// Seeds UMAP's initial noise and negative samples, and t-SNE's initial jitter.
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Print JSON (the only output format).
@@ -57,6 +65,15 @@ enum Params {
         metric: &'static str,
         n_epochs: usize,
         negative_sample_rate: usize,
+        seed: u64,
+    },
+    Tsne {
+        perplexity: f64,
+        metric: &'static str,
+        theta: f64,
+        early_exaggeration: f64,
+        early_iterations: usize,
+        iterations: usize,
         seed: u64,
     },
 }
@@ -109,6 +126,26 @@ pub fn run(args: &ProjectArgs) -> Result<String, String> {
                 seed: p.seed,
             };
             ("umap", params, coords)
+        }
+        Method::Tsne => {
+            let p = TsneParams {
+                perplexity: args.perplexity,
+                metric: args.metric,
+                iterations: args.iterations,
+                seed: args.seed,
+                ..TsneParams::default()
+            };
+            let coords = tsne(view, &p).map_err(|e| format!("{file}: t-SNE: {e}"))?;
+            let params = Params::Tsne {
+                perplexity: p.perplexity,
+                metric: p.metric.name(),
+                theta: p.theta,
+                early_exaggeration: p.early_exaggeration,
+                early_iterations: p.early_iterations,
+                iterations: p.iterations,
+                seed: p.seed,
+            };
+            ("tsne", params, coords)
         }
     };
     let quality = MatView::new(&coords, v.rows, 2)

@@ -12,8 +12,7 @@
 //!
 //! The same file, parameters and seed give the same layout natively and in wasm: the kNN is
 //! exact (its scores f64 in a fixed order), every transcendental function is `libm`'s, and the
-//! initial layout projects on the principal axes rounded to 2⁻¹² (differences between the
-//! platforms' eigensolvers, ~10⁻¹², do not reach it) in f64, one row after another.
+//! initial layout comes from [`principal_coords`].
 
 pub mod curve;
 pub mod graph;
@@ -24,6 +23,7 @@ mod tests;
 use crate::error::CoreError;
 use crate::matrix::MatView;
 use crate::projections::pca::PcaParams;
+use crate::projections::start::principal_coords;
 use crate::rng::Rng;
 use crate::screens::knn::{knn, Metric, Neighbors};
 pub use graph::{fuzzy_graph, FuzzyGraph};
@@ -157,34 +157,10 @@ pub fn initial_layout(coords: &[f32], seed: u64) -> Vec<f32> {
     out
 }
 
-/// The initial layout from the first two principal axes (`components`, k × D row-major, as
-/// [`crate::Pca::components`]; a 1-D space's one axis is padded with zeros): rounded to 2⁻¹²,
-/// `x`'s centred rows projected on them in f64 in a fixed order, then [`initial_layout`].
+/// The initial layout from the space's first two principal axes ([`principal_coords`]), then
+/// [`initial_layout`].
 pub fn pca_init(x: MatView<'_>, components: &[f64], seed: u64) -> Result<Vec<f32>, CoreError> {
-    let d = x.d();
-    if d == 0 || components.len() < d {
-        return Err(CoreError::InvalidParameter(
-            "UMAP's initial layout needs a principal axis".into(),
-        ));
-    }
-    let grid = 4096.0;
-    let mut axes: Vec<f64> = components[..(2 * d).min(components.len())]
-        .iter()
-        .map(|c| (c * grid).round() / grid)
-        .collect();
-    axes.resize(2 * d, 0.0);
-    let mean = x.column_means();
-    let mut coords = Vec::with_capacity(2 * x.n());
-    for i in 0..x.n() {
-        for axis in axes.chunks_exact(d) {
-            let mut s = 0.0f64;
-            for ((&v, &m), &c) in x.row(i).iter().zip(&mean).zip(axis) {
-                s += (f64::from(v) - m) * c;
-            }
-            coords.push(s as f32);
-        }
-    }
-    Ok(initial_layout(&coords, seed))
+    Ok(initial_layout(&principal_coords(x, components)?, seed))
 }
 
 /// The UMAP of `x` in one call (the CLI's; the page runs the same steps in the worker): exact

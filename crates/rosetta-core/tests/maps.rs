@@ -1,8 +1,11 @@
-//! UMAP's pieces against umap-learn 0.5: the curve's a and b (`find_ab_params`) and the fuzzy
-//! graph (`fuzzy_simplicial_set` given the same exact kNN), from `tests/fixtures/umap.json`.
+//! The maps' pieces against their reference implementations: UMAP's curve (umap-learn's
+//! `find_ab_params`) and fuzzy graph (`fuzzy_simplicial_set` given the same exact kNN), from
+//! `tests/fixtures/umap.json`; t-SNE's affinities (openTSNE's `joint_probabilities_nn`), from
+//! `tests/fixtures/tsne.json`.
 
 #![allow(clippy::unwrap_used)] // reason: test code, where a panic is the failure report
 
+use rosetta_core::projections::tsne::{affinities, TsneParams};
 use rosetta_core::projections::umap::{curve::fit_ab, fuzzy_graph, UmapParams};
 use rosetta_core::{knn, Metric};
 
@@ -61,6 +64,42 @@ fn fuzzy_graph_matches_umap_learn() {
                 want,
                 1e-4,
                 1e-6,
+            );
+        }
+    }
+}
+
+#[test]
+fn tsne_affinities_match_open_tsne() {
+    let all = fixture("tsne.json");
+    for case in all["affinities"].as_array().unwrap() {
+        let data = dataset(case["data"].as_str().unwrap());
+        let metric = Metric::parse(case["metric"].as_str().unwrap()).unwrap();
+        let params = TsneParams {
+            perplexity: case["perplexity"].as_f64().unwrap(),
+            metric,
+            ..TsneParams::default()
+        };
+        let neighbors = knn(data.view(), params.knn_k(data.n), metric).unwrap();
+        let p = affinities(&neighbors, metric, params.perplexity);
+        let what = case["data"].as_str().unwrap();
+        let rows = f64s(&case["row"]);
+        let cols = f64s(&case["col"]);
+        let values = f64s(&case["value"]);
+        assert_eq!(p.values.len(), values.len(), "{what}: entries");
+        for (e, ((&r, &c), &want)) in rows.iter().zip(&cols).zip(&values).enumerate() {
+            let r = r as usize;
+            assert!(
+                p.rows[r] <= e && e < p.rows[r + 1],
+                "{what}: entry {e} in row {r}"
+            );
+            assert_eq!(p.cols[e], c as u32, "{what}: entry {e}");
+            close(
+                &format!("{what}: P[{r}, {c}]"),
+                p.values[e],
+                want,
+                1e-6,
+                1e-12,
             );
         }
     }

@@ -44,4 +44,6 @@ if $maps; then
   [ -f target/dist-bench/index.html ] || FEATURES=bench OUT=target/dist-bench scripts/build.sh >&2
   ROSETTA_DIST=target/dist-bench node bench/maps_tab.mjs "$out/maps-clusters-20000-x-384.npy" \
     | tee -a "$out/maps.jsonl"
+  echo "bench: maps by Embedding Atlas's wasm UMAP and umap-js in the same Chromium" >&2
+  node bench/maps_js.mjs "$out/maps-clusters-20000-x-384.npy" | tee -a "$out/maps.jsonl"
 fi

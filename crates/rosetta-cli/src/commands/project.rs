@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use rosetta_core::projections::tsne::{tsne, TsneParams};
 use rosetta_core::projections::umap::{umap, UmapParams};
-use rosetta_core::{MatView, Metric, PcaParams};
+use rosetta_core::{CoreError, MatView, Metric, PcaParams};
 use serde::Serialize;
 
 use super::{load, QualityOut};
@@ -96,58 +96,16 @@ pub fn run(args: &ProjectArgs) -> Result<String, String> {
     let v = &space.vectors;
     let view = MatView::new(&v.values, v.rows, v.cols).map_err(|e| format!("{file}: {e}"))?;
     let (method, params, coords) = match args.method {
-        Method::Pca => {
-            let fitted = PcaParams::new(2)
-                .fit(view)
-                .map_err(|e| format!("{file}: PCA: {e}"))?;
-            let mut coords = fitted.transform(view, 2).map_err(|e| e.to_string())?;
-            if fitted.n_components() < 2 {
-                coords = coords.iter().flat_map(|&x| [x, 0.0]).collect();
-            }
-            ("pca", Params::Pca {}, coords)
-        }
-        Method::Umap => {
-            let p = UmapParams {
-                n_neighbors: args.neighbors,
-                min_dist: args.min_dist,
-                metric: args.metric,
-                n_epochs: args.epochs,
-                seed: args.seed,
-                ..UmapParams::default()
-            };
-            let coords = umap(view, &p).map_err(|e| format!("{file}: UMAP: {e}"))?;
-            let params = Params::Umap {
-                n_neighbors: p.n_neighbors,
-                min_dist: p.min_dist,
-                spread: p.spread,
-                metric: p.metric.name(),
-                n_epochs: p.epochs(v.rows),
-                negative_sample_rate: p.negative_sample_rate,
-                seed: p.seed,
-            };
-            ("umap", params, coords)
-        }
-        Method::Tsne => {
-            let p = TsneParams {
-                perplexity: args.perplexity,
-                metric: args.metric,
-                iterations: args.iterations,
-                seed: args.seed,
-                ..TsneParams::default()
-            };
-            let coords = tsne(view, &p).map_err(|e| format!("{file}: t-SNE: {e}"))?;
-            let params = Params::Tsne {
-                perplexity: p.perplexity,
-                metric: p.metric.name(),
-                theta: p.theta,
-                early_exaggeration: p.early_exaggeration,
-                early_iterations: p.early_iterations,
-                iterations: p.iterations,
-                seed: p.seed,
-            };
-            ("tsne", params, coords)
-        }
+        Method::Pca => ("pca", Params::Pca {}, pca_map(view)),
+        Method::Umap => ("umap", umap_params(args, v.rows), umap_map(view, args)),
+        Method::Tsne => ("tsne", tsne_params(args), tsne_map(view, args)),
     };
+    let what = match args.method {
+        Method::Pca => "PCA",
+        Method::Umap => "UMAP",
+        Method::Tsne => "t-SNE",
+    };
+    let coords = coords.map_err(|e| format!("{file}: {what}: {e}"))?;
     let quality = MatView::new(&coords, v.rows, 2)
         .ok()
         .and_then(|map| rosetta_engine::maps::score(view, map).ok())
@@ -160,4 +118,71 @@ pub fn run(args: &ProjectArgs) -> Result<String, String> {
         quality,
     };
     serde_json::to_string(&out).map_err(|e| e.to_string())
+}
+
+/// The first two principal coordinates (a 1-D space's second is 0).
+fn pca_map(view: MatView<'_>) -> Result<Vec<f32>, CoreError> {
+    let fitted = PcaParams::new(2).fit(view)?;
+    let coords = fitted.transform(view, 2)?;
+    Ok(if fitted.n_components() < 2 {
+        coords.iter().flat_map(|&x| [x, 0.0]).collect()
+    } else {
+        coords
+    })
+}
+
+fn umap_of(args: &ProjectArgs) -> UmapParams {
+    UmapParams {
+        n_neighbors: args.neighbors,
+        min_dist: args.min_dist,
+        metric: args.metric,
+        n_epochs: args.epochs,
+        seed: args.seed,
+        ..UmapParams::default()
+    }
+}
+
+fn umap_map(view: MatView<'_>, args: &ProjectArgs) -> Result<Vec<f32>, CoreError> {
+    umap(view, &umap_of(args))
+}
+
+/// UMAP's parameters as printed, with the epochs used for `n` items.
+fn umap_params(args: &ProjectArgs, n: usize) -> Params {
+    let p = umap_of(args);
+    Params::Umap {
+        n_neighbors: p.n_neighbors,
+        min_dist: p.min_dist,
+        spread: p.spread,
+        metric: p.metric.name(),
+        n_epochs: p.epochs(n),
+        negative_sample_rate: p.negative_sample_rate,
+        seed: p.seed,
+    }
+}
+
+fn tsne_of(args: &ProjectArgs) -> TsneParams {
+    TsneParams {
+        perplexity: args.perplexity,
+        metric: args.metric,
+        iterations: args.iterations,
+        seed: args.seed,
+        ..TsneParams::default()
+    }
+}
+
+fn tsne_map(view: MatView<'_>, args: &ProjectArgs) -> Result<Vec<f32>, CoreError> {
+    tsne(view, &tsne_of(args))
+}
+
+fn tsne_params(args: &ProjectArgs) -> Params {
+    let p = tsne_of(args);
+    Params::Tsne {
+        perplexity: p.perplexity,
+        metric: p.metric.name(),
+        theta: p.theta,
+        early_exaggeration: p.early_exaggeration,
+        early_iterations: p.early_iterations,
+        iterations: p.iterations,
+        seed: p.seed,
+    }
 }

@@ -6,5 +6,7 @@ pub mod pca;
 pub mod quality;
 pub mod relative;
 pub mod start;
+#[cfg(test)]
+mod test_data;
 pub mod tsne;
 pub mod umap;

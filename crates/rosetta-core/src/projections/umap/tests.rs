@@ -2,19 +2,7 @@
 
 use super::*;
 use crate::projections::quality::map_quality;
-
-/// `clusters` Gaussian blobs of `per` items in `d` dimensions, far apart, seeded.
-fn blobs(clusters: usize, per: usize, d: usize, seed: u64) -> Vec<f32> {
-    let mut rng = Rng::new(seed);
-    let centres: Vec<f64> = (0..clusters * d).map(|_| rng.normal() * 6.0).collect();
-    let mut out = Vec::with_capacity(clusters * per * d);
-    for c in 0..clusters {
-        for _ in 0..per {
-            out.extend((0..d).map(|j| (centres[c * d + j] + rng.normal()) as f32));
-        }
-    }
-    out
-}
+use crate::projections::test_data::blobs;
 
 fn small() -> (Vec<f32>, usize, usize) {
     (blobs(4, 40, 12, 3), 160, 12)

@@ -5,7 +5,7 @@ pub mod project;
 
 use std::path::Path;
 
-use rosetta_core::{MatView, PcaParams};
+use rosetta_core::{MatView, Matrix, PcaParams};
 use rosetta_io::{parse_file, Parsed};
 use serde::Serialize;
 use serde_json::json;
@@ -150,14 +150,27 @@ pub fn info(
     Ok(out.trim_end().to_owned())
 }
 
-pub fn pca(path: &Path, components: usize) -> Result<String, String> {
+/// The first embedding space of a file as a matrix, with the file's name for messages.
+pub fn load_first(path: &Path) -> Result<(String, Matrix), String> {
     let (file, parsed) = load(path)?;
     let space = parsed
         .spaces
-        .first()
+        .into_iter()
+        .next()
         .ok_or_else(|| format!("{file}: holds no embedding space"))?;
-    let v = &space.vectors;
-    let view = MatView::new(&v.values, v.rows, v.cols).map_err(|e| format!("{file}: {e}"))?;
+    let v = space.vectors;
+    MatView::new(&v.values, v.rows, v.cols).map_err(|e| format!("{file}: {e}"))?;
+    let m = Matrix {
+        data: v.values,
+        n: v.rows,
+        d: v.cols,
+    };
+    Ok((file, m))
+}
+
+pub fn pca(path: &Path, components: usize) -> Result<String, String> {
+    let (file, m) = load_first(path)?;
+    let view = m.view();
     let fitted = PcaParams::new(components)
         .fit(view)
         .map_err(|e| format!("{file}: PCA: {e}"))?;
@@ -165,7 +178,7 @@ pub fn pca(path: &Path, components: usize) -> Result<String, String> {
         .transform(view, 2)
         .map_err(|e| format!("{file}: {e}"))?;
     let k = fitted.n_components().min(2);
-    let quality = MatView::new(&coords, v.rows, k)
+    let quality = MatView::new(&coords, m.n, k)
         .ok()
         .filter(|_| k == 2)
         .and_then(|map| rosetta_engine::maps::score(view, map).ok())

@@ -10,7 +10,7 @@ use rosetta_core::projections::umap::{umap, UmapParams};
 use rosetta_core::{CoreError, MatView, Metric, PcaParams};
 use serde::Serialize;
 
-use super::{load, QualityOut};
+use super::{load_first, QualityOut};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Method {
@@ -88,16 +88,11 @@ struct ProjectOut<'a> {
 }
 
 pub fn run(args: &ProjectArgs) -> Result<String, String> {
-    let (file, parsed) = load(&args.file)?;
-    let space = parsed
-        .spaces
-        .first()
-        .ok_or_else(|| format!("{file}: holds no embedding space"))?;
-    let v = &space.vectors;
-    let view = MatView::new(&v.values, v.rows, v.cols).map_err(|e| format!("{file}: {e}"))?;
+    let (file, m) = load_first(&args.file)?;
+    let view = m.view();
     let (method, params, coords) = match args.method {
         Method::Pca => ("pca", Params::Pca {}, pca_map(view)),
-        Method::Umap => ("umap", umap_params(args, v.rows), umap_map(view, args)),
+        Method::Umap => ("umap", umap_params(args, m.n), umap_map(view, args)),
         Method::Tsne => ("tsne", tsne_params(args), tsne_map(view, args)),
     };
     let what = match args.method {
@@ -106,13 +101,13 @@ pub fn run(args: &ProjectArgs) -> Result<String, String> {
         Method::Tsne => "t-SNE",
     };
     let coords = coords.map_err(|e| format!("{file}: {what}: {e}"))?;
-    let quality = MatView::new(&coords, v.rows, 2)
+    let quality = MatView::new(&coords, m.n, 2)
         .ok()
         .and_then(|map| rosetta_engine::maps::score(view, map).ok())
         .map(QualityOut::from);
     let out = ProjectOut {
         method,
-        n: v.rows,
+        n: m.n,
         params,
         coords: coords.chunks(2).collect(),
         quality,

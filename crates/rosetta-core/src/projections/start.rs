@@ -4,6 +4,9 @@
 use crate::error::CoreError;
 use crate::matrix::MatView;
 
+/// Fewest items an iterative map (UMAP, t-SNE) is made of.
+pub const MIN_ITEMS: usize = 4;
+
 /// Each principal axis is rounded to this grid before projecting: the platforms' eigensolvers
 /// (SIMD widths differ) disagree around 10⁻¹², far below it.
 const AXIS_GRID: f64 = 4096.0;

@@ -18,7 +18,7 @@ pub mod tree;
 use crate::error::CoreError;
 use crate::matrix::MatView;
 use crate::projections::pca::PcaParams;
-use crate::projections::start::principal_coords;
+use crate::projections::start::{principal_coords, MIN_ITEMS};
 use crate::rng::Rng;
 use crate::screens::knn::{knn, Metric, Neighbors};
 pub use affinity::{affinities, Affinities};
@@ -53,8 +53,6 @@ impl Default for TsneParams {
     }
 }
 
-/// Fewest items a t-SNE is made of.
-pub const MIN_ITEMS: usize = 4;
 /// The initial layout's standard deviation along its first axis (openTSNE's `rescale`).
 const INITIAL_STD: f64 = 1e-4;
 /// Jitter added to it, as a share of that deviation (openTSNE's `jitter`).

@@ -23,7 +23,7 @@ mod tests;
 use crate::error::CoreError;
 use crate::matrix::MatView;
 use crate::projections::pca::PcaParams;
-use crate::projections::start::principal_coords;
+use crate::projections::start::{principal_coords, MIN_ITEMS};
 use crate::rng::Rng;
 use crate::screens::knn::{knn, Metric, Neighbors};
 pub use graph::{fuzzy_graph, FuzzyGraph};
@@ -57,9 +57,6 @@ impl Default for UmapParams {
         }
     }
 }
-
-/// Fewest items a 2-D map is made of.
-pub const MIN_ITEMS: usize = 4;
 
 impl UmapParams {
     /// Whether the parameters suit `n` items; the message names the parameter and its limit.
